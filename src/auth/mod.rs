@@ -1,0 +1,5 @@
+//! Authentication primitives, free of HTTP: request signatures and secret sealing. The HTTP
+//! middleware that applies them lives in `http::auth`.
+
+pub mod sdk_hmac;
+pub mod sealing;

@@ -1,0 +1,88 @@
+//! The command line. Command and flag names are a contract with deployment scripts and
+//! tests: keep them.
+
+mod account;
+mod seed;
+mod serve;
+
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::sealing::MasterKey;
+use crate::config::{FileConfig, StoreArgs, StoreConfig};
+use crate::core::Directory;
+use crate::store::Db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "roster",
+    version,
+    about = "A self-hosted directory of users and user groups"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server
+    Serve(serve::ServeArgs),
+    /// Manage accounts (Keystone domains, Quick BI organizations)
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// Fill a project with synthetic users, nested groups and memberships (demos, benchmarks)
+    Seed(seed::SeedArgs),
+    /// Apply database migrations and report what was applied
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROSTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("roster=info,tower_http=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => serve::run(a).await,
+        Command::Account(c) => account::run(c).await,
+        Command::Seed(a) => seed::run(a).await,
+        Command::Migrate { store } => {
+            let file = FileConfig::load(store.config.as_deref())?;
+            let cfg = StoreConfig::resolve(&store, &file);
+            let db = Db::connect(&cfg.database_url()?, &cfg.pool).await?;
+            let applied = db.migrate().await?;
+            if applied.is_empty() {
+                println!("the database is up to date");
+            } else {
+                for m in applied {
+                    println!("applied {m}");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens the directory: connects, applies migrations, loads the master key.
+pub async fn open(cfg: &StoreConfig) -> anyhow::Result<Directory> {
+    let db = Db::connect(&cfg.database_url()?, &cfg.pool).await?;
+    for m in db.migrate().await? {
+        tracing::info!("applied migration {m}");
+    }
+    let key = MasterKey::load_or_create(&cfg.master_key_file)?;
+    let mut dir = Directory::new(db, Arc::new(key));
+    if let Some(d) = cfg.max_group_depth {
+        dir.max_depth = d.max(1);
+    }
+    Ok(dir)
+}

@@ -1,0 +1,358 @@
+//! `roster seed`: realistic synthetic data, fast. Rows are written in large multi-row
+//! inserts inside a few big transactions; `user_quantity` is recomputed exactly at the end.
+
+use std::time::Instant;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::config::{FileConfig, StoreArgs, StoreConfig};
+use crate::core::model::{Group, ADMIN_ACTIVATE, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::{ids, Directory};
+use crate::store::groups;
+use crate::store::query::Sql;
+use crate::store::users::{self, UserRecord};
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Project to fill (its account receives the users and groups)
+    #[arg(long)]
+    pub project_id: String,
+    /// Number of users to create
+    #[arg(long, default_value_t = 1000)]
+    pub users: u64,
+    /// Number of groups to create
+    #[arg(long, default_value_t = 100)]
+    pub groups: u64,
+    /// Deepest nesting of groups (1 = no nesting)
+    #[arg(long, default_value_t = 4)]
+    pub max_depth: i64,
+    /// Number of memberships to create [default: twice the number of users]
+    #[arg(long)]
+    pub memberships: Option<u64>,
+    /// Seed of the random generator, for reproducible data
+    #[arg(long, default_value_t = 42)]
+    pub rng_seed: u64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+const LATIN_GIVEN: &[&str] = &[
+    "alice", "bob", "carol", "david", "emma", "frank", "grace", "henry", "irene", "jack", "karen",
+    "leo", "maria", "nina", "oscar", "paul", "quinn", "rosa", "sam", "tina", "victor", "wendy",
+];
+const LATIN_FAMILY: &[&str] = &[
+    "smith", "jones", "brown", "miller", "garcia", "martin", "muller", "rossi", "dubois", "novak",
+    "silva", "kim", "nguyen", "larsen", "ivanov", "schmidt",
+];
+const CN_FAMILY: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+];
+const CN_GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英",
+];
+const ROLES: &[&str] = &[
+    "engineer",
+    "designer",
+    "analyst",
+    "manager",
+    "support",
+    "sales",
+    "operations",
+];
+const CN_ROLES: &[&str] = &["工程师", "设计师", "分析师", "经理", "客服", "销售", "运维"];
+const CITIES: &[&str] = &[
+    "Shanghai",
+    "Beijing",
+    "Shenzhen",
+    "Munich",
+    "Paris",
+    "Singapore",
+    "Dubai",
+];
+const CN_CITIES: &[&str] = &["上海", "北京", "深圳", "杭州", "成都", "武汉", "南京"];
+const DEPTS: &[&str] = &[
+    "Engineering",
+    "Sales",
+    "Finance",
+    "Marketing",
+    "Support",
+    "Research",
+    "Legal",
+    "Operations",
+];
+const CN_DEPTS: &[&str] = &[
+    "研发部",
+    "销售部",
+    "财务部",
+    "市场部",
+    "客服部",
+    "研究院",
+    "法务部",
+    "运营部",
+];
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn user_row(rng: &mut StdRng, account_id: &str, n: u64, now: i64) -> UserRecord {
+    let chinese = rng.gen_bool(0.4);
+    let (name, description, email) = if chinese {
+        let f = CN_FAMILY.choose(rng).unwrap();
+        let g = CN_GIVEN.choose(rng).unwrap();
+        (
+            format!("{f}{g}{n}"),
+            format!(
+                "{}{}",
+                CN_CITIES.choose(rng).unwrap(),
+                CN_ROLES.choose(rng).unwrap()
+            ),
+            String::new(),
+        )
+    } else {
+        let g = LATIN_GIVEN.choose(rng).unwrap();
+        let f = LATIN_FAMILY.choose(rng).unwrap();
+        (
+            format!("{g}_{f}{n}"),
+            format!(
+                "{} in {}",
+                ROLES.choose(rng).unwrap(),
+                CITIES.choose(rng).unwrap()
+            ),
+            format!("{g}.{f}{n}@example.com"),
+        )
+    };
+    let phone = if email.is_empty() || rng.gen_bool(0.3) {
+        format!("+86 1{:010}", rng.gen_range(0..10_000_000_000u64))
+    } else {
+        String::new()
+    };
+    UserRecord {
+        id: ids::new_id(),
+        account_id: account_id.to_string(),
+        name,
+        description,
+        email,
+        phone,
+        alias_name: String::new(),
+        active_type: if rng.gen_bool(0.8) {
+            USER_ACTIVATE
+        } else {
+            ADMIN_ACTIVATE
+        }
+        .into(),
+        platform_type: PLATFORM_LOCAL.into(),
+        domain: String::new(),
+        enterprise_project_id: "0".into(),
+        user_info_map: String::new(),
+        account_expires: 0,
+        password_hash: None,
+        enable_change_password: true,
+        next_login_change_password: false,
+        password_never_expired: false,
+        locked: false,
+        disabled: rng.gen_bool(0.02),
+        is_root: false,
+        created_at: now,
+    }
+}
+
+pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
+    let file = FileConfig::load(a.store.config.as_deref())?;
+    let cfg = StoreConfig::resolve(&a.store, &file);
+    let dir = super::open(&cfg).await?;
+    let project = dir.project(&a.project_id).await?;
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(a.rng_seed);
+    let account = project.account_id.clone();
+    // Names carry a number that continues after the users already there, so seeding twice
+    // adds to a project instead of colliding with itself.
+    let base = {
+        let mut conn = dir.db.pool.acquire().await?;
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users WHERE account_id = $1")
+            .bind(&account)
+            .fetch_one(&mut *conn)
+            .await? as u64
+    };
+    let user_ids = seed_users(&dir, &mut rng, &account, a.users, base).await?;
+    let group_ids =
+        seed_groups(&dir, &mut rng, &account, a.groups, a.max_depth.max(1), base).await?;
+    let memberships = a.memberships.unwrap_or(a.users * 2);
+    seed_memberships(&dir, &mut rng, &account, &user_ids, &group_ids, memberships).await?;
+    println!(
+        "seeded project {}: {} users, {} groups, up to {} memberships in {:.1}s",
+        a.project_id,
+        a.users,
+        a.groups,
+        memberships,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn seed_users(
+    dir: &Directory,
+    rng: &mut StdRng,
+    account: &str,
+    n: u64,
+    base: u64,
+) -> anyhow::Result<Vec<String>> {
+    let pb = bar(n, "users");
+    let now = ids::now_ms();
+    let mut all = Vec::with_capacity(n as usize);
+    let mut done = 0u64;
+    while done < n {
+        let mut tx = dir.db.write().await?;
+        let tx_end = (done + 50_000).min(n);
+        while done < tx_end {
+            let batch_end = (done + 1000).min(tx_end);
+            let rows: Vec<UserRecord> = (done..batch_end)
+                .map(|i| user_row(rng, account, base + i + 1, now))
+                .collect();
+            users::insert_many(&mut tx, &rows).await?;
+            all.extend(rows.into_iter().map(|r| r.id));
+            pb.inc(batch_end - done);
+            done = batch_end;
+        }
+        tx.commit().await?;
+    }
+    pb.finish();
+    Ok(all)
+}
+
+async fn seed_groups(
+    dir: &Directory,
+    rng: &mut StdRng,
+    account: &str,
+    n: u64,
+    max_depth: i64,
+    base: u64,
+) -> anyhow::Result<Vec<String>> {
+    let pb = bar(n, "groups");
+    let now = ids::now_ms();
+    // (id, path, depth) of every group made so far, to pick parents from
+    let mut made: Vec<(String, String, i64)> = Vec::with_capacity(n as usize);
+    let mut tx = dir.db.write().await?;
+    for i in 0..n {
+        let parent = if made.is_empty() || rng.gen_bool(0.3) || max_depth == 1 {
+            None
+        } else {
+            let p = &made[rng.gen_range(0..made.len())];
+            (p.2 < max_depth).then(|| p.clone())
+        };
+        let k = rng.gen_range(0..DEPTS.len());
+        let name = if rng.gen_bool(0.5) {
+            format!(
+                "{}-{}-{}",
+                CN_DEPTS[k],
+                CN_CITIES.choose(rng).unwrap(),
+                base + i + 1
+            )
+        } else {
+            format!(
+                "{} {} {}",
+                DEPTS[k],
+                CITIES.choose(rng).unwrap(),
+                base + i + 1
+            )
+        };
+        let id = ids::new_id();
+        let (path, depth) = match &parent {
+            Some((_, pp, pd)) => (format!("{pp}/{id}"), pd + 1),
+            None => (id.clone(), 1),
+        };
+        let g = Group {
+            seq: 0,
+            id: id.clone(),
+            account_id: account.to_string(),
+            description: format!("{} team", DEPTS[k]),
+            name,
+            platform_type: PLATFORM_LOCAL.into(),
+            domain: String::new(),
+            parent_id: parent.map(|p| p.0),
+            path: path.clone(),
+            depth,
+            user_quantity: 0,
+            created_by: String::new(),
+            updated_by: String::new(),
+            created_at: now,
+            updated_at: now,
+            parent: None,
+        };
+        groups::insert(&mut tx, &g).await?;
+        made.push((id, path, depth));
+        if i % 1000 == 999 {
+            pb.inc(1000);
+        }
+    }
+    tx.commit().await?;
+    pb.finish();
+    Ok(made.into_iter().map(|m| m.0).collect())
+}
+
+async fn seed_memberships(
+    dir: &Directory,
+    rng: &mut StdRng,
+    account: &str,
+    users: &[String],
+    groups: &[String],
+    n: u64,
+) -> anyhow::Result<()> {
+    if users.is_empty() || groups.is_empty() || n == 0 {
+        return Ok(());
+    }
+    let pb = bar(n, "memberships");
+    let now = ids::now_ms();
+    let mut done = 0u64;
+    while done < n {
+        let mut tx = dir.db.write().await?;
+        let tx_end = (done + 100_000).min(n);
+        while done < tx_end {
+            let batch_end = (done + 2000).min(tx_end);
+            let mut sql =
+                Sql::new("INSERT INTO memberships (group_id, user_id, created_at) VALUES ");
+            for i in done..batch_end {
+                if i > done {
+                    sql.push(", ");
+                }
+                let g = &groups[rng.gen_range(0..groups.len())];
+                let u = &users[rng.gen_range(0..users.len())];
+                sql.push("(")
+                    .bind(g)
+                    .push(", ")
+                    .bind(u)
+                    .push(", ")
+                    .bind(now)
+                    .push(")");
+            }
+            sql.push(" ON CONFLICT DO NOTHING");
+            sql.query().execute(&mut *tx).await?;
+            pb.inc(batch_end - done);
+            done = batch_end;
+        }
+        tx.commit().await?;
+    }
+    let mut tx = dir.db.write().await?;
+    sqlx::query(
+        "UPDATE user_groups SET user_quantity = \
+         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id) WHERE account_id = $1",
+    )
+    .bind(account)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    pb.finish();
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! `roster serve`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use clap::Args;
+
+use crate::config::{FileConfig, StoreArgs, StoreConfig};
+use crate::core::{Directory, Error};
+use crate::http::{self, AppState};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "ROSTER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
+    let file = FileConfig::load(a.store.config.as_deref())?;
+    let cfg = StoreConfig::resolve(&a.store, &file);
+    let listen = a
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let dir = super::open(&cfg).await?;
+    bootstrap(&dir, &cfg).await?;
+    let state = AppState {
+        dir,
+        max_body_bytes: cfg.max_body_bytes,
+    };
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    http::serve(listener, http::router(state)).await?;
+    Ok(())
+}
+
+/// On first start with an empty directory: create the `default` account and hand its
+/// credentials over once, in a file only the owner can read.
+async fn bootstrap(dir: &Directory, cfg: &StoreConfig) -> anyhow::Result<()> {
+    if dir.account_count().await? > 0 {
+        return Ok(());
+    }
+    let creds = match dir.create_account("default", "default").await {
+        Ok(c) => c,
+        // another node bootstrapped the same database first
+        Err(Error::Duplicate(..)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let path = cfg.data_dir.join("default-credentials.json");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&path)?;
+    f.write_all(serde_json::to_string_pretty(&creds)?.as_bytes())?;
+    println!(
+        "created account 'default' (project {}); its root password and access key pair are in {} (readable only by you)",
+        creds.project_id,
+        path.display()
+    );
+    Ok(())
+}

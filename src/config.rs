@@ -1,0 +1,110 @@
+//! Settings: command-line flags and `ROSTER_*` environment variables first, then the TOML
+//! config file (`--config`), then defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use serde::Deserialize;
+
+use crate::store::{Db, PoolSettings};
+
+/// Where the directory lives; shared by every command that opens it.
+#[derive(Debug, Clone, Args, Default)]
+pub struct StoreArgs {
+    /// Directory of the embedded database and the master key [default: ./roster-data]
+    #[arg(long, env = "ROSTER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER@HOST/DB; default: the embedded SQLite in --data-dir
+    #[arg(long, env = "ROSTER_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// TOML file with any of the settings (flags and environment win over it)
+    #[arg(long, env = "ROSTER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// File holding the master key that seals stored secrets [default: DATA_DIR/master.key]
+    #[arg(long, env = "ROSTER_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Most database connections this process opens [default: 16]
+    #[arg(long, env = "ROSTER_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+    /// Seconds a request waits for a database connection before it fails with 503 [default: 5]
+    #[arg(long, env = "ROSTER_DB_ACQUIRE_TIMEOUT")]
+    pub db_acquire_timeout: Option<u64>,
+}
+
+/// The config file's keys; all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    pub db_max_connections: Option<u32>,
+    pub db_acquire_timeout: Option<u64>,
+    pub max_group_depth: Option<i64>,
+    pub max_body_bytes: Option<usize>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))
+    }
+}
+
+/// Resolved storage settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub master_key_file: PathBuf,
+    pub pool: PoolSettings,
+    pub max_group_depth: Option<i64>,
+    pub max_body_bytes: usize,
+}
+
+impl StoreConfig {
+    pub fn resolve(args: &StoreArgs, file: &FileConfig) -> StoreConfig {
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("roster-data"));
+        let master_key_file = args
+            .master_key_file
+            .clone()
+            .or_else(|| file.master_key_file.clone())
+            .unwrap_or_else(|| data_dir.join("master.key"));
+        let mut pool = PoolSettings::default();
+        if let Some(n) = args.db_max_connections.or(file.db_max_connections) {
+            pool.max_connections = n.max(1);
+        }
+        if let Some(s) = args.db_acquire_timeout.or(file.db_acquire_timeout) {
+            pool.acquire_timeout = Duration::from_secs(s.max(1));
+        }
+        StoreConfig {
+            database_url: args
+                .database_url
+                .clone()
+                .or_else(|| file.database_url.clone()),
+            data_dir,
+            master_key_file,
+            pool,
+            max_group_depth: file.max_group_depth,
+            max_body_bytes: file.max_body_bytes.unwrap_or(16 * 1024 * 1024),
+        }
+    }
+
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        match &self.database_url {
+            Some(u) => Ok(u.clone()),
+            None => Ok(Db::sqlite_url_for(&self.data_dir)?),
+        }
+    }
+}

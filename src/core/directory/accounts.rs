@@ -1,0 +1,175 @@
+//! Accounts, projects and access keys.
+
+use super::Directory;
+use crate::core::error::{is_unique_violation, Entity, Error};
+use crate::core::model::{Account, AccountCredentials, Project, ADMIN_ACTIVATE, PLATFORM_LOCAL};
+use crate::core::{ids, password, validate};
+use crate::store::credentials::{self, AccessKeyRow};
+use crate::store::users::UserRecord;
+use crate::store::{accounts, users};
+
+/// An access key found and opened: whose it is and its secret.
+#[derive(Debug, Clone)]
+pub struct ResolvedKey {
+    pub access_key: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub secret: String,
+    /// False when the key or its user is disabled or locked.
+    pub active: bool,
+}
+
+fn account_name(name: &str) -> Result<(), Error> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidName(
+            "account name must have 1 to 64 of A-Z, a-z, 0-9, '-', '_' and not start with a digit"
+                .into(),
+        ))
+    }
+}
+
+impl Directory {
+    /// Creates an account with one project, a root user (named like the account) with a
+    /// generated password, and one access key pair. All or nothing.
+    pub async fn create_account(
+        &self,
+        name: &str,
+        project_name: &str,
+    ) -> Result<AccountCredentials, Error> {
+        account_name(name)?;
+        validate::text("project name", project_name, 64)?;
+        if project_name.trim().is_empty() {
+            return Err(Error::invalid("project name must not be empty"));
+        }
+        let pw = password::generate();
+        let pw_hash = password::hash(pw.clone()).await?;
+        let now = ids::now_ms();
+        let account = Account {
+            id: ids::new_id(),
+            name: name.to_string(),
+            created_at: now,
+        };
+        let project = Project {
+            id: ids::new_id(),
+            account_id: account.id.clone(),
+            name: project_name.to_string(),
+            created_at: now,
+        };
+        let user = UserRecord {
+            id: ids::new_id(),
+            account_id: account.id.clone(),
+            name: name.to_string(),
+            description: "account root user".into(),
+            email: String::new(),
+            phone: String::new(),
+            alias_name: String::new(),
+            active_type: ADMIN_ACTIVATE.into(),
+            platform_type: PLATFORM_LOCAL.into(),
+            domain: String::new(),
+            enterprise_project_id: "0".into(),
+            user_info_map: String::new(),
+            account_expires: 0,
+            password_hash: Some(pw_hash),
+            enable_change_password: true,
+            next_login_change_password: false,
+            password_never_expired: true,
+            locked: false,
+            disabled: false,
+            is_root: true,
+            created_at: now,
+        };
+        let access_key = ids::new_access_key();
+        let secret_key = ids::new_secret_key();
+        let key = AccessKeyRow {
+            access_key: access_key.clone(),
+            account_id: account.id.clone(),
+            user_id: user.id.clone(),
+            secret_sealed: self.master_key.seal(&secret_key, &access_key),
+            active: true,
+        };
+        let mut tx = self.db.write().await?;
+        if accounts::get_by_name(&mut tx, name).await?.is_some() {
+            return Err(Error::Duplicate(Entity::Account, name.into()));
+        }
+        let result: Result<(), sqlx::Error> = async {
+            accounts::insert(&mut tx, &account).await?;
+            accounts::insert_project(&mut tx, &project).await?;
+            users::insert_many(&mut tx, std::slice::from_ref(&user)).await?;
+            credentials::insert(&mut tx, &key, now).await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Duplicate(Entity::Account, name.into()))
+            }
+            other => other?,
+        }
+        tx.commit().await?;
+        Ok(AccountCredentials {
+            domain_id: account.id,
+            domain_name: account.name,
+            project_id: project.id,
+            project_name: project.name,
+            user_id: user.id,
+            user_name: user.name,
+            password: pw,
+            access_key,
+            secret_key,
+        })
+    }
+
+    pub async fn account_count(&self) -> Result<i64, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(accounts::count(&mut conn).await?)
+    }
+
+    pub async fn account(&self, id: &str) -> Result<Account, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        accounts::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::Account, id.into()))
+    }
+
+    pub async fn account_by_name(&self, name: &str) -> Result<Account, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        accounts::get_by_name(&mut conn, name)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::Account, name.into()))
+    }
+
+    pub async fn project(&self, id: &str) -> Result<Project, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        accounts::get_project(&mut conn, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::Project, id.into()))
+    }
+
+    pub async fn projects_of(&self, account_id: &str) -> Result<Vec<Project>, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(accounts::projects_of(&mut conn, account_id).await?)
+    }
+
+    /// Looks up an access key and opens its secret; `None` if there is no such key.
+    pub async fn resolve_access_key(&self, access_key: &str) -> Result<Option<ResolvedKey>, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        let Some(row) = credentials::get(&mut conn, access_key).await? else {
+            return Ok(None);
+        };
+        let secret = self.master_key.open(&row.secret_sealed, &row.access_key)?;
+        Ok(Some(ResolvedKey {
+            access_key: row.access_key,
+            account_id: row.account_id,
+            user_id: row.user_id,
+            secret,
+            active: row.active,
+        }))
+    }
+}

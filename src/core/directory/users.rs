@@ -1,0 +1,363 @@
+//! Users: create, read, list, update, delete, lock, passwords.
+
+use std::collections::HashMap;
+
+use super::Directory;
+use crate::core::error::{is_unique_violation, Entity, Error};
+use crate::core::model::*;
+use crate::core::{ids, password, validate};
+use crate::store::users::{self, UserRecord};
+use crate::store::{groups, memberships};
+
+/// Checks a new user and turns it into a row (hashing its password, if any).
+async fn prepare(
+    account_id: &str,
+    u: NewUser,
+    now: i64,
+) -> Result<(UserRecord, Vec<String>), Error> {
+    validate::user_name(&u.name)?;
+    validate::text("description", &u.description, validate::MAX_DESCRIPTION)?;
+    validate::text("alias_name", &u.alias_name, 64)?;
+    validate::text("user_info_map", &u.user_info_map, 1024)?;
+    validate::text("enterprise_project_id", &u.enterprise_project_id, 64)?;
+    validate::text("domain", &u.domain, 255)?;
+    validate::email(&u.email)?;
+    validate::phone(&u.phone)?;
+    let active_type = u.active_type.unwrap_or_else(|| USER_ACTIVATE.to_string());
+    validate::one_of(
+        "active_type",
+        &active_type,
+        &[USER_ACTIVATE, ADMIN_ACTIVATE],
+    )?;
+    let platform_type = u
+        .platform_type
+        .unwrap_or_else(|| PLATFORM_LOCAL.to_string());
+    validate::one_of(
+        "platform_type",
+        &platform_type,
+        &[PLATFORM_LOCAL, PLATFORM_AD],
+    )?;
+    if u.account_expires < 0 {
+        return Err(Error::invalid("account_expires must not be negative"));
+    }
+    match (&u.password, active_type.as_str()) {
+        (Some(p), _) => validate::password(p, &u.name)?,
+        (None, ADMIN_ACTIVATE) => {
+            return Err(Error::InvalidPassword(
+                "a password is required when active_type is ADMIN_ACTIVATE".into(),
+            ))
+        }
+        (None, _) if u.email.is_empty() && u.phone.is_empty() => {
+            return Err(Error::invalid(
+                "user_email or user_phone is required when active_type is USER_ACTIVATE",
+            ))
+        }
+        _ => {}
+    }
+    let password_hash = match u.password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let mut group_ids = u.group_ids;
+    group_ids.sort();
+    group_ids.dedup();
+    let record = UserRecord {
+        id: ids::new_id(),
+        account_id: account_id.to_string(),
+        name: u.name,
+        description: u.description,
+        email: u.email,
+        phone: u.phone,
+        alias_name: u.alias_name,
+        active_type,
+        platform_type,
+        domain: u.domain,
+        enterprise_project_id: if u.enterprise_project_id.is_empty() {
+            "0".into()
+        } else {
+            u.enterprise_project_id
+        },
+        user_info_map: u.user_info_map,
+        account_expires: u.account_expires,
+        password_hash,
+        enable_change_password: u.enable_change_password.unwrap_or(true),
+        next_login_change_password: u.next_login_change_password.unwrap_or(false),
+        password_never_expired: u.password_never_expired.unwrap_or(false),
+        locked: false,
+        disabled: u.disabled,
+        is_root: false,
+        created_at: now,
+    };
+    Ok((record, group_ids))
+}
+
+impl Directory {
+    pub async fn create_user(&self, account_id: &str, u: NewUser) -> Result<User, Error> {
+        let mut created = self.create_users(account_id, vec![u]).await?;
+        Ok(created.remove(0))
+    }
+
+    /// Creates users, all or none: one bad user fails the whole batch.
+    pub async fn create_users(
+        &self,
+        account_id: &str,
+        new: Vec<NewUser>,
+    ) -> Result<Vec<User>, Error> {
+        if new.is_empty() {
+            return Err(Error::invalid("no users given"));
+        }
+        let now = ids::now_ms();
+        let mut prepared = Vec::with_capacity(new.len());
+        let mut seen = std::collections::HashSet::new();
+        for u in new {
+            let (rec, groups) = prepare(account_id, u, now).await?;
+            if !seen.insert(rec.name.to_lowercase()) {
+                return Err(Error::Duplicate(Entity::User, rec.name));
+            }
+            prepared.push((rec, groups));
+        }
+        let mut tx = self.db.write().await?;
+        for (rec, group_ids) in &prepared {
+            if users::get_by_name(&mut tx, account_id, &rec.name)
+                .await?
+                .is_some()
+            {
+                return Err(Error::Duplicate(Entity::User, rec.name.clone()));
+            }
+            for gid in group_ids {
+                if groups::get(&mut tx, account_id, gid).await?.is_none() {
+                    return Err(Error::NotFound(Entity::Group, gid.clone()));
+                }
+            }
+        }
+        for chunk in prepared.chunks(500) {
+            let rows: Vec<UserRecord> = chunk.iter().map(|(r, _)| r.clone()).collect();
+            if let Err(e) = users::insert_many(&mut tx, &rows).await {
+                if is_unique_violation(&e) {
+                    return Err(Error::Duplicate(Entity::User, rows[0].name.clone()));
+                }
+                return Err(e.into());
+            }
+        }
+        for (rec, group_ids) in &prepared {
+            for gid in group_ids {
+                memberships::add(&mut tx, gid, std::slice::from_ref(&rec.id), now).await?;
+            }
+        }
+        let mut out = Vec::with_capacity(prepared.len());
+        for (rec, _) in &prepared {
+            out.push(
+                users::get(&mut tx, account_id, &rec.id)
+                    .await?
+                    .ok_or_else(|| Error::Internal("user vanished after insert".into()))?,
+            );
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    pub async fn user(&self, account_id: &str, id: &str) -> Result<User, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        users::get(&mut conn, account_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))
+    }
+
+    pub async fn user_by_name(&self, account_id: &str, name: &str) -> Result<User, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        users::get_by_name(&mut conn, account_id, name)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::User, name.into()))
+    }
+
+    pub async fn list_users(
+        &self,
+        account_id: &str,
+        filter: &UserFilter,
+        page: Page,
+    ) -> Result<Listing<User>, Error> {
+        for kw in [&filter.name_contains, &filter.description_contains]
+            .into_iter()
+            .flatten()
+        {
+            validate::keyword(kw)?;
+        }
+        let mut tx = self.db.read().await?;
+        if let Some(gid) = &filter.group_id {
+            if groups::get(&mut tx, account_id, gid).await?.is_none() {
+                return Err(Error::NotFound(Entity::Group, gid.clone()));
+            }
+        }
+        let listing = users::list(&mut tx, self.db.backend, account_id, filter, page).await?;
+        tx.commit().await?;
+        Ok(listing)
+    }
+
+    /// Names of each user's groups.
+    pub async fn group_names_of(
+        &self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<String>>, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(users::group_names(&mut conn, user_ids).await?)
+    }
+
+    pub async fn update_user(
+        &self,
+        account_id: &str,
+        id: &str,
+        p: UserPatch,
+    ) -> Result<User, Error> {
+        if let Some(n) = &p.name {
+            validate::user_name(n)?;
+        }
+        if let Some(d) = &p.description {
+            validate::text("description", d, validate::MAX_DESCRIPTION)?;
+        }
+        if let Some(e) = &p.email {
+            validate::email(e)?;
+        }
+        if let Some(ph) = &p.phone {
+            validate::phone(ph)?;
+        }
+        if let Some(a) = &p.alias_name {
+            validate::text("alias_name", a, 64)?;
+        }
+        if let Some(m) = &p.user_info_map {
+            validate::text("user_info_map", m, 1024)?;
+        }
+        if let Some(t) = &p.active_type {
+            validate::one_of("active_type", t, &[USER_ACTIVATE, ADMIN_ACTIVATE])?;
+        }
+        if matches!(p.account_expires, Some(x) if x < 0) {
+            return Err(Error::invalid("account_expires must not be negative"));
+        }
+        let mut tx = self.db.write().await?;
+        let mut u = users::get(&mut tx, account_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
+        let new_hash = match &p.password {
+            Some(pw) => {
+                validate::password(pw, p.name.as_deref().unwrap_or(&u.name))?;
+                Some(Some(password::hash(pw.clone()).await?))
+            }
+            None => None,
+        };
+        if let Some(n) = p.name {
+            if n.to_lowercase() != u.name.to_lowercase()
+                && users::get_by_name(&mut tx, account_id, &n).await?.is_some()
+            {
+                return Err(Error::Duplicate(Entity::User, n));
+            }
+            u.name = n;
+        }
+        macro_rules! set {
+            ($($f:ident => $t:ident),*) => { $( if let Some(v) = p.$f { u.$t = v; } )* };
+        }
+        set!(description => description, email => email, phone => phone, alias_name => alias_name,
+             active_type => active_type, account_expires => account_expires,
+             enable_change_password => enable_change_password,
+             next_login_change_password => next_login_change_password,
+             password_never_expired => password_never_expired, disabled => disabled,
+             user_info_map => user_info_map);
+        u.updated_at = ids::now_ms();
+        if let Err(e) = users::update(&mut tx, &u, new_hash).await {
+            if is_unique_violation(&e) {
+                return Err(Error::Duplicate(Entity::User, u.name));
+            }
+            return Err(e.into());
+        }
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    /// Deletes users, all or none: an unknown id or the root user fails the whole call.
+    pub async fn delete_users(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Err(Error::invalid("no user ids given"));
+        }
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        let mut tx = self.db.write().await?;
+        for id in &ids {
+            let u = users::get(&mut tx, account_id, id)
+                .await?
+                .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
+            if u.is_root {
+                return Err(Error::Forbidden(format!(
+                    "user {id} is the account's root user and cannot be deleted"
+                )));
+            }
+        }
+        users::delete_many(&mut tx, &ids).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// LOCK / UNLOCK.
+    pub async fn set_locked(
+        &self,
+        account_id: &str,
+        id: &str,
+        locked: bool,
+    ) -> Result<User, Error> {
+        self.modify_user(account_id, id, |u| u.locked = locked, None)
+            .await
+    }
+
+    /// RESET_PWD: the current password stops working; the user must set a new one
+    /// (activation again), and is asked to change it at next login.
+    pub async fn reset_password(&self, account_id: &str, id: &str) -> Result<User, Error> {
+        self.modify_user(
+            account_id,
+            id,
+            |u| u.next_login_change_password = true,
+            Some(None),
+        )
+        .await
+    }
+
+    /// Sets a new random password and returns it (once; only its hash is kept).
+    pub async fn random_password(&self, account_id: &str, id: &str) -> Result<String, Error> {
+        let pw = password::generate();
+        let hash = password::hash(pw.clone()).await?;
+        self.modify_user(
+            account_id,
+            id,
+            |u| u.next_login_change_password = true,
+            Some(Some(hash)),
+        )
+        .await?;
+        Ok(pw)
+    }
+
+    async fn modify_user(
+        &self,
+        account_id: &str,
+        id: &str,
+        change: impl FnOnce(&mut User),
+        password_hash: Option<Option<String>>,
+    ) -> Result<User, Error> {
+        let mut tx = self.db.write().await?;
+        let mut u = users::get(&mut tx, account_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
+        change(&mut u);
+        u.updated_at = ids::now_ms();
+        if let Some(h) = &password_hash {
+            u.has_password = h.is_some();
+        }
+        users::update(&mut tx, &u, password_hash).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    pub async fn verify_password(&self, user: &User, candidate: &str) -> Result<bool, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        let Some(hash) = users::password_hash(&mut conn, &user.id).await? else {
+            return Ok(false);
+        };
+        Ok(password::verify(candidate.to_string(), hash).await)
+    }
+}

@@ -1,0 +1,131 @@
+//! The one error type of the directory. Faces render it in their own wire format; the kind
+//! decides the HTTP status, the face decides the code and the envelope.
+
+use std::fmt;
+
+/// What a `NotFound` or `Conflict` is about, so faces can pick precise codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Account,
+    Project,
+    User,
+    Group,
+    AccessKey,
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Entity::Account => "account",
+            Entity::Project => "project",
+            Entity::User => "user",
+            Entity::Group => "user group",
+            Entity::AccessKey => "access key",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A parameter is missing, malformed or out of range (400).
+    #[error("{0}")]
+    Invalid(String),
+    /// A user or group name breaks the naming rules (400).
+    #[error("{0}")]
+    InvalidName(String),
+    /// A password breaks the password policy (400).
+    #[error("{0}")]
+    InvalidPassword(String),
+    /// The request body is larger than allowed (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// A hierarchy change would make a cycle or exceed the depth limit (400).
+    #[error("{0}")]
+    Hierarchy(String),
+    /// The thing does not exist in the caller's account (404).
+    #[error("{0} {1} does not exist")]
+    NotFound(Entity, String),
+    /// A name is already taken in the account (409).
+    #[error("{0} name {1:?} is already in use")]
+    Duplicate(Entity, String),
+    /// The request conflicts with the state of the directory (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// No valid credentials (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Valid credentials, but not for this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The database cannot be reached (503).
+    #[error("the directory database is unavailable")]
+    Unavailable(String),
+    /// A fault of ours (500). The text is logged, not shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::Invalid(_)
+            | Error::InvalidName(_)
+            | Error::InvalidPassword(_)
+            | Error::Hierarchy(_) => 400,
+            Error::TooLarge(_) => 413,
+            Error::Unauthenticated(_) => 401,
+            Error::Forbidden(_) => 403,
+            Error::NotFound(..) => 404,
+            Error::Duplicate(..) | Error::Conflict(_) => 409,
+            Error::Internal(_) => 500,
+            Error::Unavailable(_) => 503,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if is_unavailable_code(db.code().as_deref()) => {
+                Error::Unavailable(e.to_string())
+            }
+            _ => Error::Internal(e.to_string()),
+        }
+    }
+}
+
+/// SQLITE_BUSY / SQLITE_LOCKED after the busy timeout, and PostgreSQL's connection,
+/// shutdown and resource classes (08, 53, 57P) mean "try again later", not "our bug".
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    match code {
+        Some(c) => {
+            c == "5"
+                || c == "6"
+                || c.starts_with("08")
+                || c.starts_with("53")
+                || c.starts_with("57P")
+        }
+        None => false,
+    }
+}
+
+/// True when `e` is a unique-constraint violation (SQLite 2067/1555, PostgreSQL 23505).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(
+                db.code().as_deref(),
+                Some("2067") | Some("1555") | Some("23505")
+            )
+        }
+        _ => false,
+    }
+}

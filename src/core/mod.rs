@@ -1,0 +1,11 @@
+//! The directory core: model, rules and operations. Knows nothing of HTTP or of any face.
+
+pub mod directory;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod password;
+pub mod validate;
+
+pub use directory::Directory;
+pub use error::{Entity, Error};

@@ -1,0 +1,214 @@
+//! The directory's data: what is stored, and what callers pass in to change it.
+//! Times are Unix milliseconds; ids are 32-character lower-case hex unless a caller chose one.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+pub const USER_ACTIVATE: &str = "USER_ACTIVATE";
+pub const ADMIN_ACTIVATE: &str = "ADMIN_ACTIVATE";
+pub const PLATFORM_LOCAL: &str = "LOCAL";
+pub const PLATFORM_AD: &str = "AD";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub seq: i64,
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub description: String,
+    pub email: String,
+    pub phone: String,
+    pub alias_name: String,
+    pub active_type: String,
+    pub platform_type: String,
+    pub domain: String,
+    pub enterprise_project_id: String,
+    pub user_info_map: String,
+    /// Unix ms after which the account expires; 0 = never.
+    pub account_expires: i64,
+    pub has_password: bool,
+    pub enable_change_password: bool,
+    pub next_login_change_password: bool,
+    pub password_never_expired: bool,
+    pub locked: bool,
+    pub disabled: bool,
+    /// The account's root user, made with the account; it cannot be deleted.
+    pub is_root: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl User {
+    pub fn expired_at(&self, now_ms: i64) -> bool {
+        self.account_expires != 0 && self.account_expires <= now_ms
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub seq: i64,
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub description: String,
+    pub platform_type: String,
+    pub domain: String,
+    pub parent_id: Option<String>,
+    /// Ids from the root down to this group, joined by '/'.
+    pub path: String,
+    /// 1 for a group without parent.
+    pub depth: i64,
+    /// Direct members; maintained in the same transaction as every membership change.
+    pub user_quantity: i64,
+    pub created_by: String,
+    pub updated_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Filled by listings that show the parent.
+    pub parent: Option<Box<Group>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub name: String,
+    pub description: String,
+    pub email: String,
+    pub phone: String,
+    pub alias_name: String,
+    /// USER_ACTIVATE (default) or ADMIN_ACTIVATE.
+    pub active_type: Option<String>,
+    pub platform_type: Option<String>,
+    pub domain: String,
+    pub enterprise_project_id: String,
+    pub user_info_map: String,
+    pub account_expires: i64,
+    pub password: Option<String>,
+    pub enable_change_password: Option<bool>,
+    pub next_login_change_password: Option<bool>,
+    pub password_never_expired: Option<bool>,
+    pub disabled: bool,
+    pub group_ids: Vec<String>,
+}
+
+/// A partial update: `None` leaves the field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub alias_name: Option<String>,
+    pub active_type: Option<String>,
+    pub account_expires: Option<i64>,
+    pub enable_change_password: Option<bool>,
+    pub next_login_change_password: Option<bool>,
+    pub password_never_expired: Option<bool>,
+    pub disabled: Option<bool>,
+    pub user_info_map: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewGroup {
+    /// A caller-chosen id (Quick BI allows one); a new hex id otherwise.
+    pub id: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub platform_type: Option<String>,
+    pub domain: String,
+    pub parent_id: Option<String>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub updated_by: String,
+}
+
+/// Filters of a user listing; all given filters must hold.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Case-insensitive substring of the user name.
+    pub name_contains: Option<String>,
+    /// Exact user names (any of them).
+    pub names: Vec<String>,
+    /// Case-insensitive substring of the description.
+    pub description_contains: Option<String>,
+    pub active_type: Option<String>,
+    /// Members of the group with this exact name.
+    pub group_name: Option<String>,
+    /// Members of this group.
+    pub group_id: Option<String>,
+    pub enterprise_project_id: Option<String>,
+    pub disabled: Option<bool>,
+    pub domain: Option<String>,
+    pub platform_type: Option<String>,
+}
+
+/// Filters of a group listing.
+#[derive(Debug, Clone, Default)]
+pub struct GroupFilter {
+    /// Case-insensitive substring of the group name.
+    pub keyword: Option<String>,
+    /// Exact name.
+    pub name: Option<String>,
+    pub platform_types: Vec<String>,
+    pub domain: Option<String>,
+    pub parent: Option<ParentFilter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParentFilter {
+    /// Groups without a parent.
+    Root,
+    /// Direct children of this group.
+    Group(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    pub const ALL: Page = Page {
+        limit: i64::MAX,
+        offset: 0,
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    /// All matches, not only this page.
+    pub total: i64,
+    pub items: Vec<T>,
+}
+
+/// What `account create` and first start hand to the operator, once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountCredentials {
+    pub domain_id: String,
+    pub domain_name: String,
+    pub project_id: String,
+    pub project_name: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub password: String,
+    pub access_key: String,
+    pub secret_key: String,
+}

@@ -1,0 +1,81 @@
+//! The HTTP server: one router made of every face's `router()`, request ids, graceful
+//! shutdown. Faces own their routes and their error rendering; this module owns the rest.
+
+pub mod auth;
+pub mod params;
+
+use std::net::SocketAddr;
+
+use axum::http::{HeaderName, Request};
+use axum::response::IntoResponse;
+use axum::Router;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::core::Directory;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub dir: Directory,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids are 32 lower-case hex characters, like the clouds'.
+#[derive(Clone, Copy, Default)]
+struct HexRequestId;
+
+impl MakeRequestId for HexRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        crate::core::ids::new_id().parse().ok().map(RequestId::new)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::workspace::router(state.clone()))
+        .fallback(|| async { crate::workspace::error::not_found_route().into_response() })
+        .method_not_allowed_fallback(|| async {
+            crate::workspace::error::method_not_allowed().into_response()
+        })
+        .layer(TraceLayer::new_for_http())
+        // outermost: every response, errors from any layer included, carries the id
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, HexRequestId))
+}
+
+/// Serves until SIGINT or SIGTERM, then stops accepting and lets requests in flight finish.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,96 @@
+//! SQL for accounts (domains, organizations) and their projects.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::core::model::{Account, Project};
+
+fn account(r: &AnyRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn project(r: &AnyRow) -> Result<Project, sqlx::Error> {
+    Ok(Project {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&a.id)
+        .bind(&a.name)
+        .bind(a.created_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_project(conn: &mut AnyConnection, p: &Project) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO projects (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&p.id)
+        .bind(&p.account_id)
+        .bind(&p.name)
+        .bind(p.created_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM accounts")
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query("SELECT id, name, created_at FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| account(&r))
+        .transpose()
+}
+
+pub async fn get_by_name(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query("SELECT id, name, created_at FROM accounts WHERE name = $1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| account(&r))
+        .transpose()
+}
+
+pub async fn get_project(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<Project>, sqlx::Error> {
+    sqlx::query("SELECT id, account_id, name, created_at FROM projects WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| project(&r))
+        .transpose()
+}
+
+pub async fn projects_of(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Vec<Project>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, account_id, name, created_at FROM projects WHERE account_id = $1 ORDER BY created_at, id",
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(project).collect()
+}

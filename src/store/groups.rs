@@ -1,0 +1,338 @@
+//! SQL for user groups and their hierarchy.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::query::Sql;
+use super::search::{self, Field};
+use super::Backend;
+use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
+
+const FIELDS: [&str; 16] = [
+    "seq",
+    "id",
+    "account_id",
+    "name",
+    "description",
+    "platform_type",
+    "domain",
+    "parent_id",
+    "path",
+    "depth",
+    "user_quantity",
+    "created_by",
+    "updated_by",
+    "created_at",
+    "updated_at",
+    "name_fold",
+];
+
+/// `g.seq AS g_seq, g.id AS g_id, ...` for table alias `a`.
+fn cols(a: &str) -> String {
+    FIELDS
+        .iter()
+        .map(|f| format!("{a}.{f} AS {a}_{f}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn from_row(r: &AnyRow, a: &str) -> Result<Group, sqlx::Error> {
+    let c = |f: &str| format!("{a}_{f}");
+    Ok(Group {
+        seq: r.try_get(c("seq").as_str())?,
+        id: r.try_get(c("id").as_str())?,
+        account_id: r.try_get(c("account_id").as_str())?,
+        name: r.try_get(c("name").as_str())?,
+        description: r.try_get(c("description").as_str())?,
+        platform_type: r.try_get(c("platform_type").as_str())?,
+        domain: r.try_get(c("domain").as_str())?,
+        parent_id: r.try_get(c("parent_id").as_str())?,
+        path: r.try_get(c("path").as_str())?,
+        depth: r.try_get(c("depth").as_str())?,
+        user_quantity: r.try_get(c("user_quantity").as_str())?,
+        created_by: r.try_get(c("created_by").as_str())?,
+        updated_by: r.try_get(c("updated_by").as_str())?,
+        created_at: r.try_get(c("created_at").as_str())?,
+        updated_at: r.try_get(c("updated_at").as_str())?,
+        parent: None,
+    })
+}
+
+/// A group with its parent, from a row selected with `cols("g")` and `cols("p")`.
+fn with_parent(r: &AnyRow) -> Result<Group, sqlx::Error> {
+    let mut g = from_row(r, "g")?;
+    if r.try_get::<Option<String>, _>("p_id")?.is_some() {
+        g.parent = Some(Box::new(from_row(r, "p")?));
+    }
+    Ok(g)
+}
+
+fn select_with_parent() -> String {
+    format!(
+        "SELECT {}, {} FROM user_groups g LEFT JOIN user_groups p ON p.id = g.parent_id",
+        cols("g"),
+        cols("p")
+    )
+}
+
+pub async fn insert(conn: &mut AnyConnection, g: &Group) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO user_groups (id, account_id, name, name_fold, description, platform_type, \
+         domain, parent_id, path, depth, user_quantity, created_by, updated_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&g.id)
+    .bind(&g.account_id)
+    .bind(&g.name)
+    .bind(search::fold(&g.name))
+    .bind(&g.description)
+    .bind(&g.platform_type)
+    .bind(&g.domain)
+    .bind(g.parent_id.as_deref())
+    .bind(&g.path)
+    .bind(g.depth)
+    .bind(g.user_quantity)
+    .bind(&g.created_by)
+    .bind(&g.updated_by)
+    .bind(g.created_at)
+    .bind(g.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<Group>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{} WHERE g.account_id = $1 AND g.id = $2",
+        select_with_parent()
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| with_parent(&r))
+    .transpose()
+}
+
+/// The group with this id in any account: ids are unique across the directory.
+pub async fn id_taken(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM user_groups WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
+}
+
+pub async fn get_by_name(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<Group>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{} WHERE g.account_id = $1 AND g.name_fold = $2",
+        select_with_parent()
+    ))
+    .bind(account_id)
+    .bind(search::fold(name))
+    .fetch_optional(conn)
+    .await?
+    .map(|r| with_parent(&r))
+    .transpose()
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &GroupFilter,
+    page: Page,
+) -> Result<Listing<Group>, sqlx::Error> {
+    let mut sql = Sql::new(" WHERE g.account_id = ");
+    sql.bind(account_id);
+    if let Some(kw) = f.keyword.as_deref().filter(|s| !s.is_empty()) {
+        search::push_contains(&mut sql, conn, backend, "g", Field::GroupName, kw).await?;
+    }
+    if let Some(name) = &f.name {
+        sql.push(" AND g.name_fold = ").bind(search::fold(name));
+    }
+    if !f.platform_types.is_empty() {
+        sql.push(" AND g.platform_type IN (")
+            .bind_list(&f.platform_types)
+            .push(")");
+    }
+    if let Some(d) = &f.domain {
+        sql.push(" AND g.domain = ").bind(d);
+    }
+    match &f.parent {
+        Some(ParentFilter::Root) => {
+            sql.push(" AND g.parent_id IS NULL");
+        }
+        Some(ParentFilter::Group(p)) => {
+            sql.push(" AND g.parent_id = ").bind(p);
+        }
+        None => {}
+    }
+    let count = sql.with_text(format!(
+        "SELECT count(*) AS n FROM user_groups g{}",
+        sql.text
+    ));
+    let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get("n")?;
+    let mut select = sql.with_text(format!("{}{}", select_with_parent(), sql.text));
+    select
+        .push(" ORDER BY g.seq LIMIT ")
+        .bind(page.limit)
+        .push(" OFFSET ")
+        .bind(page.offset);
+    let rows = select.query().fetch_all(&mut *conn).await?;
+    let items = rows.iter().map(with_parent).collect::<Result<_, _>>()?;
+    Ok(Listing { total, items })
+}
+
+/// Groups of a user, in group creation order.
+pub async fn of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    page: Page,
+) -> Result<Listing<Group>, sqlx::Error> {
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "{} WHERE g.id IN (SELECT group_id FROM memberships WHERE user_id = $1) \
+         ORDER BY g.seq LIMIT $2 OFFSET $3",
+        select_with_parent()
+    ))
+    .bind(user_id)
+    .bind(page.limit)
+    .bind(page.offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let items = rows.iter().map(with_parent).collect::<Result<_, _>>()?;
+    Ok(Listing { total, items })
+}
+
+pub async fn update_fields(conn: &mut AnyConnection, g: &Group) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE user_groups SET name = $1, name_fold = $2, description = $3, updated_by = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(&g.name)
+    .bind(search::fold(&g.name))
+    .bind(&g.description)
+    .bind(&g.updated_by)
+    .bind(g.updated_at)
+    .bind(&g.id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Serialises hierarchy changes of one account: the row lock (PostgreSQL) or the write lock
+/// (SQLite) is held until the transaction ends, so two moves cannot both pass the cycle check.
+pub async fn lock_hierarchy(conn: &mut AnyConnection, account_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET hierarchy_version = hierarchy_version + 1 WHERE id = $1")
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The greatest depth in the subtree whose root has path `path`.
+pub async fn subtree_max_depth(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    path: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(max(depth), 0) FROM user_groups WHERE account_id = $1 \
+         AND (path = $2 OR substr(path, 1, $3) = $4)",
+    )
+    .bind(account_id)
+    .bind(path)
+    .bind(path.chars().count() as i64 + 1)
+    .bind(format!("{path}/"))
+    .fetch_one(conn)
+    .await
+}
+
+/// Ids of the subtree rooted at the group with path `path`, deepest first.
+pub async fn subtree_ids(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    path: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM user_groups WHERE account_id = $1 \
+         AND (path = $2 OR substr(path, 1, $3) = $4) ORDER BY depth DESC, seq",
+    )
+    .bind(account_id)
+    .bind(path)
+    .bind(path.chars().count() as i64 + 1)
+    .bind(format!("{path}/"))
+    .fetch_all(conn)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Re-roots the subtree at `old_path` to `new_path`, shifting depths by `depth_delta`, and
+/// sets the moved group's parent.
+pub async fn move_subtree(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    group_id: &str,
+    new_parent: Option<&str>,
+    old_path: &str,
+    new_path: &str,
+    depth_delta: i64,
+    by: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let old_len = old_path.chars().count() as i64;
+    sqlx::query(
+        "UPDATE user_groups SET path = $1 || substr(path, $2), depth = depth + $3 \
+         WHERE account_id = $4 AND (path = $5 OR substr(path, 1, $6) = $7)",
+    )
+    .bind(new_path)
+    .bind(old_len + 1)
+    .bind(depth_delta)
+    .bind(account_id)
+    .bind(old_path)
+    .bind(old_len + 1)
+    .bind(format!("{old_path}/"))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE user_groups SET parent_id = $1, updated_at = $2, updated_by = $3 WHERE id = $4",
+    )
+    .bind(new_parent)
+    .bind(now)
+    .bind(by)
+    .bind(group_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes groups (children before parents) with their memberships.
+pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut del = Sql::new("DELETE FROM memberships WHERE group_id IN (");
+    del.bind_list(ids).push(")");
+    del.query().execute(&mut *conn).await?;
+    for id in ids {
+        sqlx::query("DELETE FROM user_groups WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

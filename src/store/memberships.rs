@@ -1,0 +1,74 @@
+//! SQL for memberships. Every change adjusts `user_groups.user_quantity` by the number of rows
+//! it really inserted or deleted, in the same transaction, so the count stays exact under
+//! concurrency (the row update is atomic on both backends).
+
+use sqlx::AnyConnection;
+
+/// Adds users to a group; returns how many were not members before.
+pub async fn add(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    user_ids: &[String],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut added = 0i64;
+    for uid in user_ids {
+        let r = sqlx::query(
+            "INSERT INTO memberships (group_id, user_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(group_id)
+        .bind(uid.as_str())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        added += r.rows_affected() as i64;
+    }
+    adjust(conn, group_id, added).await?;
+    Ok(added)
+}
+
+/// Removes users from a group; returns how many were members.
+pub async fn remove(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    user_ids: &[String],
+) -> Result<i64, sqlx::Error> {
+    let mut removed = 0i64;
+    for uid in user_ids {
+        let r = sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(uid.as_str())
+            .execute(&mut *conn)
+            .await?;
+        removed += r.rows_affected() as i64;
+    }
+    adjust(conn, group_id, -removed).await?;
+    Ok(removed)
+}
+
+async fn adjust(conn: &mut AnyConnection, group_id: &str, delta: i64) -> Result<(), sqlx::Error> {
+    if delta != 0 {
+        sqlx::query("UPDATE user_groups SET user_quantity = user_quantity + $1 WHERE id = $2")
+            .bind(delta)
+            .bind(group_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn is_member(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    user_id: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM memberships WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
+}

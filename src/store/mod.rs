@@ -1,0 +1,165 @@
+//! Storage: one connection pool over SQLite or PostgreSQL through sqlx's `Any` driver.
+//!
+//! Every query in this module tree is written once, with `$N` placeholders that both
+//! backends accept, and binds only portable types (`i64`, `String`, `Option<_>`): flags are
+//! stored as integers, times as Unix milliseconds. The one place where the backends differ in
+//! SQL is substring search (`search.rs`), and the schema files under `migrations/`.
+
+pub mod accounts;
+pub mod credentials;
+pub mod groups;
+pub mod memberships;
+pub mod query;
+pub mod search;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Transaction};
+
+use crate::core::Error;
+
+pub type Tx = Transaction<'static, Any>;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Pool settings; the defaults suit one node on a small machine.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for the write lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://...`). A SQLite file is created if
+    /// missing and put in WAL mode.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Db, Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::Invalid(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
+            )));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
+        let busy_ms = settings.busy_timeout.as_millis() as i64;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout);
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the single writer; the busy timeout makes writers
+            // queue instead of failing; foreign keys are off by default in SQLite.
+            // leaked once per pool: after_connect needs SQL that outlives every connection
+            let pragmas: &'static str = Box::leak(
+                format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                )
+                .into_boxed_str(),
+            );
+            pool = pool.after_connect(move |conn, _meta| Box::pin(apply_pragmas(conn, pragmas)));
+        }
+        let pool = pool.connect_with(options).await.map_err(Error::from)?;
+        Ok(Db { pool, backend })
+    }
+
+    /// The URL of the embedded database in `data_dir`, creating the directory.
+    pub fn sqlite_url_for(data_dir: &Path) -> std::io::Result<String> {
+        std::fs::create_dir_all(data_dir)?;
+        Ok(format!("sqlite://{}", data_dir.join("roster.db").display()))
+    }
+
+    /// Applies pending migrations; returns the descriptions of those applied now.
+    pub async fn migrate(&self) -> Result<Vec<String>, Error> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let mut conn = self.pool.acquire().await?;
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+        migrator
+            .run(&mut *conn)
+            .await
+            .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
+        Ok(migrator
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| format!("{} {}", m.version, m.description))
+            .collect())
+    }
+
+    /// Starts a write transaction. SQLite takes the write lock up front (BEGIN IMMEDIATE) so a
+    /// transaction never fails half-way on lock upgrade; PostgreSQL uses row locks.
+    pub async fn write(&self) -> Result<Tx, Error> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Ok(self.pool.begin_with(begin).await?)
+    }
+
+    /// Starts a read transaction: a consistent snapshot for a count and a page.
+    pub async fn read(&self) -> Result<Tx, Error> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+async fn apply_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    pragmas: &'static str,
+) -> Result<(), sqlx::Error> {
+    sqlx::Executor::execute(conn, pragmas).await?;
+    Ok(())
+}
+
+/// `$first, $first+1, ...` for `n` values: the placeholder list of an `IN (...)`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn flag(b: bool) -> i64 {
+    b as i64
+}

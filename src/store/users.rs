@@ -1,0 +1,363 @@
+//! SQL for users.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::query::Sql;
+use super::search::{self, Field};
+use super::{flag, Backend};
+use crate::core::model::{Listing, Page, User, UserFilter};
+
+const COLS: &str = "u.seq, u.id, u.account_id, u.name, u.description, u.email, u.phone, \
+    u.alias_name, u.active_type, u.platform_type, u.domain, u.enterprise_project_id, \
+    u.user_info_map, u.account_expires, u.password_hash, u.enable_change_password, \
+    u.next_login_change_password, u.password_never_expired, u.locked, u.disabled, u.is_root, \
+    u.created_at, u.updated_at";
+
+fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
+    let b = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
+    Ok(User {
+        seq: r.try_get("seq")?,
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        alias_name: r.try_get("alias_name")?,
+        active_type: r.try_get("active_type")?,
+        platform_type: r.try_get("platform_type")?,
+        domain: r.try_get("domain")?,
+        enterprise_project_id: r.try_get("enterprise_project_id")?,
+        user_info_map: r.try_get("user_info_map")?,
+        account_expires: r.try_get("account_expires")?,
+        has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
+        enable_change_password: b("enable_change_password")?,
+        next_login_change_password: b("next_login_change_password")?,
+        password_never_expired: b("password_never_expired")?,
+        locked: b("locked")?,
+        disabled: b("disabled")?,
+        is_root: b("is_root")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// A user row as written; the `_fold` columns are derived here so no caller can forget them.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub description: String,
+    pub email: String,
+    pub phone: String,
+    pub alias_name: String,
+    pub active_type: String,
+    pub platform_type: String,
+    pub domain: String,
+    pub enterprise_project_id: String,
+    pub user_info_map: String,
+    pub account_expires: i64,
+    pub password_hash: Option<String>,
+    pub enable_change_password: bool,
+    pub next_login_change_password: bool,
+    pub password_never_expired: bool,
+    pub locked: bool,
+    pub disabled: bool,
+    pub is_root: bool,
+    pub created_at: i64,
+}
+
+const INSERT_COLS: &str = "id, account_id, name, name_fold, description, description_fold, \
+    email, phone, alias_name, active_type, platform_type, domain, enterprise_project_id, \
+    user_info_map, account_expires, password_hash, enable_change_password, \
+    next_login_change_password, password_never_expired, locked, disabled, is_root, \
+    created_at, updated_at";
+
+fn push_values(sql: &mut Sql, u: &UserRecord) {
+    sql.push("(")
+        .bind(&u.id)
+        .push(", ")
+        .bind(&u.account_id)
+        .push(", ")
+        .bind(&u.name)
+        .push(", ")
+        .bind(search::fold(&u.name))
+        .push(", ")
+        .bind(&u.description)
+        .push(", ")
+        .bind(search::fold(&u.description))
+        .push(", ")
+        .bind(&u.email)
+        .push(", ")
+        .bind(&u.phone)
+        .push(", ")
+        .bind(&u.alias_name)
+        .push(", ")
+        .bind(&u.active_type)
+        .push(", ")
+        .bind(&u.platform_type)
+        .push(", ")
+        .bind(&u.domain)
+        .push(", ")
+        .bind(&u.enterprise_project_id)
+        .push(", ")
+        .bind(&u.user_info_map)
+        .push(", ")
+        .bind(u.account_expires)
+        .push(", ")
+        .bind(u.password_hash.clone())
+        .push(", ")
+        .bind(flag(u.enable_change_password))
+        .push(", ")
+        .bind(flag(u.next_login_change_password))
+        .push(", ")
+        .bind(flag(u.password_never_expired))
+        .push(", ")
+        .bind(flag(u.locked))
+        .push(", ")
+        .bind(flag(u.disabled))
+        .push(", ")
+        .bind(flag(u.is_root))
+        .push(", ")
+        .bind(u.created_at)
+        .push(", ")
+        .bind(u.created_at)
+        .push(")");
+}
+
+/// Inserts users in one statement (callers keep batches under the backends' bind limits:
+/// 24 values a row, so at most 1,000 rows).
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    users: &[UserRecord],
+) -> Result<(), sqlx::Error> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(&format!("INSERT INTO users ({INSERT_COLS}) VALUES "));
+    for (i, u) in users.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        push_values(&mut sql, u);
+    }
+    sql.query().execute(conn).await?;
+    Ok(())
+}
+
+pub async fn get(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLS} FROM users u WHERE u.account_id = $1 AND u.id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| from_row(&r))
+    .transpose()
+}
+
+pub async fn get_by_name(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLS} FROM users u WHERE u.account_id = $1 AND u.name_fold = $2"
+    ))
+    .bind(account_id)
+    .bind(search::fold(name))
+    .fetch_optional(conn)
+    .await?
+    .map(|r| from_row(&r))
+    .transpose()
+}
+
+/// The ids among `ids` that are users of the account.
+pub async fn existing_ids(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT id FROM users WHERE account_id = ");
+    sql.bind(account_id)
+        .push(" AND id IN (")
+        .bind_list(ids)
+        .push(")");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &UserFilter,
+    page: Page,
+) -> Result<Listing<User>, sqlx::Error> {
+    let mut sql = Sql::new("FROM users u WHERE u.account_id = ");
+    sql.bind(account_id);
+    if let Some(kw) = f.name_contains.as_deref().filter(|s| !s.is_empty()) {
+        search::push_contains(&mut sql, conn, backend, "u", Field::UserName, kw).await?;
+    }
+    if let Some(kw) = f.description_contains.as_deref().filter(|s| !s.is_empty()) {
+        search::push_contains(&mut sql, conn, backend, "u", Field::UserDescription, kw).await?;
+    }
+    if !f.names.is_empty() {
+        let folded: Vec<String> = f.names.iter().map(|n| search::fold(n)).collect();
+        sql.push(" AND u.name_fold IN (")
+            .bind_list(&folded)
+            .push(")");
+    }
+    for (col, val) in [
+        ("active_type", &f.active_type),
+        ("enterprise_project_id", &f.enterprise_project_id),
+        ("domain", &f.domain),
+        ("platform_type", &f.platform_type),
+    ] {
+        if let Some(v) = val {
+            sql.push(&format!(" AND u.{col} = ")).bind(v);
+        }
+    }
+    if let Some(d) = f.disabled {
+        sql.push(" AND u.disabled = ").bind(flag(d));
+    }
+    if let Some(g) = &f.group_id {
+        sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
+            .bind(g)
+            .push(")");
+    }
+    if let Some(g) = &f.group_name {
+        sql.push(
+            " AND u.id IN (SELECT m.user_id FROM memberships m JOIN user_groups g ON g.id = m.group_id \
+             WHERE g.account_id = u.account_id AND g.name_fold = ",
+        )
+        .bind(search::fold(g))
+        .push(")");
+    }
+    let count = sql.with_text(format!("SELECT count(*) AS n {}", sql.text));
+    let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get("n")?;
+    let mut select = sql.with_text(format!("SELECT {COLS} {}", sql.text));
+    select
+        .push(" ORDER BY u.seq LIMIT ")
+        .bind(page.limit)
+        .push(" OFFSET ")
+        .bind(page.offset);
+    let rows = select.query().fetch_all(&mut *conn).await?;
+    let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(Listing { total, items })
+}
+
+/// Names of the groups of each user, in group creation order.
+pub async fn group_names(
+    conn: &mut AnyConnection,
+    user_ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, sqlx::Error> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(out);
+    }
+    let mut sql = Sql::new(
+        "SELECT m.user_id, g.name FROM memberships m JOIN user_groups g ON g.id = m.group_id \
+         WHERE m.user_id IN (",
+    );
+    sql.bind_list(user_ids).push(") ORDER BY g.seq");
+    for r in sql.query().fetch_all(conn).await? {
+        out.entry(r.try_get("user_id")?)
+            .or_default()
+            .push(r.try_get("name")?);
+    }
+    Ok(out)
+}
+
+/// Writes every field of `u` back (the caller read it in the same transaction).
+pub async fn update(
+    conn: &mut AnyConnection,
+    u: &User,
+    password_hash: Option<Option<String>>,
+) -> Result<(), sqlx::Error> {
+    let mut sql = Sql::new("UPDATE users SET name = ");
+    sql.bind(&u.name)
+        .push(", name_fold = ")
+        .bind(search::fold(&u.name))
+        .push(", description = ")
+        .bind(&u.description)
+        .push(", description_fold = ")
+        .bind(search::fold(&u.description))
+        .push(", email = ")
+        .bind(&u.email)
+        .push(", phone = ")
+        .bind(&u.phone)
+        .push(", alias_name = ")
+        .bind(&u.alias_name)
+        .push(", active_type = ")
+        .bind(&u.active_type)
+        .push(", user_info_map = ")
+        .bind(&u.user_info_map)
+        .push(", account_expires = ")
+        .bind(u.account_expires)
+        .push(", enable_change_password = ")
+        .bind(flag(u.enable_change_password))
+        .push(", next_login_change_password = ")
+        .bind(flag(u.next_login_change_password))
+        .push(", password_never_expired = ")
+        .bind(flag(u.password_never_expired))
+        .push(", locked = ")
+        .bind(flag(u.locked))
+        .push(", disabled = ")
+        .bind(flag(u.disabled))
+        .push(", updated_at = ")
+        .bind(u.updated_at);
+    if let Some(hash) = password_hash {
+        sql.push(", password_hash = ").bind(hash);
+    }
+    sql.push(" WHERE id = ").bind(&u.id);
+    sql.query().execute(conn).await?;
+    Ok(())
+}
+
+pub async fn password_hash(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+            .flatten(),
+    )
+}
+
+/// Deletes users with their memberships and keys, keeping every group's `user_quantity` exact.
+pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "UPDATE user_groups SET user_quantity = user_quantity - \
+         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id AND m.user_id IN (",
+    );
+    sql.bind_list(ids)
+        .push(")) WHERE id IN (SELECT m.group_id FROM memberships m WHERE m.user_id IN (");
+    sql.bind_list(ids).push("))");
+    sql.query().execute(&mut *conn).await?;
+    for table in ["memberships", "access_keys", "users"] {
+        let col = if table == "users" { "id" } else { "user_id" };
+        let mut del = Sql::new(&format!("DELETE FROM {table} WHERE {col} IN ("));
+        del.bind_list(ids).push(")");
+        del.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

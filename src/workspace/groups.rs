@@ -1,0 +1,179 @@
+//! `/v2/{project_id}/groups...`: list, create, update, delete, batch-delete, members.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::WsError;
+use super::{json, users::user_filter, views, Tenant};
+use crate::core::model::{GroupFilter, GroupPatch, NewGroup, Page};
+use crate::core::Error;
+use crate::http::params::Params;
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v2/{project_id}/groups", get(list).post(create))
+        .route("/v2/{project_id}/groups/batch-delete", post(batch_delete))
+        .route(
+            "/v2/{project_id}/groups/{group_id}",
+            put(update).delete(delete),
+        )
+        .route("/v2/{project_id}/groups/{group_id}/users", get(list_users))
+        .route("/v2/{project_id}/groups/{group_id}/actions", post(actions))
+}
+
+type Res = Result<Json<Value>, WsError>;
+
+/// The seed page's paging: limit 1..=100, absent or 0 meaning 100; offset from 0.
+pub fn page(p: &Params) -> Result<Page, Error> {
+    let limit = match p.int("limit", 0, 100)? {
+        None | Some(0) => 100,
+        Some(n) => n,
+    };
+    let offset = p.int("offset", 0, i32::MAX as i64)?.unwrap_or(0);
+    Ok(Page { limit, offset })
+}
+
+async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Res {
+    let p = Params::parse(q.as_deref());
+    let platform_types = p.list("platform_type");
+    for pt in &platform_types {
+        crate::core::validate::one_of("platform_type", pt, &["LOCAL", "AD"])?;
+    }
+    let filter = GroupFilter {
+        keyword: p.text("keyword"),
+        platform_types,
+        domain: p.text("domain"),
+        ..Default::default()
+    };
+    let listing = s.dir.list_groups(&t.account_id, &filter, page(&p)?).await?;
+    Ok(Json(json!({
+        "total_count": listing.total,
+        "user_groups": listing.items.iter().map(views::group).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct CreateReq {
+    group_name: String,
+    platform_type: Option<String>,
+    description: Option<String>,
+}
+
+async fn create(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
+    let r: CreateReq = json(&body)?;
+    let g = s
+        .dir
+        .create_group(
+            &t.account_id,
+            NewGroup {
+                name: r.group_name,
+                description: r.description.unwrap_or_default(),
+                platform_type: r.platform_type,
+                created_by: t.caller.user_id,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(Json(json!({ "id": g.id })))
+}
+
+#[derive(Deserialize)]
+struct EditReq {
+    group_name: Option<String>,
+    description: Option<String>,
+}
+
+async fn update(
+    State(s): State<AppState>,
+    t: Tenant,
+    Path((_, group_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Res {
+    let r: EditReq = json(&body)?;
+    s.dir
+        .update_group(
+            &t.account_id,
+            &group_id,
+            GroupPatch {
+                name: r.group_name,
+                description: r.description,
+                updated_by: t.caller.user_id,
+            },
+        )
+        .await?;
+    Ok(Json(json!({})))
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    t: Tenant,
+    Path((_, group_id)): Path<(String, String)>,
+) -> Res {
+    s.dir.delete_groups(&t.account_id, &[group_id]).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct BatchDeleteReq {
+    group_ids: Vec<String>,
+}
+
+async fn batch_delete(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
+    let r: BatchDeleteReq = json(&body)?;
+    s.dir.delete_groups(&t.account_id, &r.group_ids).await?;
+    Ok(Json(json!({})))
+}
+
+async fn list_users(
+    State(s): State<AppState>,
+    t: Tenant,
+    Path((_, group_id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Res {
+    let p = Params::parse(q.as_deref());
+    let mut filter = user_filter(&p)?;
+    filter.group_id = Some(group_id);
+    let listing = s.dir.list_users(&t.account_id, &filter, page(&p)?).await?;
+    Ok(Json(json!({
+        "total_count": listing.total,
+        "users": listing.items.iter().map(views::user_in_group).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct ActionsReq {
+    user_ids: Vec<String>,
+    op_type: String,
+}
+
+async fn actions(
+    State(s): State<AppState>,
+    t: Tenant,
+    Path((_, group_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Res {
+    let r: ActionsReq = json(&body)?;
+    match r.op_type.as_str() {
+        "ADD" => {
+            s.dir
+                .add_members(&t.account_id, &group_id, &r.user_ids)
+                .await?
+        }
+        "DELETE" => {
+            s.dir
+                .remove_members(&t.account_id, &group_id, &r.user_ids)
+                .await?
+        }
+        other => {
+            return Err(
+                Error::invalid(format!("op_type must be ADD or DELETE, not {other:?}")).into(),
+            )
+        }
+    };
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,88 @@
+//! The Huawei Cloud Workspace face: `/v2/{project_id}/...` users and user groups, as
+//! `huaweicloudsdkworkspace` calls and parses them. Translates wire to core and back only.
+
+pub mod error;
+mod groups;
+mod users;
+mod views;
+
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::core::Error;
+use crate::http::auth::{huawei_aksk, Caller};
+use crate::http::AppState;
+use error::WsError;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(groups::router())
+        .merge(users::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .with_state(state)
+}
+
+async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match huawei_aksk(&state, req).await {
+        Ok((_, req)) => next.run(req).await,
+        Err(e) => WsError(e).into_response(),
+    }
+}
+
+/// The account a request acts on: the project in the path must belong to the caller's
+/// account. An unknown project and another account's project get the same 403, so the
+/// answer reveals nothing about other accounts.
+pub struct Tenant {
+    pub account_id: String,
+    pub project_id: String,
+    pub caller: Caller,
+}
+
+impl FromRequestParts<AppState> for Tenant {
+    type Rejection = WsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WsError> {
+        let caller = parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| Error::Unauthenticated("the request is not authenticated".into()))?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::invalid("bad path"))?;
+        let project_id = params
+            .iter()
+            .find(|(k, _)| *k == "project_id")
+            .map(|(_, v)| v.to_string())
+            .ok_or_else(|| Error::invalid("the path has no project id"))?;
+        let denied = || {
+            Error::Forbidden(format!(
+                "the credentials used have no access to project {project_id}"
+            ))
+        };
+        match state.dir.project(&project_id).await {
+            Ok(p) if p.account_id == caller.account_id => Ok(Tenant {
+                account_id: p.account_id,
+                project_id,
+                caller,
+            }),
+            Ok(_) | Err(Error::NotFound(..)) => Err(denied().into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Parses a JSON request body into `T`; any problem is a 400 that names it.
+pub fn json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
+    if body.is_empty() {
+        return Err(Error::invalid(
+            "the request body is empty; a JSON object is required",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| Error::invalid(format!("invalid request body: {e}")))
+}
