@@ -110,20 +110,24 @@ pub fn canonical_uri(raw_path: &str) -> String {
     uri
 }
 
-/// Pairs decoded, sorted by key then value, re-encoded, `k=v` joined with `&`.
+/// Pairs decoded, sorted by key then value, re-encoded, `k=v` joined with `&`. A key sent
+/// without `=` stays without it, so `k` and `k=` sign differently.
 pub fn canonical_query(raw_query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = raw_query
+    let mut pairs: Vec<(String, Option<String>)> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
+            Some((k, v)) => (decode(k), Some(decode(v))),
+            None => (decode(p), None),
         })
         .collect();
     pairs.sort();
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|(k, v)| match v {
+            Some(v) => format!("{}={}", encode(k), encode(v)),
+            None => encode(k),
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -241,6 +245,7 @@ mod tests {
         assert_eq!(canonical_uri("/v2/%E7%BB%84"), "/v2/%E7%BB%84/");
         assert_eq!(canonical_query("b=2&a=1&a=0"), "a=0&a=1&b=2");
         assert_eq!(canonical_query("keyword="), "keyword=");
+        assert_eq!(canonical_query("keyword"), "keyword");
         assert_eq!(canonical_query("k=a%2ab~c"), "k=a%2Ab~c");
         assert_eq!(canonical_query(""), "");
     }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Run the official-SDK end-to-end suite against a throwaway Roster server,
+# the same way the Rust harness does:
+#   temp data dir -> two accounts (acme = A, other = B) -> `roster serve` on a
+#   random port -> pytest with ROSTER_URL / ROSTER_CREDS / ROSTER_CREDS_OTHER /
+#   ROSTER_DB / HOME set -> server killed.
+#
+# Usage: tests/e2e/run_local.sh [extra pytest args...]
+# Overrides: ROSTER_BIN (default /tmp/e2e-bin/roster),
+#            PYTHON    (default /work/venv-probe/bin/python)
+set -euo pipefail
+
+ROSTER_BIN="${ROSTER_BIN:-/tmp/e2e-bin/roster}"
+PYTHON="${PYTHON:-/work/venv-probe/bin/python}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+
+WORK="$(mktemp -d -t roster-e2e.XXXXXX)"
+DATA="$WORK/data"
+E2E_HOME="$WORK/home"
+mkdir -p "$DATA" "$E2E_HOME"
+SERVER_PID=""
+
+cleanup() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [[ -z "${KEEP_WORK:-}" ]]; then
+        rm -rf "$WORK"
+    else
+        echo "kept work dir: $WORK" >&2
+    fi
+}
+trap cleanup EXIT
+
+"$ROSTER_BIN" account create acme --json --data-dir "$DATA" >"$WORK/creds_a.json" 2>"$WORK/account_a.log"
+"$ROSTER_BIN" account create other --json --data-dir "$DATA" >"$WORK/creds_b.json" 2>"$WORK/account_b.log"
+
+# Start the server; it prints "listening on http://127.0.0.1:PORT" once ready.
+"$ROSTER_BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+
+URL=""
+for _ in $(seq 1 200); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "roster serve exited early:" >&2
+        cat "$WORK/server.err" >&2
+        exit 1
+    fi
+    URL="$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$WORK/server.out" | head -n1 || true)"
+    [[ -n "$URL" ]] && break
+    sleep 0.05
+done
+if [[ -z "$URL" ]]; then
+    echo "roster serve did not report its address" >&2
+    cat "$WORK/server.err" >&2
+    exit 1
+fi
+echo "roster at $URL (data: $DATA)" >&2
+
+cd "$REPO"
+set +e
+ROSTER_URL="$URL" \
+ROSTER_CREDS="$WORK/creds_a.json" \
+ROSTER_CREDS_OTHER="$WORK/creds_b.json" \
+ROSTER_DB="$DATA/roster.db" \
+HOME="$E2E_HOME" \
+    "$PYTHON" -m pytest tests/e2e -q -p no:cacheprovider "$@"
+STATUS=$?
+set -e
+
+if [[ $STATUS -ne 0 && -n "${SHOW_SERVER_LOG:-}" ]]; then
+    echo "---- server stderr (tail) ----" >&2
+    tail -n 50 "$WORK/server.err" >&2
+fi
+exit $STATUS
