@@ -14,69 +14,24 @@ with a fresh tag from `unique_tag` and only asserts on objects it created.
 """
 
 import json
-import os
 import uuid
 
 import pytest
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.http.http_handler import HttpHandler
-from huaweicloudsdkworkspace.v2 import WorkspaceClient
-
-
-def _require_env(name):
-    value = os.environ.get(name)
-    if not value:
-        raise pytest.UsageError(
-            f"{name} is not set; run the suite through the Rust harness or tests/e2e/run_local.sh"
-        )
-    return value
+from e2e_helpers import ResponseLog, make_client, require_env
 
 
 def _load_creds(env_name):
-    with open(_require_env(env_name), encoding="utf-8") as f:
+    with open(require_env(env_name), encoding="utf-8") as f:
         creds = json.load(f)
     for key in ("domain_id", "project_id", "access_key", "secret_key"):
         assert creds.get(key), f"{env_name}: missing {key}"
     return creds
 
 
-class ResponseLog:
-    """Remembers the raw HTTP responses a client received (newest last).
-
-    Hooked in through the SDK's own HttpHandler, so tests can look at response
-    headers (X-Request-Id) of successful calls too.
-    """
-
-    def __init__(self):
-        self.responses = []
-
-    def record(self, response=None, **_kwargs):
-        if response is not None:
-            self.responses.append(response)
-
-    @property
-    def last(self):
-        assert self.responses, "no response recorded yet"
-        return self.responses[-1]
-
-
-def make_client(ak, sk, project_id, log=None):
-    handler = HttpHandler()
-    if log is not None:
-        handler.add_response_handler(log.record)
-    return (
-        WorkspaceClient.new_builder()
-        .with_credentials(BasicCredentials(ak, sk, project_id))
-        .with_endpoints([_require_env("ROSTER_URL")])
-        .with_http_handler(handler)
-        .build()
-    )
-
-
 @pytest.fixture(scope="session")
 def roster_url():
-    return _require_env("ROSTER_URL")
+    return require_env("ROSTER_URL")
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,15 @@
 """Small helpers shared by the e2e tests: SDK shortcuts, paging, snapshots and
 error assertions. Everything goes through the official SDK."""
 
+import collections
+import os
 import re
 
 import pytest
 
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.http.http_handler import HttpHandler
 from huaweicloudsdkworkspace.v2 import (
     ActionsOfUsersInGroupRequest,
     CreateDesktopUserRequest,
@@ -17,12 +21,58 @@ from huaweicloudsdkworkspace.v2 import (
     ListUsersOfGroupRequest,
     ListUsersRequest,
     RunActionsOnGroupRequest,
+    WorkspaceClient,
 )
 
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 CREATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 MISSING_ID = "0" * 32
 PASSWORD = "Xy7#kLm2pQ"  # 10 chars, all four classes
+
+
+# ---------------------------------------------------------------- clients
+
+
+def require_env(name):
+    value = os.environ.get(name)
+    if not value:
+        raise pytest.UsageError(
+            f"{name} is not set; run the suite through the Rust harness or tests/e2e/run_local.sh"
+        )
+    return value
+
+
+class ResponseLog:
+    """Remembers the raw HTTP responses a client received (newest last).
+
+    Hooked in through the SDK's own HttpHandler, so tests can look at response
+    headers (X-Request-Id) of successful calls too.
+    """
+
+    def __init__(self):
+        self.responses = collections.deque(maxlen=20)
+
+    def record(self, response=None, **_kwargs):
+        if response is not None:
+            self.responses.append(response)
+
+    @property
+    def last(self):
+        assert self.responses, "no response recorded yet"
+        return self.responses[-1]
+
+
+def make_client(ak, sk, project_id, log=None):
+    handler = HttpHandler()
+    if log is not None:
+        handler.add_response_handler(log.record)
+    return (
+        WorkspaceClient.new_builder()
+        .with_credentials(BasicCredentials(ak, sk, project_id))
+        .with_endpoints([require_env("ROSTER_URL")])
+        .with_http_handler(handler)
+        .build()
+    )
 
 
 # ---------------------------------------------------------------- errors

@@ -1,0 +1,280 @@
+//! The command line as deployment scripts use it: names, outputs, exit codes.
+
+mod common;
+
+use std::process::Command;
+
+use common::{create_account, Server, BIN};
+
+fn roster(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["account", "--help"],
+        &["account", "create", "--help"],
+        &["seed", "--help"],
+        &["migrate", "--help"],
+    ] {
+        let out = roster(cmd);
+        assert!(out.status.success(), "{cmd:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{cmd:?}"
+        );
+    }
+}
+
+#[test]
+fn account_create_prints_exactly_the_contract_keys_and_refuses_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = roster(&[
+        "account",
+        "create",
+        "acme",
+        "--project-name",
+        "cn-north-4",
+        "--json",
+        "--data-dir",
+        d,
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "access_key",
+            "domain_id",
+            "domain_name",
+            "password",
+            "project_id",
+            "project_name",
+            "secret_key",
+            "user_id",
+            "user_name"
+        ]
+    );
+    assert_eq!(v["project_name"], "cn-north-4");
+    assert_eq!(v["domain_name"], "acme");
+    for k in ["domain_id", "project_id", "user_id"] {
+        assert!(roster::core::ids::is_hex_id(v[k].as_str().unwrap()), "{k}");
+    }
+    let dup = roster(&["account", "create", "acme", "--json", "--data-dir", d]);
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already in use"));
+    assert!(dup.stdout.is_empty());
+    let bad = roster(&["account", "create", "bad name", "--json", "--data-dir", d]);
+    assert!(!bad.status.success());
+    // the secret is not in the database file in the clear
+    let db = std::fs::read(dir.path().join("roster.db")).unwrap();
+    let sk = v["secret_key"].as_str().unwrap().as_bytes();
+    assert!(!db.windows(sk.len()).any(|w| w == sk));
+}
+
+#[tokio::test]
+async fn account_create_works_beside_a_running_server() {
+    let server = Server::start();
+    let a = create_account(&server.data_dir, "late");
+    let c = server.client(&a);
+    assert_eq!(c.call("GET", &c.ws("/users"), None).await.status, 200);
+}
+
+#[tokio::test]
+async fn first_start_creates_the_default_account_once_and_sigterm_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take(2)
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
+    assert!(lines[0].contains("created account 'default'"), "{lines:?}");
+    let url = lines[1]
+        .strip_prefix("listening on ")
+        .expect("address line")
+        .to_string();
+    let path = dir.path().join("default-credentials.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let creds: common::Creds = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(creds.domain_name, "default");
+    let c = common::Client::new(
+        &url,
+        &creds.access_key,
+        &creds.secret_key,
+        &creds.project_id,
+    );
+    assert_eq!(c.call("GET", &c.ws("/groups"), None).await.status, 200);
+    // SIGTERM: stop and exit 0
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    // second start: nothing created, nothing said
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = out;
+    let stdout = out.stdout.take().unwrap();
+    let first = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .next()
+    })
+    .join()
+    .unwrap()
+    .unwrap();
+    assert!(first.starts_with("listening on "), "{first}");
+    let _ = out.kill();
+    let _ = out.wait();
+}
+
+#[test]
+fn migrate_reports_what_it_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let first = roster(&["migrate", "--data-dir", d]);
+    assert!(first.status.success());
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied 1 directory"));
+    let again = roster(&["migrate", "--data-dir", d]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "the database is up to date"
+    );
+}
+
+#[tokio::test]
+async fn seed_makes_nested_groups_with_exact_counts() {
+    let server = Server::start();
+    let a = create_account(&server.data_dir, "acme");
+    let d = server.data_dir.to_str().unwrap().to_string();
+    let out = roster(&[
+        "seed",
+        "--project-id",
+        &a.project_id,
+        "--users",
+        "300",
+        "--groups",
+        "40",
+        "--max-depth",
+        "3",
+        "--memberships",
+        "900",
+        "--rng-seed",
+        "7",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = server.client(&a);
+    let users = c.call("GET", &c.ws("/users?limit=1"), None).await;
+    assert_eq!(users.body["total_count"], 301);
+    let mut seen_parent = false;
+    let mut seen_chinese = false;
+    let mut offset = 0;
+    loop {
+        let r = c
+            .call(
+                "GET",
+                &c.ws(&format!("/groups?limit=100&offset={offset}")),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["total_count"], 40);
+        let page = r.body["user_groups"].as_array().unwrap().clone();
+        if page.is_empty() {
+            break;
+        }
+        for g in &page {
+            seen_parent |= g.get("parent").is_some_and(|p| p["id"].is_string());
+            seen_chinese |= g["name"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch));
+            let members = c
+                .call(
+                    "GET",
+                    &c.ws(&format!(
+                        "/groups/{}/users?limit=1",
+                        g["id"].as_str().unwrap()
+                    )),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                members.body["total_count"], g["user_quantity"],
+                "group {}",
+                g["name"]
+            );
+        }
+        offset += page.len();
+    }
+    assert!(seen_parent, "some groups are nested");
+    assert!(seen_chinese, "some names are Chinese");
+    // the same seed again adds to the project
+    let again = roster(&[
+        "seed",
+        "--project-id",
+        &a.project_id,
+        "--users",
+        "10",
+        "--groups",
+        "2",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let bad = roster(&[
+        "seed",
+        "--project-id",
+        &"0".repeat(32),
+        "--users",
+        "1",
+        "--groups",
+        "1",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(!bad.status.success());
+}
