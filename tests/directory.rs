@@ -6,6 +6,46 @@ mod common;
 use roster::core::model::*;
 use roster::core::{Entity, Error};
 
+/// The totals of unfiltered listings (kept counters) equal a fresh count of the rows.
+async fn assert_counts_exact(dir: &roster::core::Directory, acc: &str) {
+    let mut conn = dir.db.pool.acquire().await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE account_id = $1")
+        .bind(acc)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let groups: i64 = sqlx::query_scalar("SELECT count(*) FROM user_groups WHERE account_id = $1")
+        .bind(acc)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let listed_users = dir
+        .list_users(
+            acc,
+            &UserFilter::default(),
+            Page {
+                limit: 1,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap()
+        .total;
+    let listed_groups = dir
+        .list_groups(
+            acc,
+            &GroupFilter::default(),
+            Page {
+                limit: 1,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap()
+        .total;
+    assert_eq!((listed_users, listed_groups), (users, groups));
+}
+
 fn group(name: &str) -> NewGroup {
     NewGroup {
         name: name.into(),
@@ -297,6 +337,7 @@ async fn the_hierarchy_stays_a_tree_within_the_depth_limit() {
         .map(|g| g.name)
         .collect();
     assert_eq!(left, ["a"]);
+    assert_counts_exact(&dir, &acc).await;
 }
 
 #[tokio::test]

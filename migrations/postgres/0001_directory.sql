@@ -8,6 +8,10 @@ CREATE TABLE accounts (
     name              TEXT NOT NULL UNIQUE,
     -- bumped by every hierarchy change; the UPDATE serialises group moves per account
     hierarchy_version BIGINT NOT NULL DEFAULT 0,
+    -- exact numbers of users and groups, kept by src/store in the same transaction as every
+    -- insert and delete: unfiltered listings need no count(*) scan
+    user_count        BIGINT NOT NULL DEFAULT 0,
+    group_count       BIGINT NOT NULL DEFAULT 0,
     created_at        BIGINT NOT NULL
 );
 

@@ -6,6 +6,10 @@ CREATE TABLE accounts (
     name              TEXT NOT NULL UNIQUE,
     -- bumped by every hierarchy change; the UPDATE serialises group moves per account
     hierarchy_version INTEGER NOT NULL DEFAULT 0,
+    -- exact numbers of users and groups, kept by src/store in the same transaction as every
+    -- insert and delete: unfiltered listings need no count(*) scan
+    user_count        INTEGER NOT NULL DEFAULT 0,
+    group_count       INTEGER NOT NULL DEFAULT 0,
     created_at        INTEGER NOT NULL
 );
 
@@ -75,7 +79,7 @@ CREATE TABLE memberships (
     user_id    TEXT NOT NULL REFERENCES users(id),
     created_at INTEGER NOT NULL,
     PRIMARY KEY (group_id, user_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX memberships_user ON memberships (user_id);
 
 CREATE TABLE access_keys (

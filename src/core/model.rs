@@ -159,6 +159,23 @@ pub struct UserFilter {
     pub platform_type: Option<String>,
 }
 
+impl UserFilter {
+    /// True when the filter lets every user of the account through.
+    pub fn is_empty(&self) -> bool {
+        let blank = |o: &Option<String>| o.as_deref().is_none_or(str::is_empty);
+        blank(&self.name_contains)
+            && self.names.is_empty()
+            && blank(&self.description_contains)
+            && self.active_type.is_none()
+            && self.group_name.is_none()
+            && self.group_id.is_none()
+            && self.enterprise_project_id.is_none()
+            && self.disabled.is_none()
+            && self.domain.is_none()
+            && self.platform_type.is_none()
+    }
+}
+
 /// Filters of a group listing.
 #[derive(Debug, Clone, Default)]
 pub struct GroupFilter {
@@ -169,6 +186,17 @@ pub struct GroupFilter {
     pub platform_types: Vec<String>,
     pub domain: Option<String>,
     pub parent: Option<ParentFilter>,
+}
+
+impl GroupFilter {
+    /// True when the filter lets every group of the account through.
+    pub fn is_empty(&self) -> bool {
+        self.keyword.as_deref().is_none_or(str::is_empty)
+            && self.name.is_none()
+            && self.platform_types.is_empty()
+            && self.domain.is_none()
+            && self.parent.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

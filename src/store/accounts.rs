@@ -94,3 +94,32 @@ pub async fn projects_of(
     .await?;
     rows.iter().map(project).collect()
 }
+
+/// Adds to the account's exact user and group numbers (same transaction as the change).
+pub async fn adjust_counts(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    users: i64,
+    groups: i64,
+) -> Result<(), sqlx::Error> {
+    if users != 0 || groups != 0 {
+        sqlx::query(
+            "UPDATE accounts SET user_count = user_count + $1, group_count = group_count + $2 WHERE id = $3",
+        )
+        .bind(users)
+        .bind(groups)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The account's (users, groups).
+pub async fn counts(conn: &mut AnyConnection, account_id: &str) -> Result<(i64, i64), sqlx::Error> {
+    let r = sqlx::query("SELECT user_count, group_count FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(conn)
+        .await?;
+    Ok((r.try_get("user_count")?, r.try_get("group_count")?))
+}

@@ -75,30 +75,59 @@ fn select_with_parent() -> String {
     )
 }
 
-pub async fn insert(conn: &mut AnyConnection, g: &Group) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Inserts groups in one statement (15 values a row; keep batches to a few hundred rows).
+pub async fn insert_many(conn: &mut AnyConnection, groups: &[Group]) -> Result<(), sqlx::Error> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::on(
+        &*conn,
         "INSERT INTO user_groups (id, account_id, name, name_fold, description, platform_type, \
          domain, parent_id, path, depth, user_quantity, created_by, updated_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(&g.id)
-    .bind(&g.account_id)
-    .bind(&g.name)
-    .bind(search::fold(&g.name))
-    .bind(&g.description)
-    .bind(&g.platform_type)
-    .bind(&g.domain)
-    .bind(g.parent_id.as_deref())
-    .bind(&g.path)
-    .bind(g.depth)
-    .bind(g.user_quantity)
-    .bind(&g.created_by)
-    .bind(&g.updated_by)
-    .bind(g.created_at)
-    .bind(g.updated_at)
-    .execute(conn)
-    .await?;
+         VALUES ",
+    );
+    for (i, g) in groups.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.bind(&g.id)
+            .push(", ")
+            .bind(&g.account_id)
+            .push(", ")
+            .bind(&g.name)
+            .push(", ")
+            .bind(search::fold(&g.name))
+            .push(", ")
+            .bind(&g.description)
+            .push(", ")
+            .bind(&g.platform_type)
+            .push(", ")
+            .bind(&g.domain)
+            .push(", ")
+            .bind(g.parent_id.clone())
+            .push(", ")
+            .bind(&g.path)
+            .push(", ")
+            .bind(g.depth)
+            .push(", ")
+            .bind(g.user_quantity)
+            .push(", ")
+            .bind(&g.created_by)
+            .push(", ")
+            .bind(&g.updated_by)
+            .push(", ")
+            .bind(g.created_at)
+            .push(", ")
+            .bind(g.updated_at)
+            .push(")");
+    }
+    sql.query().execute(&mut *conn).await?;
+    for (account, n) in super::users::per_account(groups.iter().map(|g| g.account_id.as_str())) {
+        super::accounts::adjust_counts(conn, account, 0, n).await?;
+    }
     Ok(())
+}
+
+pub async fn insert(conn: &mut AnyConnection, g: &Group) -> Result<(), sqlx::Error> {
+    insert_many(conn, std::slice::from_ref(g)).await
 }
 
 pub async fn get(
@@ -153,7 +182,7 @@ pub async fn list(
     f: &GroupFilter,
     page: Page,
 ) -> Result<Listing<Group>, sqlx::Error> {
-    let mut sql = Sql::new(" WHERE g.account_id = ");
+    let mut sql = Sql::on(&*conn, " WHERE g.account_id = ");
     sql.bind(account_id);
     if let Some(kw) = f.keyword.as_deref().filter(|s| !s.is_empty()) {
         search::push_contains(&mut sql, conn, backend, "g", Field::GroupName, kw).await?;
@@ -325,7 +354,19 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     if ids.is_empty() {
         return Ok(());
     }
-    let mut del = Sql::new("DELETE FROM memberships WHERE group_id IN (");
+    let mut owners = Sql::on(&*conn, "SELECT account_id FROM user_groups WHERE id IN (");
+    owners.bind_list(ids).push(")");
+    let owners: Vec<String> = owners
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("account_id"))
+        .collect::<Result<_, _>>()?;
+    for (account, n) in super::users::per_account(owners.iter().map(String::as_str)) {
+        super::accounts::adjust_counts(conn, account, 0, -n).await?;
+    }
+    let mut del = Sql::on(&*conn, "DELETE FROM memberships WHERE group_id IN (");
     del.bind_list(ids).push(")");
     del.query().execute(&mut *conn).await?;
     for id in ids {

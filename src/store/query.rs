@@ -1,9 +1,12 @@
-//! A small builder for dynamic SQL with `$N` placeholders. sqlx's own `QueryBuilder<Any>`
-//! emits `?`, which PostgreSQL does not accept.
+//! A small builder for dynamic SQL. Placeholders are `$N` for PostgreSQL and anonymous `?`
+//! for SQLite (sqlx's own `QueryBuilder<Any>` cannot tell them apart). SQLite resolves every
+//! named parameter (`$N`, `?N`) by a linear scan, so a statement with n of them costs O(n^2)
+//! to bind; anonymous ones cost nothing, which makes large multi-row inserts cheap. The
+//! builder appends placeholders strictly in bind order, which is what `?` needs.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
+use sqlx::{Any, AnyConnection};
 
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -42,13 +45,16 @@ impl From<Option<String>> for Arg {
 pub struct Sql {
     pub text: String,
     args: Vec<Arg>,
+    anonymous: bool,
 }
 
 impl Sql {
-    pub fn new(text: &str) -> Self {
+    /// A statement for `conn`'s backend.
+    pub fn on(conn: &AnyConnection, text: &str) -> Self {
         Sql {
             text: text.to_string(),
             args: Vec::new(),
+            anonymous: conn.backend_name() == "SQLite",
         }
     }
 
@@ -60,7 +66,11 @@ impl Sql {
     /// Appends the placeholder of a new argument.
     pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
         self.args.push(arg.into());
-        self.text.push_str(&format!("${}", self.args.len()));
+        if self.anonymous {
+            self.text.push('?');
+        } else {
+            self.text.push_str(&format!("${}", self.args.len()));
+        }
         self
     }
 
@@ -92,6 +102,7 @@ impl Sql {
         Sql {
             text,
             args: self.args.clone(),
+            anonymous: self.anonymous,
         }
     }
 }

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::query::Sql;
 use super::search::{self, Field};
-use super::{flag, Backend};
+use super::{accounts, flag, Backend};
 use crate::core::model::{Listing, Page, User, UserFilter};
 
 const COLS: &str = "u.seq, u.id, u.account_id, u.name, u.description, u.email, u.phone, \
@@ -129,8 +129,8 @@ fn push_values(sql: &mut Sql, u: &UserRecord) {
         .push(")");
 }
 
-/// Inserts users in one statement (callers keep batches under the backends' bind limits:
-/// 24 values a row, so at most 1,000 rows).
+/// Inserts users in one statement. 24 values a row: callers keep batches to at most 1,000
+/// rows (SQLite allows 32,766 parameters, PostgreSQL 65,535).
 pub async fn insert_many(
     conn: &mut AnyConnection,
     users: &[UserRecord],
@@ -138,15 +138,33 @@ pub async fn insert_many(
     if users.is_empty() {
         return Ok(());
     }
-    let mut sql = Sql::new(&format!("INSERT INTO users ({INSERT_COLS}) VALUES "));
+    let mut sql = Sql::on(
+        &*conn,
+        &format!("INSERT INTO users ({INSERT_COLS}) VALUES "),
+    );
     for (i, u) in users.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
         }
         push_values(&mut sql, u);
     }
-    sql.query().execute(conn).await?;
+    sql.query().execute(&mut *conn).await?;
+    for (account, n) in per_account(users.iter().map(|u| u.account_id.as_str())) {
+        accounts::adjust_counts(conn, account, n, 0).await?;
+    }
     Ok(())
+}
+
+/// How many of the items belong to each account.
+pub fn per_account<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, i64)> {
+    let mut out: Vec<(&str, i64)> = Vec::new();
+    for a in accounts {
+        match out.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, n)) => *n += 1,
+            None => out.push((a, 1)),
+        }
+    }
+    out
 }
 
 pub async fn get(
@@ -190,7 +208,7 @@ pub async fn existing_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT id FROM users WHERE account_id = ");
+    let mut sql = Sql::on(&*conn, "SELECT id FROM users WHERE account_id = ");
     sql.bind(account_id)
         .push(" AND id IN (")
         .bind_list(ids)
@@ -206,7 +224,7 @@ pub async fn list(
     f: &UserFilter,
     page: Page,
 ) -> Result<Listing<User>, sqlx::Error> {
-    let mut sql = Sql::new("FROM users u WHERE u.account_id = ");
+    let mut sql = Sql::on(&*conn, "FROM users u WHERE u.account_id = ");
     sql.bind(account_id);
     if let Some(kw) = f.name_contains.as_deref().filter(|s| !s.is_empty()) {
         search::push_contains(&mut sql, conn, backend, "u", Field::UserName, kw).await?;
@@ -246,14 +264,23 @@ pub async fn list(
         .bind(search::fold(g))
         .push(")");
     }
-    let count = sql.with_text(format!("SELECT count(*) AS n {}", sql.text));
-    let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get("n")?;
-    let mut select = sql.with_text(format!("SELECT {COLS} {}", sql.text));
+    let total: i64 = if f.is_empty() {
+        accounts::counts(conn, account_id).await?.0
+    } else {
+        let count = sql.with_text(format!("SELECT count(*) AS n {}", sql.text));
+        count.query().fetch_one(&mut *conn).await?.try_get("n")?
+    };
+    // the page's keys first, over the covering (account_id, seq) index; rows after
+    let mut select = sql.with_text(format!("SELECT u.seq {}", sql.text));
     select
         .push(" ORDER BY u.seq LIMIT ")
         .bind(page.limit)
         .push(" OFFSET ")
         .bind(page.offset);
+    let select = select.with_text(format!(
+        "SELECT {COLS} FROM ({}) page JOIN users u ON u.seq = page.seq ORDER BY u.seq",
+        select.text
+    ));
     let rows = select.query().fetch_all(&mut *conn).await?;
     let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
     Ok(Listing { total, items })
@@ -268,7 +295,8 @@ pub async fn group_names(
     if user_ids.is_empty() {
         return Ok(out);
     }
-    let mut sql = Sql::new(
+    let mut sql = Sql::on(
+        &*conn,
         "SELECT m.user_id, g.name FROM memberships m JOIN user_groups g ON g.id = m.group_id \
          WHERE m.user_id IN (",
     );
@@ -287,7 +315,7 @@ pub async fn update(
     u: &User,
     password_hash: Option<Option<String>>,
 ) -> Result<(), sqlx::Error> {
-    let mut sql = Sql::new("UPDATE users SET name = ");
+    let mut sql = Sql::on(&*conn, "UPDATE users SET name = ");
     sql.bind(&u.name)
         .push(", name_fold = ")
         .bind(search::fold(&u.name))
@@ -345,7 +373,20 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     if ids.is_empty() {
         return Ok(());
     }
-    let mut sql = Sql::new(
+    let mut owners = Sql::on(&*conn, "SELECT account_id FROM users WHERE id IN (");
+    owners.bind_list(ids).push(")");
+    let owners: Vec<String> = owners
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("account_id"))
+        .collect::<Result<_, _>>()?;
+    for (account, n) in per_account(owners.iter().map(String::as_str)) {
+        accounts::adjust_counts(conn, account, -n, 0).await?;
+    }
+    let mut sql = Sql::on(
+        &*conn,
         "UPDATE user_groups SET user_quantity = user_quantity - \
          (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id AND m.user_id IN (",
     );
@@ -355,7 +396,7 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     sql.query().execute(&mut *conn).await?;
     for table in ["memberships", "access_keys", "users"] {
         let col = if table == "users" { "id" } else { "user_id" };
-        let mut del = Sql::new(&format!("DELETE FROM {table} WHERE {col} IN ("));
+        let mut del = Sql::on(&*conn, &format!("DELETE FROM {table} WHERE {col} IN ("));
         del.bind_list(ids).push(")");
         del.query().execute(&mut *conn).await?;
     }

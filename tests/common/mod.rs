@@ -151,10 +151,6 @@ impl Client {
         headers.insert("x-project-id", self.project.parse().unwrap());
         headers.insert("x-sdk-date", date.parse().unwrap());
         let (p, q) = path.split_once('?').unwrap_or((path, ""));
-        let signed: Vec<String> = ["content-type", "host", "x-project-id", "x-sdk-date"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
         let raw = sdk_hmac::RawRequest {
             method,
             path: p,
@@ -162,13 +158,7 @@ impl Client {
             headers: &headers,
             body: &body,
         };
-        let canonical = sdk_hmac::canonical_request(&raw, &signed).unwrap();
-        let sig = sdk_hmac::sign(&self.sk, &sdk_hmac::string_to_sign(&date, &canonical));
-        let auth = format!(
-            "SDK-HMAC-SHA256 Access={}, SignedHeaders={}, Signature={sig}",
-            self.ak,
-            signed.join(";")
-        );
+        let auth = sdk_hmac::authorization_for(&raw, &self.ak, &self.sk).unwrap();
         let mut req = self
             .http
             .request(method.parse().unwrap(), format!("{}{}", self.url, path))

@@ -152,6 +152,14 @@ class TestCrossAccount:
             random_project_id, "{pid}"
         )
 
+    def test_unknown_project_rejects_writes(self, client, client_b_on_random_project, tag):
+        expect_error_unchanged(
+            _everything(client, tag),
+            _new_group(client_b_on_random_project, f"rp-{tag}"),
+            403,
+            "WKS.0301",
+        )
+
     def test_other_account_cannot_change_my_project(self, client, client_b_on_a, tag):
         group = create_group(client, f"xa-{tag}", description="mine")
         uid = create_user(client, f"xa{tag}", user_email="mine@example.com")
@@ -431,7 +439,8 @@ class TestUserErrors:
         uid = create_user(client, f"Dup{tag}", user_email="orig@example.com")
         snap = _everything(client, tag, [uid])
         for name in (f"Dup{tag}", f"dup{tag}", f"DUP{tag.upper()}"):
-            expect_error_unchanged(snap, _new_user(client, name, user_email="copy@example.com"), 409, "WKS.0201")
+            call = _new_user(client, name, user_email="copy@example.com")
+            expect_error_unchanged(snap, call, 409, "WKS.0201")
 
     def test_unknown_group_on_create_user_changes_nothing(self, client, tag):
         group = create_group(client, f"ugc-{tag}")
@@ -525,7 +534,8 @@ class TestBatchCreateIsAllOrNothing:
             CreateUserRequest(user_name=f"new1{tag}", user_email="x@example.com"),
             CreateUserRequest(user_name=f"EX{tag}", user_email="x@example.com"),
         ]
-        expect_error_unchanged(_everything(client, tag, [existing]), _batch_users(client, users), 409, "WKS.0201")
+        snap = _everything(client, tag, [existing])
+        expect_error_unchanged(snap, _batch_users(client, users), 409, "WKS.0201")
         assert [u["id"] for u in users_snapshot(client, tag)] == [existing]
 
     def test_same_name_twice_in_one_batch(self, client, tag):
