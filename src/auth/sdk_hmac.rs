@@ -132,7 +132,7 @@ pub fn canonical_query(raw_query: &str) -> String {
         .join("&")
 }
 
-fn header_value<'h>(headers: &'h HeaderMap, name: &str) -> Result<Vec<u8>, Refused> {
+fn header_value(headers: &HeaderMap, name: &str) -> Result<Vec<u8>, Refused> {
     let values: Vec<&[u8]> = headers.get_all(name).iter().map(|v| v.as_bytes()).collect();
     if values.is_empty() {
         return refuse(format!("signed header {name} is missing"));

@@ -27,10 +27,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let dir = super::open(&cfg).await?;
     bootstrap(&dir, &cfg).await?;
-    let state = AppState {
-        dir,
-        max_body_bytes: cfg.max_body_bytes,
-    };
+    let state = AppState::new(dir, cfg.max_body_bytes);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     http::serve(listener, http::router(state)).await?;
     Ok(())

@@ -45,11 +45,18 @@ pub async fn huawei_aksk(state: &AppState, req: Request) -> Result<(Caller, Requ
     };
     let auth = sdk_hmac::parse_authorization(header).map_err(|e| unauth(&e.0))?;
     let bytes = read_body(body, state.max_body_bytes).await?;
-    let key = state
-        .dir
-        .resolve_access_key(&auth.access_key)
-        .await?
-        .ok_or_else(|| unauth("the access key does not exist"))?;
+    let key = match state.caches.key(&auth.access_key) {
+        Some(k) => k,
+        None => {
+            let k = state
+                .dir
+                .resolve_access_key(&auth.access_key)
+                .await?
+                .ok_or_else(|| unauth("the access key does not exist"))?;
+            state.caches.put_key(k.clone());
+            k
+        }
+    };
     let raw = RawRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),

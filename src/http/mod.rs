@@ -2,9 +2,11 @@
 //! shutdown. Faces own their routes and their error rendering; this module owns the rest.
 
 pub mod auth;
+pub mod cache;
 pub mod params;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::http::{HeaderName, Request};
 use axum::response::IntoResponse;
@@ -22,6 +24,17 @@ pub struct AppState {
     pub dir: Directory,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    pub caches: Arc<cache::Caches>,
+}
+
+impl AppState {
+    pub fn new(dir: Directory, max_body_bytes: usize) -> Self {
+        AppState {
+            dir,
+            max_body_bytes,
+            caches: Arc::default(),
+        }
+    }
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -8,7 +8,7 @@ use super::search::{self, Field};
 use super::Backend;
 use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
 
-const FIELDS: [&str; 16] = [
+const FIELDS: [&str; 15] = [
     "seq",
     "id",
     "account_id",
@@ -24,7 +24,18 @@ const FIELDS: [&str; 16] = [
     "updated_by",
     "created_at",
     "updated_at",
-    "name_fold",
+];
+
+/// What a listing shows of a group's parent: every row of a page carries it, and rows are
+/// not free (sqlx hands each over between threads), so only the fields views need.
+const PARENT_FIELDS: [&str; 7] = [
+    "id",
+    "account_id",
+    "name",
+    "description",
+    "platform_type",
+    "domain",
+    "created_at",
 ];
 
 /// `g.seq AS g_seq, g.id AS g_id, ...` for table alias `a`.
@@ -58,11 +69,37 @@ fn from_row(r: &AnyRow, a: &str) -> Result<Group, sqlx::Error> {
     })
 }
 
-/// A group with its parent, from a row selected with `cols("g")` and `cols("p")`.
+fn parent_cols() -> String {
+    PARENT_FIELDS
+        .iter()
+        .map(|f| format!("p.{f} AS p_{f}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A group with its parent, from a row selected with `cols("g")` and `parent_cols()`. The
+/// parent carries the fields of `PARENT_FIELDS`; the others are left empty.
 fn with_parent(r: &AnyRow) -> Result<Group, sqlx::Error> {
     let mut g = from_row(r, "g")?;
-    if r.try_get::<Option<String>, _>("p_id")?.is_some() {
-        g.parent = Some(Box::new(from_row(r, "p")?));
+    if let Some(id) = r.try_get::<Option<String>, _>("p_id")? {
+        g.parent = Some(Box::new(Group {
+            seq: 0,
+            id,
+            account_id: r.try_get("p_account_id")?,
+            name: r.try_get("p_name")?,
+            description: r.try_get("p_description")?,
+            platform_type: r.try_get("p_platform_type")?,
+            domain: r.try_get("p_domain")?,
+            parent_id: None,
+            path: String::new(),
+            depth: 0,
+            user_quantity: 0,
+            created_by: String::new(),
+            updated_by: String::new(),
+            created_at: r.try_get("p_created_at")?,
+            updated_at: 0,
+            parent: None,
+        }));
     }
     Ok(g)
 }
@@ -71,7 +108,7 @@ fn select_with_parent() -> String {
     format!(
         "SELECT {}, {} FROM user_groups g LEFT JOIN user_groups p ON p.id = g.parent_id",
         cols("g"),
-        cols("p")
+        parent_cols()
     )
 }
 
@@ -207,18 +244,49 @@ pub async fn list(
         }
         None => {}
     }
-    let count = sql.with_text(format!(
-        "SELECT count(*) AS n FROM user_groups g{}",
+    // The page's keys first, over the covering (account_id, seq) index, then rows and
+    // parents. A filtered total comes along with the page (`count(*) OVER ()`), so a search
+    // runs once; an unfiltered one is the account's kept counter.
+    let filtered = !f.is_empty();
+    let mut select = sql.with_text(format!(
+        "SELECT g.seq{} FROM user_groups g{}",
+        if filtered {
+            ", count(*) OVER () AS total"
+        } else {
+            ""
+        },
         sql.text
     ));
-    let total: i64 = count.query().fetch_one(&mut *conn).await?.try_get("n")?;
-    let mut select = sql.with_text(format!("{}{}", select_with_parent(), sql.text));
     select
         .push(" ORDER BY g.seq LIMIT ")
         .bind(page.limit)
         .push(" OFFSET ")
         .bind(page.offset);
+    let select = select.with_text(format!(
+        "SELECT {}, {}{} FROM ({}) page JOIN user_groups g ON g.seq = page.seq \
+         LEFT JOIN user_groups p ON p.id = g.parent_id ORDER BY g.seq",
+        cols("g"),
+        parent_cols(),
+        if filtered {
+            ", page.total AS total"
+        } else {
+            ""
+        },
+        select.text
+    ));
     let rows = select.query().fetch_all(&mut *conn).await?;
+    let total: i64 = match rows.first() {
+        Some(r) if filtered => r.try_get("total")?,
+        _ if filtered => {
+            // an empty page says nothing about the total: count
+            let count = sql.with_text(format!(
+                "SELECT count(*) AS n FROM user_groups g{}",
+                sql.text
+            ));
+            count.query().fetch_one(&mut *conn).await?.try_get("n")?
+        }
+        _ => super::accounts::counts(conn, account_id).await?.1,
+    };
     let items = rows.iter().map(with_parent).collect::<Result<_, _>>()?;
     Ok(Listing { total, items })
 }

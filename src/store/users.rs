@@ -264,24 +264,43 @@ pub async fn list(
         .bind(search::fold(g))
         .push(")");
     }
-    let total: i64 = if f.is_empty() {
-        accounts::counts(conn, account_id).await?.0
-    } else {
-        let count = sql.with_text(format!("SELECT count(*) AS n {}", sql.text));
-        count.query().fetch_one(&mut *conn).await?.try_get("n")?
-    };
-    // the page's keys first, over the covering (account_id, seq) index; rows after
-    let mut select = sql.with_text(format!("SELECT u.seq {}", sql.text));
+    // The page's keys first, over the covering (account_id, seq) index, then the rows. A
+    // filtered total comes along with the page (`count(*) OVER ()`), so a search runs once;
+    // an unfiltered one is the account's kept counter.
+    let filtered = !f.is_empty();
+    let mut select = sql.with_text(format!(
+        "SELECT u.seq{} {}",
+        if filtered {
+            ", count(*) OVER () AS total"
+        } else {
+            ""
+        },
+        sql.text
+    ));
     select
         .push(" ORDER BY u.seq LIMIT ")
         .bind(page.limit)
         .push(" OFFSET ")
         .bind(page.offset);
     let select = select.with_text(format!(
-        "SELECT {COLS} FROM ({}) page JOIN users u ON u.seq = page.seq ORDER BY u.seq",
+        "SELECT {COLS}{} FROM ({}) page JOIN users u ON u.seq = page.seq ORDER BY u.seq",
+        if filtered {
+            ", page.total AS total"
+        } else {
+            ""
+        },
         select.text
     ));
     let rows = select.query().fetch_all(&mut *conn).await?;
+    let total: i64 = match rows.first() {
+        Some(r) if filtered => r.try_get("total")?,
+        _ if filtered => {
+            // an empty page says nothing about the total: count
+            let count = sql.with_text(format!("SELECT count(*) AS n {}", sql.text));
+            count.query().fetch_one(&mut *conn).await?.try_get("n")?
+        }
+        _ => accounts::counts(conn, account_id).await?.0,
+    };
     let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
     Ok(Listing { total, items })
 }

@@ -65,15 +65,25 @@ impl FromRequestParts<AppState> for Tenant {
                 "the credentials used have no access to project {project_id}"
             ))
         };
-        match state.dir.project(&project_id).await {
-            Ok(p) if p.account_id == caller.account_id => Ok(Tenant {
-                account_id: p.account_id,
-                project_id,
-                caller,
-            }),
-            Ok(_) | Err(Error::NotFound(..)) => Err(denied().into()),
-            Err(e) => Err(e.into()),
+        let account_id = match state.caches.project_account(&project_id) {
+            Some(a) => a,
+            None => match state.dir.project(&project_id).await {
+                Ok(p) => {
+                    state.caches.put_project(&p.id, &p.account_id);
+                    p.account_id
+                }
+                Err(Error::NotFound(..)) => return Err(denied().into()),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if account_id != caller.account_id {
+            return Err(denied().into());
         }
+        Ok(Tenant {
+            account_id,
+            project_id,
+            caller,
+        })
     }
 }
 

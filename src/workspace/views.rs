@@ -22,7 +22,17 @@ pub fn group(g: &Group) -> Value {
         v["group_dn"] = json!(format!("CN={},{}", g.name, g.domain));
     }
     if let Some(p) = &g.parent {
-        v["parent"] = group(p);
+        // the parent as listings carry it (store::groups::PARENT_FIELDS)
+        v["parent"] = json!({
+            "id": p.id,
+            "name": p.name,
+            "create_time": iso_ms(p.created_at),
+            "description": p.description,
+            "realm_id": p.account_id,
+            "platform_type": p.platform_type,
+            "domain": p.domain,
+            "sid": p.id,
+        });
     }
     v
 }
