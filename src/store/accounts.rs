@@ -3,6 +3,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::query::Sql;
+
 use crate::core::model::{Account, Project};
 
 fn account(r: &AnyRow) -> Result<Account, sqlx::Error> {
@@ -122,4 +124,55 @@ pub async fn counts(conn: &mut AnyConnection, account_id: &str) -> Result<(i64, 
         .fetch_one(conn)
         .await?;
     Ok((r.try_get("user_count")?, r.try_get("group_count")?))
+}
+
+/// How many of the items belong to each account.
+pub fn per_account<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, i64)> {
+    let mut out: Vec<(&str, i64)> = Vec::new();
+    for a in accounts {
+        match out.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, n)) => *n += 1,
+            None => out.push((a, 1)),
+        }
+    }
+    out
+}
+
+/// Which kept counter a table's rows count in.
+#[derive(Debug, Clone, Copy)]
+pub enum Counted {
+    Users,
+    Groups,
+}
+
+/// Takes the rows `ids` of `kind` off their accounts' counters; call it just before
+/// deleting them, in the same transaction.
+pub async fn count_out(
+    conn: &mut AnyConnection,
+    kind: Counted,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
+    let table = match kind {
+        Counted::Users => "users",
+        Counted::Groups => "user_groups",
+    };
+    let mut owners = Sql::on(
+        &*conn,
+        &format!("SELECT account_id FROM {table} WHERE id IN ("),
+    );
+    owners.bind_list(ids).push(")");
+    let owners: Vec<String> = owners
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("account_id"))
+        .collect::<Result<_, _>>()?;
+    for (account, n) in per_account(owners.iter().map(String::as_str)) {
+        match kind {
+            Counted::Users => adjust_counts(conn, account, -n, 0).await?,
+            Counted::Groups => adjust_counts(conn, account, 0, -n).await?,
+        }
+    }
+    Ok(())
 }

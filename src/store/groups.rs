@@ -157,7 +157,7 @@ pub async fn insert_many(conn: &mut AnyConnection, groups: &[Group]) -> Result<(
             .push(")");
     }
     sql.query().execute(&mut *conn).await?;
-    for (account, n) in super::users::per_account(groups.iter().map(|g| g.account_id.as_str())) {
+    for (account, n) in super::accounts::per_account(groups.iter().map(|g| g.account_id.as_str())) {
         super::accounts::adjust_counts(conn, account, 0, n).await?;
     }
     Ok(())
@@ -422,18 +422,7 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     if ids.is_empty() {
         return Ok(());
     }
-    let mut owners = Sql::on(&*conn, "SELECT account_id FROM user_groups WHERE id IN (");
-    owners.bind_list(ids).push(")");
-    let owners: Vec<String> = owners
-        .query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get("account_id"))
-        .collect::<Result<_, _>>()?;
-    for (account, n) in super::users::per_account(owners.iter().map(String::as_str)) {
-        super::accounts::adjust_counts(conn, account, 0, -n).await?;
-    }
+    super::accounts::count_out(conn, super::accounts::Counted::Groups, ids).await?;
     let mut del = Sql::on(&*conn, "DELETE FROM memberships WHERE group_id IN (");
     del.bind_list(ids).push(")");
     del.query().execute(&mut *conn).await?;

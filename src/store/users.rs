@@ -149,22 +149,10 @@ pub async fn insert_many(
         push_values(&mut sql, u);
     }
     sql.query().execute(&mut *conn).await?;
-    for (account, n) in per_account(users.iter().map(|u| u.account_id.as_str())) {
+    for (account, n) in accounts::per_account(users.iter().map(|u| u.account_id.as_str())) {
         accounts::adjust_counts(conn, account, n, 0).await?;
     }
     Ok(())
-}
-
-/// How many of the items belong to each account.
-pub fn per_account<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, i64)> {
-    let mut out: Vec<(&str, i64)> = Vec::new();
-    for a in accounts {
-        match out.iter_mut().find(|(x, _)| *x == a) {
-            Some((_, n)) => *n += 1,
-            None => out.push((a, 1)),
-        }
-    }
-    out
 }
 
 pub async fn get(
@@ -392,18 +380,7 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     if ids.is_empty() {
         return Ok(());
     }
-    let mut owners = Sql::on(&*conn, "SELECT account_id FROM users WHERE id IN (");
-    owners.bind_list(ids).push(")");
-    let owners: Vec<String> = owners
-        .query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get("account_id"))
-        .collect::<Result<_, _>>()?;
-    for (account, n) in per_account(owners.iter().map(String::as_str)) {
-        accounts::adjust_counts(conn, account, -n, 0).await?;
-    }
+    accounts::count_out(conn, accounts::Counted::Users, ids).await?;
     let mut sql = Sql::on(
         &*conn,
         "UPDATE user_groups SET user_quantity = user_quantity - \

@@ -241,32 +241,36 @@ impl Directory {
         Ok(())
     }
 
-    /// Adds users to a group; users already in it are left as they are. Unknown users fail
-    /// the whole call.
+    /// Adds users to a group; returns how many were not members. Members already in it are
+    /// left as they are; an unknown user fails the whole call.
     pub async fn add_members(
         &self,
         account_id: &str,
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        let user_ids = check_batch("user_ids", user_ids)?;
-        let mut tx = self.db.write().await?;
-        must_get(&mut tx, account_id, group_id).await?;
-        let found = users::existing_ids(&mut tx, account_id, &user_ids).await?;
-        if let Some(missing) = user_ids.iter().find(|u| !found.contains(u)) {
-            return Err(Error::NotFound(Entity::User, missing.clone()));
-        }
-        let added = memberships::add(&mut tx, group_id, &user_ids, ids::now_ms()).await?;
-        tx.commit().await?;
-        Ok(added)
+        self.change_members(account_id, group_id, user_ids, true)
+            .await
     }
 
-    /// Removes users from a group; users not in it are ignored, unknown users fail the call.
+    /// Removes users from a group; returns how many were members. Users not in it are
+    /// ignored; an unknown user fails the whole call.
     pub async fn remove_members(
         &self,
         account_id: &str,
         group_id: &str,
         user_ids: &[String],
+    ) -> Result<i64, Error> {
+        self.change_members(account_id, group_id, user_ids, false)
+            .await
+    }
+
+    async fn change_members(
+        &self,
+        account_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+        add: bool,
     ) -> Result<i64, Error> {
         let user_ids = check_batch("user_ids", user_ids)?;
         let mut tx = self.db.write().await?;
@@ -275,9 +279,13 @@ impl Directory {
         if let Some(missing) = user_ids.iter().find(|u| !found.contains(u)) {
             return Err(Error::NotFound(Entity::User, missing.clone()));
         }
-        let removed = memberships::remove(&mut tx, group_id, &user_ids).await?;
+        let changed = if add {
+            memberships::add(&mut tx, group_id, &user_ids, ids::now_ms()).await?
+        } else {
+            memberships::remove(&mut tx, group_id, &user_ids).await?
+        };
         tx.commit().await?;
-        Ok(removed)
+        Ok(changed)
     }
 
     pub async fn is_member(
