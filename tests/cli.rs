@@ -4,10 +4,19 @@ mod common;
 
 use std::process::Command;
 
-use common::{create_account, Server, BIN};
+use common::{create_account, Server, TestDb, BIN};
 
 fn roster(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).output().unwrap()
+}
+
+/// `roster ARGS --data-dir ... [--database-url ...]` on the test's database.
+fn roster_on(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .args(db.args())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -31,18 +40,18 @@ fn every_command_has_help() {
 
 #[test]
 fn account_create_prints_exactly_the_contract_keys_and_refuses_duplicates() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let out = roster(&[
-        "account",
-        "create",
-        "acme",
-        "--project-name",
-        "cn-north-4",
-        "--json",
-        "--data-dir",
-        d,
-    ]);
+    let db = TestDb::new();
+    let out = roster_on(
+        &db,
+        &[
+            "account",
+            "create",
+            "acme",
+            "--project-name",
+            "cn-north-4",
+            "--json",
+        ],
+    );
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
@@ -66,32 +75,48 @@ fn account_create_prints_exactly_the_contract_keys_and_refuses_duplicates() {
     for k in ["domain_id", "project_id", "user_id"] {
         assert!(roster::core::ids::is_hex_id(v[k].as_str().unwrap()), "{k}");
     }
-    let dup = roster(&["account", "create", "acme", "--json", "--data-dir", d]);
+    let dup = roster_on(&db, &["account", "create", "acme", "--json"]);
     assert!(!dup.status.success());
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already in use"));
     assert!(dup.stdout.is_empty());
-    let bad = roster(&["account", "create", "bad name", "--json", "--data-dir", d]);
+    let bad = roster_on(&db, &["account", "create", "bad name", "--json"]);
     assert!(!bad.status.success());
-    // the secret is not in the database file in the clear
-    let db = std::fs::read(dir.path().join("roster.db")).unwrap();
-    let sk = v["secret_key"].as_str().unwrap().as_bytes();
-    assert!(!db.windows(sk.len()).any(|w| w == sk));
+    // the secret is not in the database in the clear
+    let sk = v["secret_key"].as_str().unwrap().to_string();
+    let url = db.url();
+    let sealed: Vec<String> = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let store = roster::store::Db::connect(&url, &Default::default())
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT secret_sealed FROM access_keys")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap()
+        });
+    assert_eq!(sealed.len(), 1);
+    assert!(!sealed[0].contains(&sk));
+    if !db.is_postgres() {
+        let file = std::fs::read(db.data_dir().join("roster.db")).unwrap();
+        assert!(!file.windows(sk.len()).any(|w| w == sk.as_bytes()));
+    }
 }
 
 #[tokio::test]
 async fn account_create_works_beside_a_running_server() {
     let server = Server::start();
-    let a = create_account(&server.data_dir, "late");
+    let a = create_account(&server.db, "late");
     let c = server.client(&a);
     assert_eq!(c.call("GET", &c.ws("/users"), None).await.status, 200);
 }
 
 #[tokio::test]
 async fn first_start_creates_the_default_account_once_and_sigterm_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new();
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(db.args())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -112,7 +137,7 @@ async fn first_start_creates_the_default_account_once_and_sigterm_exits_cleanly(
         .strip_prefix("listening on ")
         .expect("address line")
         .to_string();
-    let path = dir.path().join("default-credentials.json");
+    let path = db.data_dir().join("default-credentials.json");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -138,8 +163,8 @@ async fn first_start_creates_the_default_account_once_and_sigterm_exits_cleanly(
     assert!(child.wait().unwrap().success());
     // second start: nothing created, nothing said
     let out = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(db.args())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -163,12 +188,11 @@ async fn first_start_creates_the_default_account_once_and_sigterm_exits_cleanly(
 
 #[test]
 fn migrate_reports_what_it_applied() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let first = roster(&["migrate", "--data-dir", d]);
+    let db = TestDb::new();
+    let first = roster_on(&db, &["migrate"]);
     assert!(first.status.success());
     assert!(String::from_utf8_lossy(&first.stdout).contains("applied 1 directory"));
-    let again = roster(&["migrate", "--data-dir", d]);
+    let again = roster_on(&db, &["migrate"]);
     assert_eq!(
         String::from_utf8_lossy(&again.stdout).trim(),
         "the database is up to date"
@@ -178,25 +202,25 @@ fn migrate_reports_what_it_applied() {
 #[tokio::test]
 async fn seed_makes_nested_groups_with_exact_counts() {
     let server = Server::start();
-    let a = create_account(&server.data_dir, "acme");
-    let d = server.data_dir.to_str().unwrap().to_string();
-    let out = roster(&[
-        "seed",
-        "--project-id",
-        &a.project_id,
-        "--users",
-        "300",
-        "--groups",
-        "40",
-        "--max-depth",
-        "3",
-        "--memberships",
-        "900",
-        "--rng-seed",
-        "7",
-        "--data-dir",
-        &d,
-    ]);
+    let a = create_account(&server.db, "acme");
+    let out = roster_on(
+        &server.db,
+        &[
+            "seed",
+            "--project-id",
+            &a.project_id,
+            "--users",
+            "300",
+            "--groups",
+            "40",
+            "--max-depth",
+            "3",
+            "--memberships",
+            "900",
+            "--rng-seed",
+            "7",
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -249,32 +273,34 @@ async fn seed_makes_nested_groups_with_exact_counts() {
     assert!(seen_parent, "some groups are nested");
     assert!(seen_chinese, "some names are Chinese");
     // the same seed again adds to the project
-    let again = roster(&[
-        "seed",
-        "--project-id",
-        &a.project_id,
-        "--users",
-        "10",
-        "--groups",
-        "2",
-        "--data-dir",
-        &d,
-    ]);
+    let again = roster_on(
+        &server.db,
+        &[
+            "seed",
+            "--project-id",
+            &a.project_id,
+            "--users",
+            "10",
+            "--groups",
+            "2",
+        ],
+    );
     assert!(
         again.status.success(),
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
-    let bad = roster(&[
-        "seed",
-        "--project-id",
-        &"0".repeat(32),
-        "--users",
-        "1",
-        "--groups",
-        "1",
-        "--data-dir",
-        &d,
-    ]);
+    let bad = roster_on(
+        &server.db,
+        &[
+            "seed",
+            "--project-id",
+            &"0".repeat(32),
+            "--users",
+            "1",
+            "--groups",
+            "1",
+        ],
+    );
     assert!(!bad.status.success());
 }

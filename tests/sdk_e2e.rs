@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{create_account, Server};
+use common::{create_account, Server, TestDb};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,12 +54,12 @@ fn python() -> PathBuf {
 #[test]
 fn official_workspace_sdk_suite() {
     let py = python();
-    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new();
     let home = tempfile::tempdir().unwrap();
-    let a = create_account(dir.path(), "acme");
-    let b = create_account(dir.path(), "other");
+    let a = create_account(&db, "acme");
+    let b = create_account(&db, "other");
     let write = |name: &str, c: &common::Creds| {
-        let p = dir.path().join(name);
+        let p = db.data_dir().join(name);
         let v = serde_json::json!({
             "domain_id": c.domain_id, "domain_name": c.domain_name, "project_id": c.project_id,
             "project_name": c.project_name, "user_id": c.user_id, "user_name": c.user_name,
@@ -70,14 +70,14 @@ fn official_workspace_sdk_suite() {
     };
     let creds_a = write("creds-a.json", &a);
     let creds_b = write("creds-b.json", &b);
-    let server = Server::start_in(dir.path(), &[]);
+    let server = Server::start_on(&db, &[]);
     let status = Command::new(&py)
         .args(["-m", "pytest", "tests/e2e", "-q", "-p", "no:cacheprovider"])
         .current_dir(manifest_dir())
         .env("ROSTER_URL", &server.url)
         .env("ROSTER_CREDS", &creds_a)
         .env("ROSTER_CREDS_OTHER", &creds_b)
-        .env("ROSTER_DB", dir.path().join("roster.db"))
+        .env("ROSTER_DB", db.url())
         .env("ROSTER_BIN", common::BIN)
         .env("HOME", home.path())
         .status()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{create_account, Client, Server};
+use common::{create_account, Client, Server, TestDb};
 use serde_json::json;
 
 fn request_id(r: &common::Reply) -> String {
@@ -25,10 +25,10 @@ fn assert_error(r: &common::Reply, status: u16, code: &str) {
 
 #[tokio::test]
 async fn authentication_and_tenancy() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = create_account(dir.path(), "acme");
-    let b = create_account(dir.path(), "other");
-    let server = Server::start_in(dir.path(), &[]);
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let b = create_account(&db, "other");
+    let server = Server::start_on(&db, &[]);
     let ok = server.client(&a);
     let r = ok.call("GET", &ok.ws("/groups"), None).await;
     assert_eq!(r.status, 200);
@@ -108,7 +108,7 @@ async fn authentication_and_tenancy() {
 #[tokio::test]
 async fn errors_have_the_face_format_and_status() {
     let server = Server::start();
-    let a = create_account(&server.data_dir, "acme");
+    let a = create_account(&server.db, "acme");
     let c = server.client(&a);
     assert_error(
         &c.call("GET", &c.ws("/groups?limit=101"), None).await,
@@ -263,11 +263,11 @@ async fn errors_have_the_face_format_and_status() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = create_account(dir.path(), "acme");
-    let cfg = dir.path().join("roster.toml");
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let cfg = db.data_dir().join("roster.toml");
     std::fs::write(&cfg, "max_body_bytes = 1024\n").unwrap();
-    let server = Server::start_in(dir.path(), &["--config", cfg.to_str().unwrap()]);
+    let server = Server::start_on(&db, &["--config", cfg.to_str().unwrap()]);
     let c = server.client(&a);
     let big = json!({"group_name": "x", "description": "d".repeat(2000)});
     assert_error(
@@ -282,7 +282,7 @@ async fn oversized_bodies_are_refused() {
 #[tokio::test]
 async fn groups_have_the_sdk_model_fields() {
     let server = Server::start();
-    let a = create_account(&server.data_dir, "acme");
+    let a = create_account(&server.db, "acme");
     let c = server.client(&a);
     for name in ["Parent", "Child"] {
         assert_eq!(

@@ -341,6 +341,8 @@ pub async fn lock_hierarchy(conn: &mut AnyConnection, account_id: &str) -> Resul
     Ok(())
 }
 
+// Positions are bound as i64 (BIGINT); PostgreSQL's substr takes INTEGER, hence the casts.
+
 /// The greatest depth in the subtree whose root has path `path`.
 pub async fn subtree_max_depth(
     conn: &mut AnyConnection,
@@ -349,7 +351,7 @@ pub async fn subtree_max_depth(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COALESCE(max(depth), 0) FROM user_groups WHERE account_id = $1 \
-         AND (path = $2 OR substr(path, 1, $3) = $4)",
+         AND (path = $2 OR substr(path, 1, CAST($3 AS INTEGER)) = $4)",
     )
     .bind(account_id)
     .bind(path)
@@ -367,7 +369,7 @@ pub async fn subtree_ids(
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM user_groups WHERE account_id = $1 \
-         AND (path = $2 OR substr(path, 1, $3) = $4) ORDER BY depth DESC, seq",
+         AND (path = $2 OR substr(path, 1, CAST($3 AS INTEGER)) = $4) ORDER BY depth DESC, seq",
     )
     .bind(account_id)
     .bind(path)
@@ -393,8 +395,8 @@ pub async fn move_subtree(
 ) -> Result<(), sqlx::Error> {
     let old_len = old_path.chars().count() as i64;
     sqlx::query(
-        "UPDATE user_groups SET path = $1 || substr(path, $2), depth = depth + $3 \
-         WHERE account_id = $4 AND (path = $5 OR substr(path, 1, $6) = $7)",
+        "UPDATE user_groups SET path = $1 || substr(path, CAST($2 AS INTEGER)), depth = depth + $3 \
+         WHERE account_id = $4 AND (path = $5 OR substr(path, 1, CAST($6 AS INTEGER)) = $7)",
     )
     .bind(new_path)
     .bind(old_len + 1)

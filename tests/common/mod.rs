@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +15,109 @@ use roster::store::{Db, PoolSettings};
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_roster");
+
+/// A throwaway database for one test: a SQLite file in a temp data dir by default, or, with
+/// `ROSTER_TEST_DATABASE=postgres`, a fresh PostgreSQL database (server from
+/// `ROSTER_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432) dropped afterwards.
+/// The data dir exists either way (it holds the master key). Clones share it; it goes when
+/// the last clone does.
+#[derive(Clone)]
+pub struct TestDb(Arc<TestDbInner>);
+
+pub struct TestDbInner {
+    pub dir: tempfile::TempDir,
+    /// Set for PostgreSQL: (server URL without database, database name).
+    pg: Option<(String, String)>,
+}
+
+/// Runs a future to completion on a thread of its own (usable from sync code and from
+/// inside a tokio test alike).
+fn block_on<M, F, T>(make: M) -> T
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(make())
+    })
+    .join()
+    .unwrap()
+}
+
+async fn admin(base: &str, sql: String) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(&format!("{base}/postgres"))
+        .await
+        .expect("PostgreSQL for the tests");
+    sqlx::raw_sql(&sql).execute(&mut c).await.expect(&sql);
+}
+
+impl TestDb {
+    pub fn postgres_selected() -> bool {
+        std::env::var("ROSTER_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+    }
+
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = Self::postgres_selected().then(|| {
+            let base = std::env::var("ROSTER_TEST_PG_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+            let name = format!("roster_test_{}", roster::core::ids::new_id());
+            let (b, n) = (base.clone(), name.clone());
+            block_on(move || async move { admin(&b, format!("CREATE DATABASE {n}")).await });
+            (base, name)
+        });
+        TestDb(Arc::new(TestDbInner { dir, pg }))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.0.dir.path()
+    }
+
+    pub fn url(&self) -> String {
+        match &self.0.pg {
+            Some((base, name)) => format!("{base}/{name}"),
+            None => Db::sqlite_url_for(self.data_dir()).unwrap(),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.pg.is_some()
+    }
+
+    /// `--data-dir DIR [--database-url URL]` for the CLI.
+    pub fn args(&self) -> Vec<String> {
+        let mut a = vec![
+            "--data-dir".to_string(),
+            self.data_dir().to_str().unwrap().to_string(),
+        ];
+        if self.is_postgres() {
+            a.push("--database-url".into());
+            a.push(self.url());
+        }
+        a
+    }
+}
+
+impl Drop for TestDbInner {
+    fn drop(&mut self) {
+        if let Some((base, name)) = self.pg.take() {
+            block_on(move || async move {
+                admin(
+                    &base,
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                )
+                .await
+            });
+        }
+    }
+}
 
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Creds {
@@ -29,10 +132,10 @@ pub struct Creds {
     pub secret_key: String,
 }
 
-pub fn create_account(data_dir: &Path, name: &str) -> Creds {
+pub fn create_account(db: &TestDb, name: &str) -> Creds {
     let out = Command::new(BIN)
-        .args(["account", "create", name, "--json", "--data-dir"])
-        .arg(data_dir)
+        .args(["account", "create", name, "--json"])
+        .args(db.args())
         .output()
         .expect("run roster account create");
     assert!(
@@ -47,24 +150,19 @@ pub fn create_account(data_dir: &Path, name: &str) -> Creds {
 pub struct Server {
     pub url: String,
     pub child: Child,
-    pub data_dir: PathBuf,
-    _tmp: Option<tempfile::TempDir>,
+    pub db: TestDb,
 }
 
 impl Server {
-    /// Starts `roster serve` on a fresh data dir.
+    /// Starts `roster serve` on a fresh database.
     pub fn start() -> Server {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let mut s = Server::start_in(&dir, &[]);
-        s._tmp = Some(tmp);
-        s
+        Server::start_on(&TestDb::new(), &[])
     }
 
-    pub fn start_in(data_dir: &Path, extra: &[&str]) -> Server {
+    pub fn start_on(db: &TestDb, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(db.args())
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -85,8 +183,7 @@ impl Server {
         Server {
             url,
             child,
-            data_dir: data_dir.to_path_buf(),
-            _tmp: None,
+            db: db.clone(),
         }
     }
 
@@ -185,13 +282,15 @@ impl Client {
     }
 }
 
-/// A directory on a fresh SQLite file, with one account; returns (directory, account id).
-pub async fn directory() -> (Directory, String, tempfile::TempDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let url = Db::sqlite_url_for(tmp.path()).unwrap();
-    let db = Db::connect(&url, &PoolSettings::default()).await.unwrap();
+/// A directory on a fresh database, with one account; returns (directory, account id, the
+/// database, to keep alive).
+pub async fn directory() -> (Directory, String, TestDb) {
+    let test_db = TestDb::new();
+    let db = Db::connect(&test_db.url(), &PoolSettings::default())
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
     let dir = Directory::new(db, Arc::new(MasterKey::from_bytes(&[1u8; 32])));
     let creds = dir.create_account("acme", "default").await.unwrap();
-    (dir, creds.domain_id, tmp)
+    (dir, creds.domain_id, test_db)
 }
