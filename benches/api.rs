@@ -7,7 +7,9 @@
 //! searches and of paging, then requests per second of the list call under concurrent load
 //! (ROSTER_BENCH_CONCURRENCY, default 16, for ROSTER_BENCH_SECONDS, default 10). To reuse a
 //! seeded database set ROSTER_BENCH_DATA_DIR and ROSTER_BENCH_CREDS (the JSON of `roster
-//! account create --json` for the seeded account). Client and server share the machine.
+//! account create --json` for the seeded account). ROSTER_BENCH_DATABASE_URL selects
+//! another database (PostgreSQL); ROSTER_BENCH_NODES=2 starts two servers on it and spreads
+//! the throughput clients over them; ROSTER_BENCH_LATENCY=0 measures throughput only. Client and servers share the machine.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -107,6 +109,11 @@ async fn main() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
+    let db_url = std::env::var("ROSTER_BENCH_DATABASE_URL").ok();
+    let db_args: Vec<String> = db_url
+        .iter()
+        .flat_map(|u| ["--database-url".to_string(), u.clone()])
+        .collect();
     let (data_dir, creds): (std::path::PathBuf, Value) = match (
         std::env::var("ROSTER_BENCH_DATA_DIR"),
         std::env::var("ROSTER_BENCH_CREDS"),
@@ -140,6 +147,7 @@ async fn main() {
                     "--data-dir",
                 ])
                 .arg(&dir)
+                .args(&db_args)
                 .stderr(Stdio::null())
                 .output()
                 .unwrap();
@@ -148,27 +156,34 @@ async fn main() {
             (dir, creds)
         }
     };
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let line = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.starts_with("listening on "))
-        .unwrap();
-    let url = line.trim_start_matches("listening on ").to_string();
-    let s = Signer {
-        host: url.trim_start_matches("http://").to_string(),
-        url,
-        ak: creds["access_key"].as_str().unwrap().into(),
-        sk: creds["secret_key"].as_str().unwrap().into(),
-        project: creds["project_id"].as_str().unwrap().into(),
-        http: reqwest::Client::new(),
-    };
+    let mut children = Vec::new();
+    let mut signers = Vec::new();
+    for _ in 0..env_or("ROSTER_BENCH_NODES", 1).max(1) {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .args(&db_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let line = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("listening on "))
+            .unwrap();
+        let url = line.trim_start_matches("listening on ").to_string();
+        signers.push(Signer {
+            host: url.trim_start_matches("http://").to_string(),
+            url,
+            ak: creds["access_key"].as_str().unwrap().into(),
+            sk: creds["secret_key"].as_str().unwrap().into(),
+            project: creds["project_id"].as_str().unwrap().into(),
+            http: reqwest::Client::new(),
+        });
+        children.push(child);
+    }
+    let s = signers[0].clone();
     let groups_path = format!("/v2/{}/groups", s.project);
     let users_path = format!("/v2/{}/users", s.project);
     let (_, first) = s.get(&format!("{groups_path}?limit=1")).await;
@@ -177,58 +192,60 @@ async fn main() {
     for _ in 0..50 {
         s.get(&format!("{groups_path}?limit=100&offset=0")).await;
     }
-    println!("\n{total_groups} groups. Latency of single signed requests, one at a time (ms, client side):\n");
-    println!("| request | n | median | p99 | total_count |");
-    println!("|---|---|---|---|---|");
-    let kw = |k: &str, base: &str| vec![format!("{base}?keyword={}&limit=100&offset=0", enc(k))];
-    for (label, k) in [
-        ("groups keyword `Sales` (Latin, common)", "Sales"),
-        ("groups keyword `研发部` (3 Chinese chars)", "研发部"),
-        ("groups keyword `研发` (2 chars)", "研发"),
-        ("groups keyword `研` (1 char)", "研"),
-        ("groups keyword `paris 1` (with a space)", "paris 1"),
-        ("groups keyword `12345` (rare)", "12345"),
-        ("groups keyword `zzq` (no match)", "zzq"),
-    ] {
-        latency(&s, label, &kw(k, &groups_path), n).await;
+    if env_or("ROSTER_BENCH_LATENCY", 1) == 1 {
+        println!("\n{total_groups} groups. Latency of single signed requests, one at a time (ms, client side):\n");
+        println!("| request | n | median | p99 | total_count |");
+        println!("|---|---|---|---|---|");
+        let kw =
+            |k: &str, base: &str| vec![format!("{base}?keyword={}&limit=100&offset=0", enc(k))];
+        for (label, k) in [
+            ("groups keyword `Sales` (Latin, common)", "Sales"),
+            ("groups keyword `研发部` (3 Chinese chars)", "研发部"),
+            ("groups keyword `研发` (2 chars)", "研发"),
+            ("groups keyword `研` (1 char)", "研"),
+            ("groups keyword `paris 1` (with a space)", "paris 1"),
+            ("groups keyword `12345` (rare)", "12345"),
+            ("groups keyword `zzq` (no match)", "zzq"),
+        ] {
+            latency(&s, label, &kw(k, &groups_path), n).await;
+        }
+        let offsets: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    "{groups_path}?limit=100&offset={}",
+                    (i as i64 * 7919) % (total_groups.max(100) - 100).max(1)
+                )
+            })
+            .collect();
+        latency(
+            &s,
+            "groups `limit=100&offset=` spread over all",
+            &offsets,
+            n,
+        )
+        .await;
+        latency(
+            &s,
+            "groups `limit=100&offset=0`",
+            &[format!("{groups_path}?limit=100&offset=0")],
+            n,
+        )
+        .await;
+        latency(
+            &s,
+            "users `user_name=alice` (of 1M)",
+            &[format!("{users_path}?user_name=alice&limit=100")],
+            n,
+        )
+        .await;
+        latency(
+            &s,
+            "users `user_name=王` (1 char, of 1M)",
+            &[format!("{users_path}?user_name={}&limit=100", enc("王"))],
+            n,
+        )
+        .await;
     }
-    let offsets: Vec<String> = (0..n)
-        .map(|i| {
-            format!(
-                "{groups_path}?limit=100&offset={}",
-                (i as i64 * 7919) % (total_groups.max(100) - 100).max(1)
-            )
-        })
-        .collect();
-    latency(
-        &s,
-        "groups `limit=100&offset=` spread over all",
-        &offsets,
-        n,
-    )
-    .await;
-    latency(
-        &s,
-        "groups `limit=100&offset=0`",
-        &[format!("{groups_path}?limit=100&offset=0")],
-        n,
-    )
-    .await;
-    latency(
-        &s,
-        "users `user_name=alice` (of 1M)",
-        &[format!("{users_path}?user_name=alice&limit=100")],
-        n,
-    )
-    .await;
-    latency(
-        &s,
-        "users `user_name=王` (1 char, of 1M)",
-        &[format!("{users_path}?user_name={}&limit=100", enc("王"))],
-        n,
-    )
-    .await;
-
     let conc = env_or("ROSTER_BENCH_CONCURRENCY", 16) as usize;
     let secs = env_or("ROSTER_BENCH_SECONDS", 10);
     let stop = Arc::new(AtomicBool::new(false));
@@ -263,11 +280,14 @@ async fn main() {
     let elapsed = started.elapsed().as_secs_f64();
     all.sort();
     println!(
-        "\nThroughput of `GET groups?limit=100&offset=0`, {conc} concurrent clients, {secs} s: {:.0} requests/s (median {:.2} ms, p99 {:.2} ms)",
+        "\nThroughput of `GET groups?limit=100&offset=0`, {conc} concurrent clients over {} node(s), {secs} s: {:.0} requests/s (median {:.2} ms, p99 {:.2} ms)",
+        signers.len(),
         done.load(Ordering::Relaxed) as f64 / elapsed,
         pct(&all, 0.5),
         pct(&all, 0.99)
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    for mut child in children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
