@@ -102,13 +102,17 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-/// SQLITE_BUSY / SQLITE_LOCKED after the busy timeout, and PostgreSQL's connection,
-/// shutdown and resource classes (08, 53, 57P) mean "try again later", not "our bug".
+/// SQLITE_BUSY / SQLITE_LOCKED after the busy timeout, PostgreSQL's connection, shutdown
+/// and resource classes (08, 53, 57P), and transaction conflicts (40001 serialization
+/// failure, 40P01 deadlock: the transaction was rolled back whole) mean "try again", not
+/// "our bug".
 fn is_unavailable_code(code: Option<&str>) -> bool {
     match code {
         Some(c) => {
             c == "5"
                 || c == "6"
+                || c == "40001"
+                || c == "40P01"
                 || c.starts_with("08")
                 || c.starts_with("53")
                 || c.starts_with("57P")
@@ -127,5 +131,21 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
             )
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_unavailable_code;
+
+    #[test]
+    fn transient_database_states_are_unavailable_not_internal() {
+        for c in ["5", "6", "40001", "40P01", "08006", "53300", "57P01"] {
+            assert!(is_unavailable_code(Some(c)), "{c}");
+        }
+        for c in ["23505", "42P01", "1", "2067"] {
+            assert!(!is_unavailable_code(Some(c)), "{c}");
+        }
+        assert!(!is_unavailable_code(None));
     }
 }
