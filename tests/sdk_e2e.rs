@@ -60,12 +60,7 @@ fn official_workspace_sdk_suite() {
     let b = create_account(&db, "other");
     let write = |name: &str, c: &common::Creds| {
         let p = db.data_dir().join(name);
-        let v = serde_json::json!({
-            "domain_id": c.domain_id, "domain_name": c.domain_name, "project_id": c.project_id,
-            "project_name": c.project_name, "user_id": c.user_id, "user_name": c.user_name,
-            "password": c.password, "access_key": c.access_key, "secret_key": c.secret_key,
-        });
-        std::fs::write(&p, v.to_string()).unwrap();
+        std::fs::write(&p, serde_json::to_string(c).unwrap()).unwrap();
         p
     };
     let creds_a = write("creds-a.json", &a);

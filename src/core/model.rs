@@ -228,7 +228,7 @@ pub struct Listing<T> {
 }
 
 /// What `account create` and first start hand to the operator, once.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AccountCredentials {
     pub domain_id: String,
     pub domain_name: String,

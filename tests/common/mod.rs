@@ -119,18 +119,8 @@ impl Drop for TestDbInner {
     }
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct Creds {
-    pub domain_id: String,
-    pub domain_name: String,
-    pub project_id: String,
-    pub project_name: String,
-    pub user_id: String,
-    pub user_name: String,
-    pub password: String,
-    pub access_key: String,
-    pub secret_key: String,
-}
+/// What `roster account create --json` prints.
+pub type Creds = roster::core::model::AccountCredentials;
 
 pub fn create_account(db: &TestDb, name: &str) -> Creds {
     let out = Command::new(BIN)
