@@ -11,7 +11,9 @@
 //!   `fts5vocab` table into the indexed trigrams that start with it (every indexed value ends
 //!   in two U+0001 characters, so every one- or two-character substring starts some trigram).
 //!   Above `MAX_EXPANSION` trigrams the keyword is so common that a scan is as good.
-//! - PostgreSQL: `LIKE '%kw%'` on the folded column, served by a pg_trgm GIN index.
+//! - PostgreSQL: `LIKE '%kw%'` on the folded column, served by a pg_trgm GIN index for
+//!   keywords of three or more characters; a shorter keyword is looked up in a GIN index
+//!   over `roster_short_grams(column)` (every 1- and 2-character substring; migration 0002).
 
 use sqlx::AnyConnection;
 
@@ -69,6 +71,14 @@ pub async fn push_contains(
 ) -> Result<(), sqlx::Error> {
     let kw = fold(keyword);
     match backend {
+        Backend::Postgres if kw.chars().count() < 3 => {
+            sql.push(&format!(
+                " AND roster_short_grams({alias}.{}) @> ARRAY[CAST(",
+                field.fold_column()
+            ))
+            .bind(kw)
+            .push(" AS TEXT)]");
+        }
         Backend::Postgres => {
             let escaped = kw
                 .replace('\\', "\\\\")
