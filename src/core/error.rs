@@ -60,6 +60,10 @@ pub enum Error {
     /// The database cannot be reached (503).
     #[error("the directory database is unavailable")]
     Unavailable(String),
+    /// The transaction lost a conflict with another one and was rolled back whole
+    /// (PostgreSQL 40001 / 40P01): safe to run again (503 if it keeps losing).
+    #[error("the request conflicted with a concurrent change; try again")]
+    Contention(String),
     /// A fault of ours (500). The text is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -82,7 +86,7 @@ impl Error {
             Error::NotFound(..) => 404,
             Error::Duplicate(..) | Error::Conflict(_) => 409,
             Error::Internal(_) => 500,
-            Error::Unavailable(_) => 503,
+            Error::Unavailable(_) | Error::Contention(_) => 503,
         }
     }
 }
@@ -94,6 +98,11 @@ impl From<sqlx::Error> for Error {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                Error::Contention(e.to_string())
+            }
             sqlx::Error::Database(db) if is_unavailable_code(db.code().as_deref()) => {
                 Error::Unavailable(e.to_string())
             }

@@ -32,7 +32,7 @@ pub fn code(e: &Error) -> &'static str {
         Error::Forbidden(_) => "WKS.0301",
         Error::Unauthenticated(_) => "APIGW.0301",
         Error::Internal(_) => "WKS.0500",
-        Error::Unavailable(_) => "WKS.0503",
+        Error::Unavailable(_) | Error::Contention(_) => "WKS.0503",
     }
 }
 
@@ -50,6 +50,9 @@ impl IntoResponse for WsError {
         match &e {
             Error::Internal(detail) => tracing::error!(%detail, "internal error"),
             Error::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            Error::Contention(detail) => {
+                tracing::warn!(%detail, "transaction conflict after retries")
+            }
             _ => {}
         }
         let status =

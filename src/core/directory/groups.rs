@@ -183,6 +183,16 @@ impl Directory {
         new_parent: Option<&str>,
         by: &str,
     ) -> Result<Group, Error> {
+        retry_conflicts!(self.move_group_once(account_id, id, new_parent, by).await)
+    }
+
+    async fn move_group_once(
+        &self,
+        account_id: &str,
+        id: &str,
+        new_parent: Option<&str>,
+        by: &str,
+    ) -> Result<Group, Error> {
         let mut tx = self.db.write().await?;
         groups::lock_hierarchy(&mut tx, account_id).await?;
         let g = must_get(&mut tx, account_id, id).await?;
@@ -224,6 +234,10 @@ impl Directory {
 
     /// Deletes groups with their subgroups and memberships, all or none.
     pub async fn delete_groups(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+        retry_conflicts!(self.delete_groups_once(account_id, ids).await)
+    }
+
+    async fn delete_groups_once(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("group_ids", ids)?;
         let mut tx = self.db.write().await?;
         groups::lock_hierarchy(&mut tx, account_id).await?;
@@ -249,8 +263,10 @@ impl Directory {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        self.change_members(account_id, group_id, user_ids, true)
-            .await
+        retry_conflicts!(
+            self.change_members(account_id, group_id, user_ids, true)
+                .await
+        )
     }
 
     /// Removes users from a group; returns how many were members. Users not in it are
@@ -261,8 +277,10 @@ impl Directory {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        self.change_members(account_id, group_id, user_ids, false)
-            .await
+        retry_conflicts!(
+            self.change_members(account_id, group_id, user_ids, false)
+                .await
+        )
     }
 
     async fn change_members(

@@ -2,6 +2,27 @@
 //! then reads and writes in a single transaction, so bad input changes nothing and a crash
 //! loses nothing half-done.
 
+/// Runs a write (an expression evaluating to `Result<_, Error>`, awaited inside) again
+/// while it loses transaction conflicts (`Error::Contention`): the losing transaction was
+/// rolled back whole, so running it again is safe. A macro rather than a generic function:
+/// rustc cannot prove the handlers' futures `Send` through a generic loop over sqlx futures.
+macro_rules! retry_conflicts {
+    ($write:expr) => {{
+        let mut attempt = 1u32;
+        loop {
+            match $write {
+                Err($crate::core::Error::Contention(_))
+                    if attempt < $crate::core::directory::CONFLICT_ATTEMPTS =>
+                {
+                    $crate::core::directory::conflict_pause(attempt).await;
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
 mod accounts;
 mod groups;
 mod users;
@@ -12,6 +33,16 @@ use crate::auth::sealing::MasterKey;
 use crate::store::Db;
 
 pub use accounts::ResolvedKey;
+
+/// Attempts of a write that loses transaction conflicts before the caller gets a 503.
+pub(crate) const CONFLICT_ATTEMPTS: u32 = 4;
+
+/// A short, growing, jittered pause that lets the winning transaction commit first.
+pub(crate) async fn conflict_pause(attempt: u32) {
+    let pause = 5u64 << attempt;
+    let jitter = rand::random::<u64>() % pause;
+    tokio::time::sleep(std::time::Duration::from_millis(pause + jitter)).await;
+}
 
 /// The hierarchy depth limit when none is configured: a group without parent is at depth 1.
 pub const DEFAULT_MAX_DEPTH: i64 = 10;
@@ -30,5 +61,44 @@ impl Directory {
             master_key,
             max_depth: DEFAULT_MAX_DEPTH,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::Error;
+
+    #[tokio::test]
+    async fn conflicts_are_retried_then_reported() {
+        let mut calls = 0;
+        let mut op = || {
+            calls += 1;
+            let n = calls;
+            async move {
+                if n < 3 {
+                    Err(Error::Contention("40P01".into()))
+                } else {
+                    Ok(n)
+                }
+            }
+        };
+        let r: Result<u32, Error> = retry_conflicts!(op().await);
+        assert_eq!(r.unwrap(), 3);
+
+        let mut calls = 0;
+        let r: Result<(), Error> = retry_conflicts!({
+            calls += 1;
+            Err::<(), _>(Error::Contention("40001".into()))
+        });
+        assert!(matches!(r, Err(Error::Contention(_))));
+        assert_eq!(calls, super::CONFLICT_ATTEMPTS);
+
+        let mut calls = 0;
+        let r: Result<(), Error> = retry_conflicts!({
+            calls += 1;
+            Err::<(), _>(Error::invalid("bad"))
+        });
+        assert!(matches!(r, Err(Error::Invalid(_))));
+        assert_eq!(calls, 1, "other errors are not retried");
     }
 }

@@ -273,6 +273,10 @@ impl Directory {
 
     /// Deletes users, all or none: an unknown id or the root user fails the whole call.
     pub async fn delete_users(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+        retry_conflicts!(self.delete_users_once(account_id, ids).await)
+    }
+
+    async fn delete_users_once(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         if ids.is_empty() {
             return Err(Error::invalid("no user ids given"));
         }
