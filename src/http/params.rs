@@ -6,6 +6,9 @@ use percent_encoding::percent_decode_str;
 
 use crate::core::Error;
 
+/// Most values one list parameter may carry.
+pub const MAX_LIST: usize = 100;
+
 #[derive(Debug, Default, Clone)]
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -42,16 +45,24 @@ impl Params {
         self.get(name).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
-    /// Every value of `name`, repeated or comma-separated, empty ones dropped.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        self.pairs
+    /// Every value of `name`, repeated or comma-separated, empty ones dropped; more than
+    /// `MAX_LIST` values is a 400 (each becomes a bind parameter of a query).
+    pub fn list(&self, name: &str) -> Result<Vec<String>, Error> {
+        let values: Vec<String> = self
+            .pairs
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_string)
-            .collect()
+            .collect();
+        if values.len() > MAX_LIST {
+            return Err(Error::invalid(format!(
+                "{name} may list at most {MAX_LIST} values"
+            )));
+        }
+        Ok(values)
     }
 
     /// An integer in `min..=max`; absent or empty gives `None`; anything else is a 400.
@@ -90,7 +101,7 @@ mod tests {
             "keyword=dev%20team&platform_type=AD&platform_type=LOCAL&x=&limit=10&a+b=c+d",
         ));
         assert_eq!(p.get("keyword"), Some("dev team"));
-        assert_eq!(p.list("platform_type"), ["AD", "LOCAL"]);
+        assert_eq!(p.list("platform_type").unwrap(), ["AD", "LOCAL"]);
         assert_eq!(p.text("x"), None);
         assert_eq!(p.int("limit", 1, 100).unwrap(), Some(10));
         assert!(p.int("limit", 20, 100).is_err());
@@ -98,7 +109,12 @@ mod tests {
             .int("limit", 0, 100)
             .is_err());
         assert_eq!(p.get("a+b"), Some("c+d"));
-        assert_eq!(Params::parse(Some("u=a,b&u=c")).list("u"), ["a", "b", "c"]);
+        assert_eq!(
+            Params::parse(Some("u=a,b&u=c")).list("u").unwrap(),
+            ["a", "b", "c"]
+        );
+        let many = vec!["x"; MAX_LIST + 1].join(",");
+        assert!(Params::parse(Some(&format!("u={many}"))).list("u").is_err());
         assert_eq!(Params::parse(Some("d=True")).bool("d").unwrap(), Some(true));
         assert!(Params::parse(Some("d=yes")).bool("d").is_err());
     }

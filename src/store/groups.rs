@@ -419,7 +419,8 @@ pub async fn move_subtree(
     Ok(())
 }
 
-/// Deletes groups (children before parents) with their memberships.
+/// Deletes groups (whole subtrees: a parent's children must be among `ids`) with their
+/// memberships.
 pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
@@ -428,11 +429,10 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     let mut del = Sql::on(&*conn, "DELETE FROM memberships WHERE group_id IN (");
     del.bind_list(ids).push(")");
     del.query().execute(&mut *conn).await?;
-    for id in ids {
-        sqlx::query("DELETE FROM user_groups WHERE id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
+    // one statement: both backends check the parent reference at its end, when children
+    // and parents are gone together
+    let mut del = Sql::on(&*conn, "DELETE FROM user_groups WHERE id IN (");
+    del.bind_list(ids).push(")");
+    del.query().execute(&mut *conn).await?;
     Ok(())
 }

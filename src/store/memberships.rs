@@ -4,45 +4,53 @@
 
 use sqlx::AnyConnection;
 
-/// Adds users to a group; returns how many were not members before.
+use super::query::Sql;
+
+/// Adds users to a group in one statement; returns how many were not members before.
+/// Callers pass ids sorted, so concurrent changes lock rows in the same order.
 pub async fn add(
     conn: &mut AnyConnection,
     group_id: &str,
     user_ids: &[String],
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let mut added = 0i64;
-    for uid in user_ids {
-        let r = sqlx::query(
-            "INSERT INTO memberships (group_id, user_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(group_id)
-        .bind(uid.as_str())
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        added += r.rows_affected() as i64;
+    if user_ids.is_empty() {
+        return Ok(0);
     }
+    let mut sql = Sql::on(
+        &*conn,
+        "INSERT INTO memberships (group_id, user_id, created_at) VALUES ",
+    );
+    for (i, uid) in user_ids.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(group_id)
+            .push(", ")
+            .bind(uid)
+            .push(", ")
+            .bind(now)
+            .push(")");
+    }
+    sql.push(" ON CONFLICT DO NOTHING");
+    let added = sql.query().execute(&mut *conn).await?.rows_affected() as i64;
     adjust(conn, group_id, added).await?;
     Ok(added)
 }
 
-/// Removes users from a group; returns how many were members.
+/// Removes users from a group in one statement; returns how many were members.
 pub async fn remove(
     conn: &mut AnyConnection,
     group_id: &str,
     user_ids: &[String],
 ) -> Result<i64, sqlx::Error> {
-    let mut removed = 0i64;
-    for uid in user_ids {
-        let r = sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id)
-            .bind(uid.as_str())
-            .execute(&mut *conn)
-            .await?;
-        removed += r.rows_affected() as i64;
+    if user_ids.is_empty() {
+        return Ok(0);
     }
+    let mut sql = Sql::on(&*conn, "DELETE FROM memberships WHERE group_id = ");
+    sql.bind(group_id)
+        .push(" AND user_id IN (")
+        .bind_list(user_ids)
+        .push(")");
+    let removed = sql.query().execute(&mut *conn).await?.rows_affected() as i64;
     adjust(conn, group_id, -removed).await?;
     Ok(removed)
 }

@@ -155,14 +155,6 @@ async fn apply_pragmas(
     Ok(())
 }
 
-/// `$first, $first+1, ...` for `n` values: the placeholder list of an `IN (...)`.
-pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub fn flag(b: bool) -> i64 {
     b as i64
 }

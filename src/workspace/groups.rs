@@ -40,7 +40,7 @@ pub fn page(p: &Params) -> Result<Page, Error> {
 
 async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Res {
     let p = Params::parse(q.as_deref());
-    let platform_types = p.list("platform_type");
+    let platform_types = p.list("platform_type")?;
     for pt in &platform_types {
         crate::core::validate::one_of("platform_type", pt, &["LOCAL", "AD"])?;
     }

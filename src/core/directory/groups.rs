@@ -1,29 +1,15 @@
 //! User groups, their hierarchy and their members.
 
-use super::Directory;
+use super::{check_batch, Directory};
 use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, validate};
 use crate::store::{groups, memberships, users, Tx};
 
-const MAX_BATCH: usize = 1000;
-
 async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Error> {
     groups::get(tx, account_id, id)
         .await?
         .ok_or_else(|| Error::NotFound(Entity::Group, id.into()))
-}
-
-fn check_batch(what: &str, ids: &[String]) -> Result<Vec<String>, Error> {
-    if ids.is_empty() || ids.len() > MAX_BATCH {
-        return Err(Error::invalid(format!(
-            "{what} must list 1 to {MAX_BATCH} ids"
-        )));
-    }
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    Ok(ids)
 }
 
 impl Directory {

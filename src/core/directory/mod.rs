@@ -44,6 +44,23 @@ pub(crate) async fn conflict_pause(attempt: u32) {
     tokio::time::sleep(std::time::Duration::from_millis(pause + jitter)).await;
 }
 
+/// Most ids one call may name (batch deletes, membership changes).
+pub const MAX_BATCH: usize = 1000;
+
+/// Checks a list of ids given to one call: 1 to `MAX_BATCH` of them; returns them sorted and
+/// without repeats (sorted, so concurrent writes lock rows in the same order).
+pub(crate) fn check_batch(what: &str, ids: &[String]) -> Result<Vec<String>, crate::core::Error> {
+    if ids.is_empty() || ids.len() > MAX_BATCH {
+        return Err(crate::core::Error::invalid(format!(
+            "{what} must list 1 to {MAX_BATCH} ids"
+        )));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// The hierarchy depth limit when none is configured: a group without parent is at depth 1.
 pub const DEFAULT_MAX_DEPTH: i64 = 10;
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::Directory;
+use super::{check_batch, Directory};
 use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, password, validate};
@@ -116,18 +116,25 @@ impl Directory {
             }
             prepared.push((rec, groups));
         }
-        let mut tx = self.db.write().await?;
+        // group id -> the new users to put in it (sorted maps: stable lock order)
+        let mut members: std::collections::BTreeMap<&String, Vec<String>> = Default::default();
         for (rec, group_ids) in &prepared {
+            for gid in group_ids {
+                members.entry(gid).or_default().push(rec.id.clone());
+            }
+        }
+        let mut tx = self.db.write().await?;
+        for (rec, _) in &prepared {
             if users::get_by_name(&mut tx, account_id, &rec.name)
                 .await?
                 .is_some()
             {
                 return Err(Error::Duplicate(Entity::User, rec.name.clone()));
             }
-            for gid in group_ids {
-                if groups::get(&mut tx, account_id, gid).await?.is_none() {
-                    return Err(Error::NotFound(Entity::Group, gid.clone()));
-                }
+        }
+        for gid in members.keys() {
+            if groups::get(&mut tx, account_id, gid).await?.is_none() {
+                return Err(Error::NotFound(Entity::Group, (*gid).clone()));
             }
         }
         for chunk in prepared.chunks(500) {
@@ -139,10 +146,9 @@ impl Directory {
                 return Err(e.into());
             }
         }
-        for (rec, group_ids) in &prepared {
-            for gid in group_ids {
-                memberships::add(&mut tx, gid, std::slice::from_ref(&rec.id), now).await?;
-            }
+        for (gid, mut user_ids) in members {
+            user_ids.sort();
+            memberships::add(&mut tx, gid, &user_ids, now).await?;
         }
         let mut out = Vec::with_capacity(prepared.len());
         for (rec, _) in &prepared {
@@ -277,12 +283,7 @@ impl Directory {
     }
 
     async fn delete_users_once(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
-        if ids.is_empty() {
-            return Err(Error::invalid("no user ids given"));
-        }
-        let mut ids = ids.to_vec();
-        ids.sort();
-        ids.dedup();
+        let ids = check_batch("user_ids", ids)?;
         let mut tx = self.db.write().await?;
         for id in &ids {
             let u = users::get(&mut tx, account_id, id)
