@@ -2,6 +2,8 @@
 //! client that signs like the Huawei SDK, and a directory opened directly on a temp file.
 #![allow(dead_code)]
 
+pub mod e2e;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

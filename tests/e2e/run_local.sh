@@ -5,7 +5,7 @@
 #   random port -> pytest with ROSTER_URL / ROSTER_CREDS / ROSTER_CREDS_OTHER /
 #   ROSTER_DB / HOME set -> server killed.
 #
-# Usage: tests/e2e/run_local.sh [extra pytest args...]
+# Usage: [SUITE=tests/e2e/iam] tests/e2e/run_local.sh [extra pytest args...]
 # Overrides: ROSTER_BIN (default /tmp/e2e-bin/roster),
 #            PYTHON    (default /work/venv-probe/bin/python)
 set -euo pipefail
@@ -65,8 +65,9 @@ ROSTER_URL="$URL" \
 ROSTER_CREDS="$WORK/creds_a.json" \
 ROSTER_CREDS_OTHER="$WORK/creds_b.json" \
 ROSTER_DB="$DATA/roster.db" \
+ROSTER_DATA_DIR="$DATA" \
 HOME="$E2E_HOME" \
-    "$PYTHON" -m pytest tests/e2e -q -p no:cacheprovider "$@"
+    "$PYTHON" -m pytest "${SUITE:-tests/e2e/workspace}" -q -p no:cacheprovider "$@"
 STATUS=$?
 set -e
 
