@@ -5,6 +5,8 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod excel;
 pub mod http;
+pub mod jobs;
 pub mod store;
 pub mod workspace;
