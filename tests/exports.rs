@@ -594,6 +594,7 @@ async fn import_creates_good_rows_and_reports_bad_ones() {
         (no_name, "users.xlsx", "no user name column"),
         (workbook(&header, &[]), "users.xlsx", "no rows"),
         (big, "big.xlsx", "too large"),
+        (vec![b'x'; 2_000_000], "huge.xlsx", "far too large"),
     ] {
         let r = c
             .upload(&c.ws("/users/desktop-users/action/import"), name, &file)

@@ -123,7 +123,7 @@ async fn produce(
         &|_| {},
     )
     .await?;
-    let file = std::fs::File::open(&path).map_err(io)?;
+    let file = tokio::fs::File::open(&path).await.map_err(io)?;
     let keep = cfg.keep.as_millis() as i64;
     dir.finish_export(&task.id, owner, file, rows as i64, keep)
         .await

@@ -30,13 +30,20 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let limit = if req.uri().path().ends_with(exports::IMPORT_PATH_SUFFIX) {
+    let import = req.uri().path().ends_with(exports::IMPORT_PATH_SUFFIX);
+    let limit = if import {
         exports::import_body_limit(&state)
     } else {
         state.max_body_bytes
     };
     match huawei_aksk(&state, req, limit).await {
         Ok((_, req)) => next.run(req).await,
+        // an oversized workbook is bad input of the import (400), like every refused file
+        Err(Error::TooLarge(_)) if import => WsError(Error::invalid(format!(
+            "the file is larger than the {} bytes an import accepts",
+            state.exports.import_max_bytes
+        )))
+        .into_response(),
         Err(e) => WsError(e).into_response(),
     }
 }

@@ -1,7 +1,8 @@
 //! Export tasks (create, list, claim, finish, expire) and the batch reads exports walk with.
 
 use std::collections::HashMap;
-use std::io::Read;
+
+use tokio::io::AsyncReadExt;
 
 use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
@@ -148,7 +149,7 @@ impl Directory {
         &self,
         id: &str,
         owner: &str,
-        mut file: std::fs::File,
+        file: tokio::fs::File,
         rows: i64,
         keep_ms: i64,
     ) -> Result<bool, Error> {
@@ -156,11 +157,13 @@ impl Directory {
         let mut tx = self.db.write().await?;
         let mut size = 0i64;
         let mut seq = 0i64;
+        let mut file = file;
         loop {
             let mut buf = Vec::with_capacity(CHUNK_BYTES);
             (&mut file)
                 .take(CHUNK_BYTES as u64)
                 .read_to_end(&mut buf)
+                .await
                 .map_err(|e| Error::Internal(format!("reading the finished workbook: {e}")))?;
             if buf.is_empty() {
                 break;
