@@ -2,6 +2,7 @@
 //! tests: keep them.
 
 mod account;
+mod keys;
 mod seed;
 mod serve;
 
@@ -32,6 +33,9 @@ pub enum Command {
     /// Manage accounts (Keystone domains, Quick BI organizations)
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Manage the IAM token keys (rotate, list)
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Fill a project with synthetic users, nested groups and memberships (demos, benchmarks)
     Seed(seed::SeedArgs),
     /// Apply database migrations and report what was applied
@@ -56,6 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(a).await,
         Command::Account(c) => account::run(c).await,
         Command::Seed(a) => seed::run(a).await,
+        Command::Keys(c) => keys::run(c).await,
         Command::Migrate { store } => {
             let file = FileConfig::load(store.config.as_deref())?;
             let cfg = StoreConfig::resolve(&store, &file);

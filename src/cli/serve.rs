@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
-use crate::config::{FileConfig, StoreArgs, StoreConfig};
+use crate::config::{FileConfig, IamArgs, StoreArgs, StoreConfig};
 use crate::core::{Directory, Error};
 use crate::http::{self, AppState};
 
@@ -16,6 +16,8 @@ pub struct ServeArgs {
     pub listen: Option<SocketAddr>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub iam: IamArgs,
 }
 
 pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -25,9 +27,10 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         .listen
         .or(file.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let iam = a.iam.resolve(&file)?;
     let dir = super::open(&cfg).await?;
     bootstrap(&dir, &cfg).await?;
-    let state = AppState::new(dir, cfg.max_body_bytes);
+    let state = AppState::new(dir, cfg.max_body_bytes).with_iam(iam);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     http::serve(listener, http::router(state)).await?;
     Ok(())

@@ -11,6 +11,7 @@ pub enum Entity {
     User,
     Group,
     AccessKey,
+    Token,
 }
 
 impl fmt::Display for Entity {
@@ -21,6 +22,7 @@ impl fmt::Display for Entity {
             Entity::User => "user",
             Entity::Group => "user group",
             Entity::AccessKey => "access key",
+            Entity::Token => "token",
         })
     }
 }

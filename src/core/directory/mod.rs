@@ -25,6 +25,7 @@ macro_rules! retry_conflicts {
 
 mod accounts;
 mod groups;
+mod iam;
 mod users;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::auth::sealing::MasterKey;
 use crate::store::Db;
 
 pub use accounts::ResolvedKey;
+pub use iam::{LoginLimits, TokenKey};
 
 /// Attempts of a write that loses transaction conflicts before the caller gets a 503.
 pub(crate) const CONFLICT_ATTEMPTS: u32 = 4;
