@@ -53,6 +53,8 @@ pub struct FileConfig {
     pub login_max_failures_per_addr: Option<i64>,
     /// IAM: the failed-login window in seconds.
     pub login_failure_window: Option<u64>,
+    /// IAM: reverse proxies whose X-Forwarded-For names the client of a login.
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 impl FileConfig {
@@ -151,6 +153,7 @@ impl IamArgs {
         if let Some(n) = file.login_max_failures_per_addr {
             l.max_per_addr = n.max(1);
         }
+        s.trusted_proxies = file.trusted_proxies.clone().unwrap_or_default();
         if let Some(secs) = file.login_failure_window {
             l.window_ms = (secs.max(1) * 1000) as i64;
         }

@@ -689,3 +689,33 @@ async fn iam_routes_live_beside_a_project_id_route_under_v3() {
     let r = app.oneshot(call("GET", "/v3/groups")).await.unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_logins_count_against_the_forwarded_client() {
+    let db = TestDb::new();
+    create_account(&db, "acme");
+    let cfg = config_file(
+        &db,
+        "login_max_failures_per_user = 100\nlogin_max_failures_per_addr = 2\ntrusted_proxies = [\"127.0.0.1\"]\n",
+    );
+    let s = Server::start_on(&db, &["--config", &cfg]);
+    let tokens = format!("{}/v3/auth/tokens", s.url);
+    let body = password_auth("acme", "acme", "Wrong#Pass1", Value::Null);
+    let from = |client: &'static str| {
+        let (tokens, body) = (tokens.clone(), body.clone());
+        async move {
+            send(
+                "POST",
+                &tokens,
+                &[("x-forwarded-for", &format!("203.0.113.9, {client}"))],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    assert_keystone_error(&from("10.0.0.1").await, 401);
+    assert_keystone_error(&from("10.0.0.1").await, 401);
+    assert_keystone_error(&from("10.0.0.1").await, 429);
+    // another client behind the same proxy is not held back by the first one's failures
+    assert_keystone_error(&from("10.0.0.2").await, 401);
+}

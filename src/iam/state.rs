@@ -34,6 +34,9 @@ pub struct IamSettings {
     /// instead of the request's Host.
     pub public_url: Option<String>,
     pub login_limits: LoginLimits,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed: a login through
+    /// one of them is counted against the client address the proxy names.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -44,6 +47,7 @@ impl Default for IamSettings {
             token_ttl: DEFAULT_TOKEN_TTL,
             public_url: None,
             login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

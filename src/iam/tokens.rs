@@ -4,6 +4,8 @@
 //! holds across nodes; `LoginLimits` has the thresholds. A disabled, locked or expired user
 //! gets no token, and any error of identity or password is the same 401.
 
+use std::net::IpAddr;
+
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -18,7 +20,7 @@ use super::error::{KsError, TooManyAttempts};
 use super::{json, peer, Base, Who};
 use crate::auth::tokens::{new_token_id, Claims, Scope};
 use crate::core::model::{Account, Project, User};
-use crate::core::{ids, Entity, Error};
+use crate::core::{ids, password, Entity, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
 
@@ -77,15 +79,38 @@ struct ScopeReq {
     domain: Option<Ref>,
 }
 
-/// The client's address, when the server records it (it does in `roster serve`).
-struct Peer(Option<std::net::IpAddr>);
+/// The client's address, when the server records it (it does in `roster serve`). Behind a
+/// trusted proxy, the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+struct Peer(Option<IpAddr>);
 
 impl FromRequestParts<AppState> for Peer {
     type Rejection = KsError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, KsError> {
-        Ok(Peer(peer(parts).map(|a| a.ip())))
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, KsError> {
+        let direct = peer(parts).map(|a| a.ip());
+        let trusted = &s.iam.settings.trusted_proxies;
+        let Some(ip) = direct.filter(|ip| trusted.contains(ip)) else {
+            return Ok(Peer(direct));
+        };
+        let forwarded: Vec<IpAddr> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a));
+        Ok(Peer(Some(client.unwrap_or(ip))))
     }
+}
+
+/// An argon2id hash of a random password, made once per process.
+async fn dummy_hash() -> Result<String, Error> {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_try_init(|| password::hash(password::generate()))
+        .await
+        .cloned()
 }
 
 fn denied() -> Error {
@@ -173,7 +198,11 @@ async fn issue(
     }
     let ok = match &user {
         Some(u) => s.dir.verify_password(u, &pw.password).await.map_err(ks)?,
-        None => false,
+        None => {
+            // as slow as a real check, so timing does not tell which names exist
+            password::verify(pw.password.clone(), dummy_hash().await.map_err(ks)?).await;
+            false
+        }
     };
     let (Some(account_id), Some(user), true) = (account_id, user, ok) else {
         let all: Vec<String> = subjects.into_iter().map(|(s, _)| s).collect();

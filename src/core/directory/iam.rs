@@ -142,16 +142,16 @@ impl Directory {
     pub async fn revoke_token(&self, token_id: &str, expires_at: i64) -> Result<(), Error> {
         let mut conn = self.db.pool.acquire().await?;
         let now = ids::now_ms();
+        // expired revocations are dropped here, on the (rare) write, not on every read
+        iam::purge_revoked(&mut conn, now).await?;
         iam::revoke(&mut conn, token_id, expires_at, now).await?;
         Ok(())
     }
 
-    /// Ids of revoked, unexpired tokens; expired revocations are deleted on the way.
+    /// Ids of revoked, unexpired tokens.
     pub async fn revoked_token_ids(&self) -> Result<Vec<String>, Error> {
         let mut conn = self.db.pool.acquire().await?;
-        let now = ids::now_ms();
-        iam::purge_revoked(&mut conn, now).await?;
-        Ok(iam::revoked_ids(&mut conn, now).await?)
+        Ok(iam::revoked_ids(&mut conn, ids::now_ms()).await?)
     }
 
     /// Whether any of `subjects` has used up its failures in the current window: if so, the
