@@ -282,6 +282,43 @@ async fn keys_rotate_across_a_restart_and_old_tokens_stay_valid() {
         let r = with_token("GET", &format!("{}/v3/groups", s.url), t, None).await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
+    // a user may be named by id as well
+    let r = send(
+        "POST",
+        &format!("{}/v3/auth/tokens?nocatalog=1", s.url),
+        &[],
+        Some(
+            &json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "id": a.user_id, "password": a.password}}}}}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["token"]["user"]["name"], "acme");
+    drop(s);
+
+    // with a 1 s token lifetime, a key retired more than 1 s ago is deleted by the next
+    // rotation: no live token can name it
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = Command::new(BIN)
+        .args(["keys", "rotate", "--token-expiry", "1"])
+        .args(db.args())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        said.contains(&format!("deleted token key {}", &old[..8])),
+        "{said}"
+    );
+    let list = Command::new(BIN)
+        .args(["keys", "list"])
+        .args(db.args())
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(!list.contains(&old[..8]), "{list}");
+    assert!(list.contains(&format!("{new_id}  secondary")), "{list}");
 }
 
 #[tokio::test]
