@@ -190,10 +190,7 @@ async fn check_member(
 }
 
 fn not_member(user_id: &str, group_id: &str) -> Error {
-    Error::NotFound(
-        Entity::User,
-        format!("{user_id} (not a member of group {group_id})"),
-    )
+    Error::NotFound(Entity::User, format!("{user_id} in group {group_id}"))
 }
 
 async fn remove_member(

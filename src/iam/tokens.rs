@@ -365,7 +365,7 @@ fn subject(headers: &HeaderMap) -> Result<String, Error> {
 /// domain for the administrator. Another domain's token is as unknown as a bad one.
 async fn subject_claims(s: &AppState, who: &Who, headers: &HeaderMap) -> Result<Claims, Error> {
     let token = subject(headers)?;
-    let not_found = || Error::NotFound(Entity::Token, "X-Subject-Token".into());
+    let not_found = || Error::NotFound(Entity::Token, "in X-Subject-Token".into());
     let claims = match s.iam.check(&s.dir, &token).await {
         Ok(c) => c,
         Err(Error::Unauthenticated(_)) => return Err(not_found()),

@@ -20,6 +20,7 @@ from huaweicloudsdkiam.v3 import (
 )
 from huaweicloudsdkworkspace.v2 import (
     ActionsOfUsersInGroupRequest,
+    ChangeUserStatusRequest,
     CreateDesktopUserRequest,
     CreateUserGroupReq,
     CreateUserGroupRequest,
@@ -27,11 +28,12 @@ from huaweicloudsdkworkspace.v2 import (
     ListUserGroupsRequest,
     ListUsersOfGroupRequest,
     ListUsersRequest,
+    OperateUserReq,
     RunActionsOnGroupRequest,
     WorkspaceClient,
 )
 
-from iam_helpers import PASSWORD
+from iam_helpers import PASSWORD, expect_error, password_token, token_client, token_request
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +86,19 @@ def test_workspace_to_iam(iam, ws, creds, tag):
     users = iam.keystone_list_users_for_group_by_admin(
         KeystoneListUsersForGroupByAdminRequest(group_id=wg.id)).users
     assert [u.id for u in users] == [uid]
+
+
+def test_locked_in_workspace_means_no_iam_token(ws, roster_url, creds, tag):
+    ws.create_desktop_user(CreateDesktopUserRequest(body=CreateUserRequest(
+        user_name=f"lk{tag}", password=PASSWORD, active_type="ADMIN_ACTIVATE")))
+    uid = ws.list_users(ListUsersRequest(user_name=f"lk{tag}")).users[0].id
+    tok = password_token(roster_url, creds["domain_name"], f"lk{tag}", PASSWORD)
+    mine = token_client(roster_url, tok)
+    assert mine.keystone_show_user(KeystoneShowUserRequest(user_id=uid)).user.name == f"lk{tag}"
+
+    ws.change_user_status(ChangeUserStatusRequest(user_id=uid, body=OperateUserReq(op_type="LOCK")))
+    anon = token_client(roster_url, None)
+    expect_error(lambda: anon.keystone_create_user_token_by_password(
+        token_request(creds["domain_name"], f"lk{tag}", PASSWORD)), 401)
+    ws.change_user_status(ChangeUserStatusRequest(user_id=uid, body=OperateUserReq(op_type="UNLOCK")))
+    assert password_token(roster_url, creds["domain_name"], f"lk{tag}", PASSWORD)
