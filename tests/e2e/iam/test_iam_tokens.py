@@ -122,3 +122,19 @@ def test_disabling_a_user_stops_its_token(iam, roster_url, creds, tag):
     iam.keystone_update_user_by_admin(KeystoneUpdateUserByAdminRequest(user_id=u.id, body=off))
     # one node: the change is seen at once (other nodes: within iam::state::USER_TTL)
     expect_error(lambda: c.keystone_show_user(KeystoneShowUserRequest(user_id=u.id)), 401)
+
+
+def test_failed_logins_are_limited(iam, roster_url, creds, tag):
+    """Five wrong passwords for one user (the default limit), then even the right one is
+    refused with 429 until the window is over. The SDK does not retry by default
+    (HttpConfig.retry_times = 0) and hands the message over."""
+    body = KeystoneCreateUserRequestBody(user=KeystoneCreateUserOption(
+        name=f"rl-{tag}", password=PASSWORD, domain_id=creds["domain_id"]))
+    iam.keystone_create_user(KeystoneCreateUserRequest(body=body))
+    anon = token_client(roster_url, None)
+    for _ in range(5):
+        expect_error(lambda: anon.keystone_create_user_token_by_password(
+            token_request(creds["domain_name"], f"rl-{tag}", "Wrong#Pass1")), 401)
+    e = expect_error(lambda: anon.keystone_create_user_token_by_password(
+        token_request(creds["domain_name"], f"rl-{tag}", PASSWORD)), 429)
+    assert "too many failed logins" in e.error_msg
