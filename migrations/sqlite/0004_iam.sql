@@ -17,6 +17,7 @@ CREATE TABLE revoked_tokens (
     revoked_at INTEGER NOT NULL
 );
 CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at);
+CREATE INDEX revoked_tokens_revoked ON revoked_tokens (revoked_at);
 
 -- Failed password logins per subject ('user:<id>' or 'addr:<ip>') in the current window.
 CREATE TABLE login_failures (

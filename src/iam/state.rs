@@ -1,7 +1,7 @@
 //! The IAM face's settings and per-node caches: the token key set, the revocation list and
 //! the users' enabled state. Each cache has a bound written on it; nothing here outlives it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,8 +16,14 @@ pub const KEYS_TTL: Duration = Duration::from_secs(5);
 const KEY_RELOAD_GAP: Duration = Duration::from_millis(500);
 
 /// How long the revocation list is trusted: a token revoked on one node is refused by every
-/// node within this time (at once by the node that revoked it).
+/// node within this time (at once by the node that revoked it), as long as the nodes'
+/// clocks agree within `REVOCATIONS_OVERLAP`; within `REVOCATIONS_FULL` in any case.
 pub const REVOCATIONS_TTL: Duration = Duration::from_secs(2);
+/// Each refresh reads only the revocations made since the last one, less this overlap
+/// (clock differences between nodes, a slow commit).
+const REVOCATIONS_OVERLAP_MS: i64 = 60_000;
+/// The whole list is read again this often.
+pub const REVOCATIONS_FULL: Duration = Duration::from_secs(300);
 
 /// How long a user's enabled/locked state is trusted: a token of a user who is then
 /// disabled, locked or deleted stops working on every node within this time.
@@ -69,8 +75,12 @@ struct Keys {
 
 #[derive(Default)]
 struct Revocations {
-    ids: HashSet<String>,
+    /// token id -> expires_at (Unix ms)
+    ids: HashMap<String, i64>,
     loaded: Option<Instant>,
+    full: Option<Instant>,
+    /// Unix ms of the last refresh's start.
+    since: i64,
 }
 
 #[derive(Default)]
@@ -141,10 +151,20 @@ impl IamState {
     async fn is_revoked(&self, dir: &Directory, token_id: &str) -> Result<bool, Error> {
         let mut r = self.revoked.lock().await;
         if r.loaded.is_none_or(|at| at.elapsed() >= REVOCATIONS_TTL) {
-            r.ids = dir.revoked_token_ids().await?.into_iter().collect();
+            let started = ids::now_ms();
+            if r.full.is_none_or(|at| at.elapsed() >= REVOCATIONS_FULL) {
+                r.ids = dir.revoked_tokens_since(0).await?.into_iter().collect();
+                r.full = Some(Instant::now());
+            } else {
+                let since = r.since - REVOCATIONS_OVERLAP_MS;
+                let new = dir.revoked_tokens_since(since).await?;
+                r.ids.retain(|_, expires| *expires > started);
+                r.ids.extend(new);
+            }
+            r.since = started;
             r.loaded = Some(Instant::now());
         }
-        Ok(r.ids.contains(token_id))
+        Ok(r.ids.contains_key(token_id))
     }
 
     /// Revokes a token everywhere (through the database) and here at once.
@@ -155,7 +175,7 @@ impl IamState {
             .lock()
             .await
             .ids
-            .insert(claims.token_id.clone());
+            .insert(claims.token_id.clone(), claims.expires_at);
         Ok(())
     }
 

@@ -68,13 +68,23 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Ids of the revoked tokens that have not expired yet.
-pub async fn revoked_ids(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>, sqlx::Error> {
-    let rows = sqlx::query("SELECT token_id FROM revoked_tokens WHERE expires_at > $1")
-        .bind(now)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(|r| r.try_get("token_id")).collect()
+/// (token id, expires_at) of the unexpired tokens revoked at or after `since` (Unix ms;
+/// 0 for all).
+pub async fn revoked_since(
+    conn: &mut AnyConnection,
+    now: i64,
+    since: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT token_id, expires_at FROM revoked_tokens WHERE expires_at > $1 AND revoked_at >= $2",
+    )
+    .bind(now)
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("token_id")?, r.try_get("expires_at")?)))
+        .collect()
 }
 
 /// Drops revocations of tokens that have expired anyway.

@@ -148,10 +148,11 @@ impl Directory {
         Ok(())
     }
 
-    /// Ids of revoked, unexpired tokens.
-    pub async fn revoked_token_ids(&self) -> Result<Vec<String>, Error> {
+    /// (id, expires_at) of the unexpired tokens revoked at or after `since` (Unix ms by
+    /// the revoking node's clock; 0 for all).
+    pub async fn revoked_tokens_since(&self, since: i64) -> Result<Vec<(String, i64)>, Error> {
         let mut conn = self.db.pool.acquire().await?;
-        Ok(iam::revoked_ids(&mut conn, ids::now_ms()).await?)
+        Ok(iam::revoked_since(&mut conn, ids::now_ms(), since).await?)
     }
 
     /// Whether any of `subjects` has used up its failures in the current window: if so, the
