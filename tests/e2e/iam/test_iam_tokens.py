@@ -127,7 +127,8 @@ def test_disabling_a_user_stops_its_token(iam, roster_url, creds, tag):
 def test_failed_logins_are_limited(iam, roster_url, creds, tag):
     """Five wrong passwords for one user (the default limit), then even the right one is
     refused with 429 until the window is over. The SDK does not retry by default
-    (HttpConfig.retry_times = 0) and hands the message over."""
+    (HttpConfig.retry_times = 0) and hands the message over. Every failed login of this
+    suite also counts against 127.0.0.1 (20 per 5 minutes by default): keep them few."""
     body = KeystoneCreateUserRequestBody(user=KeystoneCreateUserOption(
         name=f"rl-{tag}", password=PASSWORD, domain_id=creds["domain_id"]))
     iam.keystone_create_user(KeystoneCreateUserRequest(body=body))
