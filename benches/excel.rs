@@ -65,9 +65,15 @@ fn seeded(work: &Path, n: u64) -> (PathBuf, AccountCredentials) {
     }
     let _ = std::fs::remove_dir_all(&dir);
     let d = dir.to_str().unwrap();
-    let creds: AccountCredentials =
-        serde_json::from_str(&roster(&["account", "create", "bench", "--json", "--data-dir", d]))
-            .unwrap();
+    let creds: AccountCredentials = serde_json::from_str(&roster(&[
+        "account",
+        "create",
+        "bench",
+        "--json",
+        "--data-dir",
+        d,
+    ]))
+    .unwrap();
     let started = Instant::now();
     roster(&[
         "seed",
@@ -80,7 +86,10 @@ fn seeded(work: &Path, n: u64) -> (PathBuf, AccountCredentials) {
         "--data-dir",
         d,
     ]);
-    eprintln!("seeded {n} users in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {n} users in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     std::fs::write(&creds_file, serde_json::to_string(&creds).unwrap()).unwrap();
     (dir, creds)
 }
@@ -118,7 +127,9 @@ fn main() {
     );
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    println!("| users | export median (runs) | peak RSS median | floor median | export / floor | file |");
+    println!(
+        "| users | export median (runs) | peak RSS median | floor median | export / floor | file |"
+    );
     println!("|---|---|---|---|---|---|");
     for &n in &sizes {
         let (dir, creds) = seeded(&work, n);
@@ -129,7 +140,14 @@ fn main() {
         let mut rss = Vec::new();
         for _ in 0..runs {
             let (s, m) = timed(&[
-                "export", "users", "--project-id", &creds.project_id, "-o", &o, "--data-dir", &d,
+                "export",
+                "users",
+                "--project-id",
+                &creds.project_id,
+                "-o",
+                &o,
+                "--data-dir",
+                &d,
             ]);
             secs.push(s);
             rss.push(m);
@@ -157,9 +175,16 @@ fn main() {
         let (e, f) = (median(secs.clone()), median(floors.clone()));
         println!(
             "| {n} | {e:.2} s ({}) | {:.0} MB | {f:.2} s ({}) | {:.2}x | {size_mb:.1} MB |",
-            secs.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", "),
+            secs.iter()
+                .map(|s| format!("{s:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             median(rss),
-            floors.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", "),
+            floors
+                .iter()
+                .map(|s| format!("{s:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             e / f,
         );
     }
@@ -169,12 +194,16 @@ fn main() {
     let file = work.join("import-100k.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet_with_constant_memory().unwrap();
-    for (c, h) in ["User name", "Email", "Phone", "Description"].iter().enumerate() {
+    for (c, h) in ["User name", "Email", "Phone", "Description"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     for i in 1..=rows {
         ws.write_string(i, 0, format!("imp{i}")).unwrap();
-        ws.write_string(i, 1, format!("imp{i}@example.com")).unwrap();
+        ws.write_string(i, 1, format!("imp{i}@example.com"))
+            .unwrap();
         ws.write_string(i, 2, format!("138{i:08}")).unwrap();
         ws.write_string(i, 3, format!("imported row {i}")).unwrap();
     }

@@ -53,6 +53,16 @@ pub struct FileConfig {
     pub export_tmp_dir: Option<PathBuf>,
     /// Largest workbook an import accepts, in bytes (default 20 MiB).
     pub import_max_bytes: Option<usize>,
+    /// IAM: token lifetime in seconds.
+    pub token_expiry: Option<u64>,
+    /// IAM: the public base URL (behind a reverse proxy).
+    pub public_url: Option<String>,
+    pub login_max_failures_per_user: Option<i64>,
+    pub login_max_failures_per_addr: Option<i64>,
+    /// IAM: the failed-login window in seconds.
+    pub login_failure_window: Option<u64>,
+    /// IAM: reverse proxies whose X-Forwarded-For names the client of a login.
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 impl FileConfig {
@@ -114,5 +124,47 @@ impl StoreConfig {
             Some(u) => Ok(u.clone()),
             None => Ok(Db::sqlite_url_for(&self.data_dir)?),
         }
+    }
+}
+
+/// Settings of the IAM (Keystone) face that may come as flags.
+#[derive(Debug, Clone, Args, Default)]
+pub struct IamArgs {
+    /// Lifetime of a new IAM token in seconds [default: 86400]
+    #[arg(long, env = "ROSTER_TOKEN_EXPIRY")]
+    pub token_expiry: Option<u64>,
+    /// Base URL clients use to reach this server (behind a reverse proxy), e.g.
+    /// https://iam.example.com; IAM links and the token catalog use it [default: the Host]
+    #[arg(long, env = "ROSTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl IamArgs {
+    pub fn resolve(&self, file: &FileConfig) -> anyhow::Result<crate::iam::IamSettings> {
+        let mut s = crate::iam::IamSettings::default();
+        if let Some(secs) = self.token_expiry.or(file.token_expiry) {
+            if secs == 0 {
+                anyhow::bail!("token_expiry must be at least 1 second");
+            }
+            s.token_ttl = Duration::from_secs(secs);
+        }
+        if let Some(u) = self.public_url.clone().or_else(|| file.public_url.clone()) {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                anyhow::bail!("public_url must start with http:// or https://, not {u:?}");
+            }
+            s.public_url = Some(u.trim_end_matches('/').to_string());
+        }
+        let l = &mut s.login_limits;
+        if let Some(n) = file.login_max_failures_per_user {
+            l.max_per_user = n.max(1);
+        }
+        if let Some(n) = file.login_max_failures_per_addr {
+            l.max_per_addr = n.max(1);
+        }
+        s.trusted_proxies = file.trusted_proxies.clone().unwrap_or_default();
+        if let Some(secs) = file.login_failure_window {
+            l.window_ms = (secs.max(1) * 1000) as i64;
+        }
+        Ok(s)
     }
 }

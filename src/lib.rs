@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod excel;
 pub mod http;
+pub mod iam;
 pub mod jobs;
 pub mod store;
 pub mod workspace;

@@ -1,5 +1,6 @@
-//! Authentication primitives, free of HTTP: request signatures and secret sealing. The HTTP
-//! middleware that applies them lives in `http::auth`.
+//! Authentication primitives, free of HTTP: request signatures, secret sealing and tokens.
+//! The HTTP middleware that applies them lives in `http::auth` and in each face.
 
 pub mod sdk_hmac;
 pub mod sealing;
+pub mod tokens;

@@ -3,6 +3,7 @@
 
 mod account;
 mod excel;
+mod keys;
 mod seed;
 mod serve;
 
@@ -33,6 +34,9 @@ pub enum Command {
     /// Manage accounts (Keystone domains, Quick BI organizations)
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Manage the IAM token keys (rotate, list)
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Fill a project with synthetic users, nested groups and memberships (demos, benchmarks)
     Seed(seed::SeedArgs),
     /// Write users or groups to an .xlsx workbook (as the API's export tasks do)
@@ -63,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed(a) => seed::run(a).await,
         Command::Export(a) => excel::export(a).await,
         Command::Import(a) => excel::import(a).await,
+        Command::Keys(c) => keys::run(c).await,
         Command::Migrate { store } => {
             let file = FileConfig::load(store.config.as_deref())?;
             let cfg = StoreConfig::resolve(&store, &file);

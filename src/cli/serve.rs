@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
-use crate::config::{FileConfig, StoreArgs, StoreConfig};
+use crate::config::{FileConfig, IamArgs, StoreArgs, StoreConfig};
 use crate::core::{Directory, Error};
 use crate::http::{self, AppState};
 
@@ -26,6 +26,8 @@ pub struct ServeArgs {
     pub import_max_bytes: Option<usize>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub iam: IamArgs,
 }
 
 pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -35,9 +37,10 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         .listen
         .or(file.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let iam = a.iam.resolve(&file)?;
     let dir = super::open(&cfg).await?;
     bootstrap(&dir, &cfg).await?;
-    let mut state = AppState::new(dir.clone(), cfg.max_body_bytes);
+    let mut state = AppState::new(dir.clone(), cfg.max_body_bytes).with_iam(iam);
     let defaults = crate::jobs::Exports::default();
     let secs = std::time::Duration::from_secs;
     state.exports = std::sync::Arc::new(crate::jobs::Exports {

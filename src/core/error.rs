@@ -12,6 +12,7 @@ pub enum Entity {
     Group,
     AccessKey,
     Task,
+    Token,
 }
 
 impl fmt::Display for Entity {
@@ -23,6 +24,7 @@ impl fmt::Display for Entity {
             Entity::User => "user",
             Entity::Group => "user group",
             Entity::AccessKey => "access key",
+            Entity::Token => "token",
         })
     }
 }

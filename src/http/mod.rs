@@ -27,6 +27,8 @@ pub struct AppState {
     pub caches: Arc<cache::Caches>,
     /// Export settings and the bell of this node's export worker.
     pub exports: Arc<crate::jobs::Exports>,
+    /// The IAM face's settings and caches (token keys, revocations, user states).
+    pub iam: Arc<crate::iam::IamState>,
 }
 
 impl AppState {
@@ -36,7 +38,13 @@ impl AppState {
             max_body_bytes,
             caches: Arc::default(),
             exports: Arc::default(),
+            iam: Arc::default(),
         }
+    }
+
+    pub fn with_iam(mut self, settings: crate::iam::IamSettings) -> Self {
+        self.iam = Arc::new(crate::iam::IamState::new(settings));
+        self
     }
 }
 
@@ -55,9 +63,21 @@ impl MakeRequestId for HexRequestId {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::workspace::router(state.clone()))
-        .fallback(|| async { crate::workspace::error::not_found_route().into_response() })
-        .method_not_allowed_fallback(|| async {
-            crate::workspace::error::method_not_allowed().into_response()
+        .merge(crate::iam::router(state.clone()))
+        // unknown paths get the error format of the face whose prefix they carry
+        .fallback(|uri: axum::http::Uri| async move {
+            if is_keystone_path(uri.path()) {
+                crate::iam::error::not_found_route()
+            } else {
+                crate::workspace::error::not_found_route().into_response()
+            }
+        })
+        .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
+            if is_keystone_path(uri.path()) {
+                crate::iam::error::method_not_allowed()
+            } else {
+                crate::workspace::error::method_not_allowed().into_response()
+            }
         })
         .layer(TraceLayer::new_for_http())
         // outermost: every response, errors from any layer included, carries the id
@@ -65,13 +85,23 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, HexRequestId))
 }
 
+/// `/v3/...` and `/v3.0/...` belong to the IAM (Keystone) face, except the Workspace face's
+/// `/v3/{project_id}/...` export routes, which are matched before any fallback.
+fn is_keystone_path(path: &str) -> bool {
+    path == "/v3" || path.starts_with("/v3/") || path.starts_with("/v3.0/")
+}
+
 /// Serves until SIGINT or SIGTERM, then stops accepting and lets requests in flight finish.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    // the peer address is recorded for the IAM face's per-address login limits
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

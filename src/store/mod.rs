@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod credentials;
 pub mod exports;
 pub mod groups;
+pub mod iam;
 pub mod memberships;
 pub mod query;
 pub mod search;

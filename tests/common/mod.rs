@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod iam;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -26,6 +26,7 @@ macro_rules! retry_conflicts {
 mod accounts;
 mod exports;
 mod groups;
+mod iam;
 mod imports;
 mod users;
 
@@ -35,6 +36,7 @@ use crate::auth::sealing::MasterKey;
 use crate::store::Db;
 
 pub use accounts::ResolvedKey;
+pub use iam::{LoginLimits, TokenKey};
 
 /// Attempts of a write that loses transaction conflicts before the caller gets a 503.
 pub(crate) const CONFLICT_ATTEMPTS: u32 = 4;

@@ -1,0 +1,236 @@
+//! `/v3/groups...`: list, create, show, update, delete, members, membership checks, and
+//! `/v3/users/{user_id}/groups`. Every change goes through the directory's operations.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::KsError;
+use super::views::{self, Paging};
+use super::{json, Base, Who};
+use crate::core::model::{GroupFilter, GroupPatch, NewGroup, UserFilter};
+use crate::core::{Entity, Error};
+use crate::http::params::Params;
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v3/groups", get(list).post(create))
+        .route(
+            "/v3/groups/{group_id}",
+            get(show).patch(update).delete(delete),
+        )
+        .route("/v3/groups/{group_id}/users", get(members))
+        .route(
+            "/v3/groups/{group_id}/users/{user_id}",
+            put(add_member).head(check_member).delete(remove_member),
+        )
+        .route("/v3/users/{user_id}/groups", get(groups_of_user))
+}
+
+type Res = Result<Response, KsError>;
+
+async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
+    who.must_be_admin()?;
+    let p = Params::parse(q.as_deref());
+    who.own_domain(p.get("domain_id"))?;
+    let paging = Paging::from(&p)?;
+    let filter = GroupFilter {
+        name: p.text("name"),
+        ..Default::default()
+    };
+    let listing = s
+        .dir
+        .list_groups(&who.account_id, &filter, paging.core())
+        .await?;
+    Ok(Json(json!({
+        "groups": listing.items.iter().map(|g| views::group(&b.0, g)).collect::<Vec<_>>(),
+        "links": paging.links(&b.0, "/v3/groups", q.as_deref(), listing.total),
+    }))
+    .into_response())
+}
+
+/// KeystoneCreateGroupOption / KeystoneUpdateGroupOption.
+#[derive(Deserialize)]
+struct GroupOption {
+    name: Option<String>,
+    description: Option<String>,
+    domain_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GroupBody {
+    group: GroupOption,
+}
+
+async fn create(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Res {
+    who.must_be_admin()?;
+    let r: GroupBody = json(&body)?;
+    who.own_domain(r.group.domain_id.as_deref())?;
+    let name = r
+        .group
+        .name
+        .ok_or_else(|| Error::invalid("group.name is required"))?;
+    let g = s
+        .dir
+        .create_group(
+            &who.account_id,
+            NewGroup {
+                name,
+                description: r.group.description.unwrap_or_default(),
+                created_by: who.user_id.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "group": views::group(&b.0, &g) })),
+    )
+        .into_response())
+}
+
+async fn show(State(s): State<AppState>, who: Who, b: Base, Path(id): Path<String>) -> Res {
+    who.must_be_admin()?;
+    let g = s.dir.group(&who.account_id, &id).await?;
+    Ok(Json(json!({ "group": views::group(&b.0, &g) })).into_response())
+}
+
+async fn update(
+    State(s): State<AppState>,
+    who: Who,
+    b: Base,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Res {
+    who.must_be_admin()?;
+    let r: GroupBody = json(&body)?;
+    if let Some(d) = r.group.domain_id.as_deref() {
+        if d != who.account_id {
+            return Err(Error::invalid("a group cannot move to another domain").into());
+        }
+    }
+    let g = s
+        .dir
+        .update_group(
+            &who.account_id,
+            &id,
+            GroupPatch {
+                name: r.group.name,
+                description: r.group.description,
+                updated_by: who.user_id.clone(),
+            },
+        )
+        .await?;
+    Ok(Json(json!({ "group": views::group(&b.0, &g) })).into_response())
+}
+
+async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
+    who.must_be_admin()?;
+    s.dir.delete_groups(&who.account_id, &[id]).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn members(
+    State(s): State<AppState>,
+    who: Who,
+    b: Base,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Res {
+    who.must_be_admin()?;
+    let p = Params::parse(q.as_deref());
+    let paging = Paging::from(&p)?;
+    let filter = UserFilter {
+        group_id: Some(id.clone()),
+        ..Default::default()
+    };
+    let listing = s
+        .dir
+        .list_users(&who.account_id, &filter, paging.core())
+        .await?;
+    Ok(Json(json!({
+        "users": listing.items.iter().map(|u| views::user(&b.0, u)).collect::<Vec<_>>(),
+        "links": paging.links(&b.0, &format!("/v3/groups/{id}/users"), q.as_deref(), listing.total),
+    }))
+    .into_response())
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    who: Who,
+    Path((group_id, user_id)): Path<(String, String)>,
+) -> Res {
+    who.must_be_admin()?;
+    s.dir
+        .add_members(&who.account_id, &group_id, &[user_id])
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn check_member(
+    State(s): State<AppState>,
+    who: Who,
+    Path((group_id, user_id)): Path<(String, String)>,
+) -> Res {
+    who.must_be_admin_or(&user_id)?;
+    if s.dir
+        .is_member(&who.account_id, &group_id, &user_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(not_member(&user_id, &group_id).into())
+    }
+}
+
+fn not_member(user_id: &str, group_id: &str) -> Error {
+    Error::NotFound(Entity::User, format!("{user_id} in group {group_id}"))
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    who: Who,
+    Path((group_id, user_id)): Path<(String, String)>,
+) -> Res {
+    who.must_be_admin()?;
+    let removed = s
+        .dir
+        .remove_members(&who.account_id, &group_id, std::slice::from_ref(&user_id))
+        .await?;
+    if removed == 0 {
+        return Err(not_member(&user_id, &group_id).into());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn groups_of_user(
+    State(s): State<AppState>,
+    who: Who,
+    b: Base,
+    Path(user_id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Res {
+    who.must_be_admin_or(&user_id)?;
+    let p = Params::parse(q.as_deref());
+    let paging = Paging::from(&p)?;
+    let listing = s
+        .dir
+        .groups_of_user(&who.account_id, &user_id, paging.core())
+        .await?;
+    let groups: Vec<Value> = listing
+        .items
+        .iter()
+        .map(|g| views::group(&b.0, g))
+        .collect();
+    Ok(Json(json!({
+        "groups": groups,
+        "links": paging.links(&b.0, &format!("/v3/users/{user_id}/groups"), q.as_deref(), listing.total),
+    }))
+    .into_response())
+}

@@ -1,0 +1,223 @@
+//! The Huawei Cloud IAM face, which is OpenStack Keystone v3: tokens, users, groups and
+//! membership on the same directory the Workspace face serves, as `huaweicloudsdkiam` and
+//! Keystone clients call them. Keystone domain = Roster account, Keystone project = Roster
+//! project. Translates wire to core and back only; see ARCHITECTURE.md.
+
+pub mod error;
+mod groups;
+mod meta;
+pub mod state;
+mod tokens;
+mod users;
+mod views;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::auth::tokens::Claims;
+use crate::core::Error;
+use crate::http::auth::huawei_aksk;
+use crate::http::AppState;
+use error::KsError;
+
+pub use state::{IamSettings, IamState};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(tokens::router())
+        .merge(groups::router())
+        .merge(users::router())
+        .merge(meta::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // version discovery is public, as in Keystone
+        .merge(meta::public_router())
+        .with_state(state)
+}
+
+/// Who calls an IAM route: from a token (`X-Auth-Token`) or an AK/SK signature.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub account_id: String,
+    pub user_id: String,
+    /// The account's root user: the domain's administrator.
+    pub admin: bool,
+    /// Set when the caller came with a token.
+    pub token: Option<Claims>,
+}
+
+impl Who {
+    /// Refuses anyone but the domain's administrator.
+    pub fn must_be_admin(&self) -> Result<(), Error> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "you are not authorized to perform the requested action: it needs the domain administrator".into(),
+            ))
+        }
+    }
+
+    /// The domain administrator, or the user `user_id` acting on itself.
+    pub fn must_be_admin_or(&self, user_id: &str) -> Result<(), Error> {
+        if self.user_id == user_id {
+            Ok(())
+        } else {
+            self.must_be_admin()
+        }
+    }
+
+    /// A `domain_id` named in a request must be the caller's own.
+    pub fn own_domain(&self, domain_id: Option<&str>) -> Result<(), Error> {
+        match domain_id {
+            Some(d) if !d.is_empty() && d != self.account_id => Err(Error::Forbidden(format!(
+                "you are not authorized for domain {d}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Who {
+    type Rejection = KsError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, KsError> {
+        parts
+            .extensions
+            .get::<Who>()
+            .cloned()
+            .ok_or_else(|| Error::Unauthenticated("the request is not authenticated".into()).into())
+    }
+}
+
+fn header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, Error> {
+    match req.headers().get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.trim()))
+            .map_err(|_| Error::Unauthenticated(format!("the {name} header is malformed"))),
+    }
+}
+
+async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    // issuing a token is how a client authenticates in the first place
+    if req.method() == http::Method::POST && req.uri().path() == "/v3/auth/tokens" {
+        return next.run(req).await;
+    }
+    match identify(&s, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => KsError(e).into_response(),
+    }
+}
+
+async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
+    if let Some(token) = header(&req, "x-auth-token")?.map(str::to_string) {
+        let claims = s.iam.check(&s.dir, &token).await?;
+        let user = s
+            .iam
+            .user(&s.dir, &claims.account_id, &claims.user_id)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("the token's user no longer exists".into()))?;
+        let who = Who {
+            account_id: claims.account_id.clone(),
+            user_id: claims.user_id.clone(),
+            admin: user.is_root,
+            token: Some(claims),
+        };
+        let mut req = req;
+        req.extensions_mut().insert(who);
+        return Ok(req);
+    }
+    if req.headers().get(http::header::AUTHORIZATION).is_none() {
+        return Err(Error::Unauthenticated(
+            "the request you have made requires authentication: send X-Auth-Token or sign it with an access key".into(),
+        ));
+    }
+    let domain = header(&req, "x-domain-id")?.map(str::to_string);
+    let project = header(&req, "x-project-id")?.map(str::to_string);
+    let (caller, mut req) = huawei_aksk(s, req, s.max_body_bytes).await?;
+    if let Some(d) = domain.filter(|d| !d.is_empty()) {
+        if d != caller.account_id {
+            return Err(Error::Forbidden(format!(
+                "the credentials used have no access to domain {d}"
+            )));
+        }
+    }
+    if let Some(p) = project.filter(|p| !p.is_empty()) {
+        let account = match s.caches.project_account(&p) {
+            Some(a) => Some(a),
+            None => match s.dir.project(&p).await {
+                Ok(pr) => {
+                    s.caches.put_project(&pr.id, &pr.account_id);
+                    Some(pr.account_id)
+                }
+                Err(Error::NotFound(..)) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        if account.as_deref() != Some(caller.account_id.as_str()) {
+            return Err(Error::Forbidden(format!(
+                "the credentials used have no access to project {p}"
+            )));
+        }
+    }
+    let user = s
+        .iam
+        .user(&s.dir, &caller.account_id, &caller.user_id)
+        .await?
+        .ok_or_else(|| Error::Unauthenticated("the access key's user no longer exists".into()))?;
+    req.extensions_mut().insert(Who {
+        account_id: caller.account_id,
+        user_id: caller.user_id,
+        admin: user.is_root,
+        token: None,
+    });
+    Ok(req)
+}
+
+/// The caller's source address, when the server records it.
+pub fn peer(parts: &Parts) -> Option<SocketAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}
+
+/// The absolute base URL of this server as the client sees it: the configured public URL,
+/// else `http://` and the request's Host.
+pub struct Base(pub String);
+
+impl FromRequestParts<AppState> for Base {
+    type Rejection = KsError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, KsError> {
+        if let Some(u) = &s.iam.settings.public_url {
+            return Ok(Base(u.trim_end_matches('/').to_string()));
+        }
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+            .unwrap_or_else(|| "localhost".into());
+        Ok(Base(format!("http://{host}")))
+    }
+}
+
+/// Parses a JSON request body into `T`; any problem is a 400 that names it.
+pub fn json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
+    if body.is_empty() {
+        return Err(Error::invalid(
+            "the request body is empty; a JSON object is required",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| Error::invalid(format!("invalid request body: {e}")))
+}

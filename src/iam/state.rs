@@ -1,0 +1,219 @@
+//! The IAM face's settings and per-node caches: the token key set, the revocation list and
+//! the users' enabled state. Each cache has a bound written on it; nothing here outlives it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::auth::tokens::{self, Claims, Invalid};
+use crate::core::directory::{LoginLimits, TokenKey};
+use crate::core::{ids, Directory, Entity, Error};
+
+/// How long the key set is used without reading the database again: a key added by
+/// `roster keys rotate` becomes the primary on every node within this time. A token naming a
+/// key this node does not know makes it reload at once (at most once per `KEY_RELOAD_GAP`).
+pub const KEYS_TTL: Duration = Duration::from_secs(5);
+const KEY_RELOAD_GAP: Duration = Duration::from_millis(500);
+
+/// How long the revocation list is trusted: a token revoked on one node is refused by every
+/// node within this time (at once by the node that revoked it), as long as the nodes'
+/// clocks agree within `REVOCATIONS_OVERLAP`; within `REVOCATIONS_FULL` in any case.
+pub const REVOCATIONS_TTL: Duration = Duration::from_secs(2);
+/// Each refresh reads only the revocations made since the last one, less this overlap
+/// (clock differences between nodes, a slow commit).
+const REVOCATIONS_OVERLAP_MS: i64 = 60_000;
+/// The whole list is read again this often.
+pub const REVOCATIONS_FULL: Duration = Duration::from_secs(300);
+
+/// How long a user's enabled/locked state is trusted: a token of a user who is then
+/// disabled, locked or deleted stops working on every node within this time.
+pub const USER_TTL: Duration = Duration::from_secs(5);
+
+const MAX_USERS_CACHED: usize = 10_000;
+
+/// Settings of the IAM face (config file, flags).
+#[derive(Debug, Clone)]
+pub struct IamSettings {
+    /// Lifetime of a new token.
+    pub token_ttl: Duration,
+    /// `https://iam.example.com` when behind a reverse proxy: links and the catalog use it
+    /// instead of the request's Host.
+    pub public_url: Option<String>,
+    pub login_limits: LoginLimits,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed: a login through
+    /// one of them is counted against the client address the proxy names.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl Default for IamSettings {
+    fn default() -> Self {
+        IamSettings {
+            token_ttl: DEFAULT_TOKEN_TTL,
+            public_url: None,
+            login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// What a token or key check needs to know of a user, cached for `USER_TTL`.
+#[derive(Debug, Clone)]
+pub struct UserState {
+    pub name: String,
+    /// Not disabled, not locked, not expired.
+    pub active: bool,
+    pub is_root: bool,
+}
+
+#[derive(Default)]
+struct Keys {
+    keys: Vec<TokenKey>,
+    loaded: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Revocations {
+    /// token id -> expires_at (Unix ms)
+    ids: HashMap<String, i64>,
+    loaded: Option<Instant>,
+    full: Option<Instant>,
+    /// Unix ms of the last refresh's start.
+    since: i64,
+}
+
+#[derive(Default)]
+pub struct IamState {
+    pub settings: IamSettings,
+    keys: tokio::sync::Mutex<Keys>,
+    revoked: tokio::sync::Mutex<Revocations>,
+    users: Mutex<HashMap<String, (Option<UserState>, Instant)>>,
+}
+
+impl IamState {
+    pub fn new(settings: IamSettings) -> Self {
+        IamState {
+            settings,
+            ..Default::default()
+        }
+    }
+
+    /// The key set, the primary first, reloaded when older than `KEYS_TTL` (or when `force`
+    /// and the last load is older than `KEY_RELOAD_GAP`).
+    async fn keys(&self, dir: &Directory, force: bool) -> Result<Vec<TokenKey>, Error> {
+        let mut k = self.keys.lock().await;
+        let stale = match k.loaded {
+            None => true,
+            Some(at) => at.elapsed() >= KEYS_TTL || (force && at.elapsed() >= KEY_RELOAD_GAP),
+        };
+        if stale {
+            k.keys = dir.token_keys().await?;
+            k.loaded = Some(Instant::now());
+        }
+        Ok(k.keys.clone())
+    }
+
+    /// Seals new claims with the primary key.
+    pub async fn issue(&self, dir: &Directory, claims: &Claims) -> Result<String, Error> {
+        let keys = self.keys(dir, false).await?;
+        let primary = keys
+            .first()
+            .ok_or_else(|| Error::Internal("no token key".into()))?;
+        Ok(tokens::seal(claims, primary))
+    }
+
+    /// Opens a token and checks it: not expired, not revoked, its user still enabled.
+    pub async fn check(&self, dir: &Directory, token: &str) -> Result<Claims, Error> {
+        let unauth = |m: &str| Error::Unauthenticated(m.to_string());
+        let keys = self.keys(dir, false).await?;
+        let claims = match tokens::open(token, &keys) {
+            Ok(c) => c,
+            Err(Invalid::UnknownKey(_)) => {
+                let keys = self.keys(dir, true).await?;
+                tokens::open(token, &keys).map_err(|e| unauth(&format!("{e}")))?
+            }
+            Err(e) => return Err(unauth(&format!("the token is invalid: {e}"))),
+        };
+        if claims.expires_at <= ids::now_ms() {
+            return Err(unauth("the token has expired"));
+        }
+        if self.is_revoked(dir, &claims.token_id).await? {
+            return Err(unauth("the token has been revoked"));
+        }
+        match self.user(dir, &claims.account_id, &claims.user_id).await? {
+            Some(u) if u.active => Ok(claims),
+            Some(_) => Err(unauth("the token's user is disabled or locked")),
+            None => Err(unauth("the token's user no longer exists")),
+        }
+    }
+
+    async fn is_revoked(&self, dir: &Directory, token_id: &str) -> Result<bool, Error> {
+        let mut r = self.revoked.lock().await;
+        if r.loaded.is_none_or(|at| at.elapsed() >= REVOCATIONS_TTL) {
+            let started = ids::now_ms();
+            if r.full.is_none_or(|at| at.elapsed() >= REVOCATIONS_FULL) {
+                r.ids = dir.revoked_tokens_since(0).await?.into_iter().collect();
+                r.full = Some(Instant::now());
+            } else {
+                let since = r.since - REVOCATIONS_OVERLAP_MS;
+                let new = dir.revoked_tokens_since(since).await?;
+                r.ids.retain(|_, expires| *expires > started);
+                r.ids.extend(new);
+            }
+            r.since = started;
+            r.loaded = Some(Instant::now());
+        }
+        Ok(r.ids.contains_key(token_id))
+    }
+
+    /// Revokes a token everywhere (through the database) and here at once.
+    pub async fn revoke(&self, dir: &Directory, claims: &Claims) -> Result<(), Error> {
+        dir.revoke_token(&claims.token_id, claims.expires_at)
+            .await?;
+        self.revoked
+            .lock()
+            .await
+            .ids
+            .insert(claims.token_id.clone(), claims.expires_at);
+        Ok(())
+    }
+
+    /// The user's state, `None` if there is no such user in the account.
+    pub async fn user(
+        &self,
+        dir: &Directory,
+        account_id: &str,
+        user_id: &str,
+    ) -> Result<Option<UserState>, Error> {
+        let key = format!("{account_id}/{user_id}");
+        if let Some((s, at)) = self.users.lock().expect("cache lock").get(&key) {
+            if at.elapsed() < USER_TTL {
+                return Ok(s.clone());
+            }
+        }
+        let state = match dir.user(account_id, user_id).await {
+            Ok(u) => Some(UserState {
+                active: !u.disabled && !u.locked && !u.expired_at(ids::now_ms()),
+                is_root: u.is_root,
+                name: u.name,
+            }),
+            Err(Error::NotFound(Entity::User, _)) => None,
+            Err(e) => return Err(e),
+        };
+        let mut users = self.users.lock().expect("cache lock");
+        if users.len() >= MAX_USERS_CACHED {
+            users.clear();
+        }
+        users.insert(key, (state.clone(), Instant::now()));
+        Ok(state)
+    }
+
+    /// Forgets what this node knows of a user (after a change made here).
+    pub fn forget_user(&self, account_id: &str, user_id: &str) {
+        self.users
+            .lock()
+            .expect("cache lock")
+            .remove(&format!("{account_id}/{user_id}"));
+    }
+}

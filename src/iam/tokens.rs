@@ -1,0 +1,419 @@
+//! `/v3/auth/tokens`: issue (password method), validate, revoke.
+//!
+//! Failed logins are counted in the database, per user and per source address, so the limit
+//! holds across nodes; `LoginLimits` has the thresholds. A disabled, locked or expired user
+//! gets no token, and any error of identity or password is the same 401.
+
+use std::net::IpAddr;
+
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{KsError, TooManyAttempts};
+use super::{json, peer, Base, Who};
+use crate::auth::tokens::{new_token_id, Claims, Scope};
+use crate::core::model::{Account, Project, User};
+use crate::core::{ids, password, Entity, Error};
+use crate::http::params::Params;
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v3/auth/tokens", get(validate).post(issue).delete(revoke))
+}
+
+const SUBJECT_TOKEN: &str = "x-subject-token";
+
+#[derive(Deserialize)]
+struct AuthBody {
+    auth: Auth,
+}
+
+#[derive(Deserialize)]
+struct Auth {
+    identity: Identity,
+    scope: Option<ScopeReq>,
+}
+
+#[derive(Deserialize)]
+struct Identity {
+    methods: Vec<String>,
+    password: Option<PasswordMethod>,
+}
+
+#[derive(Deserialize)]
+struct PasswordMethod {
+    user: PasswordUser,
+}
+
+#[derive(Deserialize)]
+struct PasswordUser {
+    id: Option<String>,
+    name: Option<String>,
+    password: String,
+    domain: Option<Ref>,
+}
+
+#[derive(Deserialize, Default)]
+struct Ref {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProjectRef {
+    id: Option<String>,
+    name: Option<String>,
+    domain: Option<Ref>,
+}
+
+#[derive(Deserialize)]
+struct ScopeReq {
+    project: Option<ProjectRef>,
+    domain: Option<Ref>,
+}
+
+/// The client's address, when the server records it (it does in `roster serve`). Behind a
+/// trusted proxy, the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+struct Peer(Option<IpAddr>);
+
+impl FromRequestParts<AppState> for Peer {
+    type Rejection = KsError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, KsError> {
+        let direct = peer(parts).map(|a| a.ip());
+        let trusted = &s.iam.settings.trusted_proxies;
+        let Some(ip) = direct.filter(|ip| trusted.contains(ip)) else {
+            return Ok(Peer(direct));
+        };
+        let forwarded: Vec<IpAddr> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a));
+        Ok(Peer(Some(client.unwrap_or(ip))))
+    }
+}
+
+/// An argon2id hash of a random password, made once per process.
+async fn dummy_hash() -> Result<String, Error> {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_try_init(|| password::hash(password::generate()))
+        .await
+        .cloned()
+}
+
+fn denied() -> Error {
+    Error::Unauthenticated(
+        "the request you have made requires authentication: wrong user name, domain or password"
+            .into(),
+    )
+}
+
+/// The domain named by `r` (by id or by name); unknown is a 401, as the password would be.
+async fn domain_of(s: &AppState, r: &Ref) -> Result<Account, Error> {
+    let found = match (&r.id, &r.name) {
+        (Some(id), _) => s.dir.account(id).await,
+        (None, Some(name)) => s.dir.account_by_name(name).await,
+        (None, None) => return Err(Error::invalid("a domain needs an id or a name")),
+    };
+    match found {
+        Ok(a) => Ok(a),
+        Err(Error::NotFound(..)) => Err(denied()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn issue(
+    State(s): State<AppState>,
+    Peer(addr): Peer,
+    b: Base,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let ks = |e: Error| KsError(e).into_response();
+    let r: AuthBody = json(&body).map_err(ks)?;
+    if !r.auth.identity.methods.iter().any(|m| m == "password") {
+        return Err(ks(Error::invalid(
+            "identity.methods must include \"password\": the only method served",
+        )));
+    }
+    let pw = r
+        .auth
+        .identity
+        .password
+        .ok_or_else(|| ks(Error::invalid("identity.password is required")))?
+        .user;
+    let limits = s.iam.settings.login_limits;
+    let addr_subject = addr.map(|a| format!("addr:{a}"));
+    // who is named: the user (by id, or by name in a domain)
+    let (account_id, user_subject, user) = match (&pw.id, &pw.name) {
+        (Some(id), _) => match s.dir.account_of_user(id).await.map_err(ks)? {
+            Some(acc) => {
+                let u = s.dir.user(&acc, id).await.map_err(ks)?;
+                (Some(acc), format!("user:{id}"), Some(u))
+            }
+            None => (None, format!("user:{id}"), None),
+        },
+        (None, Some(name)) => {
+            let dom = pw
+                .domain
+                .as_ref()
+                .ok_or_else(|| ks(Error::invalid("a user named by name needs a domain")))?;
+            match domain_of(&s, dom).await {
+                Ok(acc) => {
+                    let u = match s.dir.user_by_name(&acc.id, name).await {
+                        Ok(u) => Some(u),
+                        Err(Error::NotFound(..)) => None,
+                        Err(e) => return Err(ks(e)),
+                    };
+                    let subject = match &u {
+                        Some(u) => format!("user:{}", u.id),
+                        None => format!("user:{}/{}", acc.id, name.to_lowercase()),
+                    };
+                    (Some(acc.id), subject, u)
+                }
+                Err(Error::Unauthenticated(_)) => (None, format!("user:?/{name}"), None),
+                Err(e) => return Err(ks(e)),
+            }
+        }
+        (None, None) => return Err(ks(Error::invalid("the user needs an id or a name"))),
+    };
+    let mut subjects = vec![(user_subject.clone(), limits.max_per_user)];
+    if let Some(a) = &addr_subject {
+        subjects.push((a.clone(), limits.max_per_addr));
+    }
+    if let Some(wait) = s.dir.login_blocked(&subjects, limits).await.map_err(ks)? {
+        return Err(TooManyAttempts(wait).into_response());
+    }
+    let ok = match &user {
+        Some(u) => s.dir.verify_password(u, &pw.password).await.map_err(ks)?,
+        None => {
+            // as slow as a real check, so timing does not tell which names exist
+            password::verify(pw.password.clone(), dummy_hash().await.map_err(ks)?).await;
+            false
+        }
+    };
+    let (Some(account_id), Some(user), true) = (account_id, user, ok) else {
+        let all: Vec<String> = subjects.into_iter().map(|(s, _)| s).collect();
+        s.dir.record_login_failure(&all, limits).await.map_err(ks)?;
+        return Err(ks(denied()));
+    };
+    s.dir
+        .clear_login_failures(&user_subject)
+        .await
+        .map_err(ks)?;
+    if user.disabled || user.locked || user.expired_at(ids::now_ms()) {
+        return Err(ks(Error::Unauthenticated(format!(
+            "the user {} is disabled or locked",
+            user.id
+        ))));
+    }
+    let account = s.dir.account(&account_id).await.map_err(ks)?;
+    let scope = resolve_scope(&s, &account, r.auth.scope)
+        .await
+        .map_err(ks)?;
+    let now = ids::now_ms();
+    let claims = Claims {
+        user_id: user.id.clone(),
+        account_id: account.id.clone(),
+        scope: match &scope {
+            Resolved::Project(p) => Scope::Project(p.id.clone()),
+            Resolved::Domain => Scope::Domain,
+            Resolved::None => Scope::Unscoped,
+        },
+        methods: vec!["password".into()],
+        issued_at: now,
+        expires_at: now + s.iam.settings.token_ttl.as_millis() as i64,
+        token_id: new_token_id(),
+    };
+    let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
+    let catalog = Params::parse(q.as_deref()).get("nocatalog").is_none();
+    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog);
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    resp.headers_mut().insert(
+        SUBJECT_TOKEN,
+        HeaderValue::from_str(&token).map_err(|e| ks(Error::Internal(e.to_string())))?,
+    );
+    Ok(resp)
+}
+
+enum Resolved {
+    Project(Project),
+    Domain,
+    None,
+}
+
+/// The scope asked for, which must be in the user's own account (else 401, as Keystone).
+async fn resolve_scope(
+    s: &AppState,
+    account: &Account,
+    scope: Option<ScopeReq>,
+) -> Result<Resolved, Error> {
+    let not_yours = |what: &str| {
+        Error::Unauthenticated(format!("the user has no access to the {what} asked for"))
+    };
+    let Some(scope) = scope else {
+        return Ok(Resolved::None);
+    };
+    if let Some(p) = scope.project {
+        if let Some(d) = &p.domain {
+            if domain_of(s, d).await.map_err(|_| not_yours("domain"))?.id != account.id {
+                return Err(not_yours("project"));
+            }
+        }
+        let projects = s.dir.projects_of(&account.id).await?;
+        let found = match (&p.id, &p.name) {
+            (Some(id), _) => projects.into_iter().find(|x| &x.id == id),
+            (None, Some(name)) => projects.into_iter().find(|x| &x.name == name),
+            (None, None) => return Err(Error::invalid("a project needs an id or a name")),
+        };
+        return found
+            .map(Resolved::Project)
+            .ok_or_else(|| not_yours("project"));
+    }
+    if let Some(d) = scope.domain {
+        if domain_of(s, &d).await.map_err(|_| not_yours("domain"))?.id != account.id {
+            return Err(not_yours("domain"));
+        }
+        return Ok(Resolved::Domain);
+    }
+    Ok(Resolved::None)
+}
+
+/// Keystone's time format for tokens: microseconds, `Z`.
+fn keystone_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+fn token_body(
+    base: &str,
+    c: &Claims,
+    user: &User,
+    account: &Account,
+    scope: &Resolved,
+    catalog: bool,
+) -> Value {
+    let domain = json!({ "id": account.id, "name": account.name });
+    let mut t = json!({
+        "methods": c.methods,
+        "issued_at": keystone_time(c.issued_at),
+        "expires_at": keystone_time(c.expires_at),
+        "audit_ids": [c.token_id],
+        "user": {
+            "id": user.id,
+            "name": user.name,
+            "domain": domain,
+            "password_expires_at": null,
+        },
+    });
+    let region = match scope {
+        Resolved::Project(p) => p.name.clone(),
+        _ => "global".to_string(),
+    };
+    match scope {
+        Resolved::Project(p) => {
+            t["project"] = json!({ "id": p.id, "name": p.name, "domain": domain });
+        }
+        Resolved::Domain => t["domain"] = domain.clone(),
+        Resolved::None => {}
+    }
+    if !matches!(scope, Resolved::None) {
+        // the account's root user administers the domain; everyone else is a member
+        let role = if user.is_root { "admin" } else { "member" };
+        t["roles"] = json!([{ "id": role, "name": role }]);
+        if catalog {
+            let url = format!("{base}/v3");
+            let endpoints: Vec<Value> = ["public", "internal", "admin"]
+                .iter()
+                .map(|i| {
+                    json!({ "id": format!("identity-{i}"), "interface": i, "region": region,
+                            "region_id": region, "url": url })
+                })
+                .collect();
+            t["catalog"] = json!([{
+                "id": "identity", "type": "identity", "name": "iam", "endpoints": endpoints,
+            }]);
+        }
+    }
+    json!({ "token": t })
+}
+
+fn subject(headers: &HeaderMap) -> Result<String, Error> {
+    headers
+        .get(SUBJECT_TOKEN)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::invalid("the X-Subject-Token header is required"))
+}
+
+/// The subject token, checked, and allowed to the caller: its own, or any token of its
+/// domain for the administrator. Another domain's token is as unknown as a bad one.
+async fn subject_claims(s: &AppState, who: &Who, headers: &HeaderMap) -> Result<Claims, Error> {
+    let token = subject(headers)?;
+    let not_found = || Error::NotFound(Entity::Token, "in X-Subject-Token".into());
+    let claims = match s.iam.check(&s.dir, &token).await {
+        Ok(c) => c,
+        Err(Error::Unauthenticated(_)) => return Err(not_found()),
+        Err(e) => return Err(e),
+    };
+    if claims.account_id != who.account_id {
+        return Err(not_found());
+    }
+    who.must_be_admin_or(&claims.user_id)?;
+    Ok(claims)
+}
+
+async fn validate(
+    State(s): State<AppState>,
+    who: Who,
+    b: Base,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, KsError> {
+    let claims = subject_claims(&s, &who, &headers).await?;
+    let user = s.dir.user(&claims.account_id, &claims.user_id).await?;
+    let account = s.dir.account(&claims.account_id).await?;
+    let scope = match &claims.scope {
+        Scope::Project(pid) => match s.dir.project(pid).await {
+            Ok(p) => Resolved::Project(p),
+            Err(Error::NotFound(..)) => {
+                return Err(Error::NotFound(Entity::Project, pid.clone()).into())
+            }
+            Err(e) => return Err(e.into()),
+        },
+        Scope::Domain => Resolved::Domain,
+        Scope::Unscoped => Resolved::None,
+    };
+    let catalog = Params::parse(q.as_deref()).get("nocatalog").is_none();
+    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog);
+    let mut resp = Json(body).into_response();
+    if let Some(v) = headers.get(SUBJECT_TOKEN) {
+        resp.headers_mut().insert(SUBJECT_TOKEN, v.clone());
+    }
+    Ok(resp)
+}
+
+async fn revoke(
+    State(s): State<AppState>,
+    who: Who,
+    headers: HeaderMap,
+) -> Result<Response, KsError> {
+    let claims = subject_claims(&s, &who, &headers).await?;
+    s.iam.revoke(&s.dir, &claims).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,154 @@
+//! Core records as Keystone (and the IAM SDK's models) show them. `create_time` is an
+//! integer of milliseconds; `links` are absolute URLs on this server.
+
+use serde_json::{json, Value};
+
+use crate::core::ids::iso_ms;
+use crate::core::model::{Account, Group, Project, User};
+
+pub fn group(base: &str, g: &Group) -> Value {
+    json!({
+        "id": g.id,
+        "name": g.name,
+        "description": g.description,
+        "domain_id": g.account_id,
+        "create_time": g.created_at,
+        "links": { "self": format!("{base}/v3/groups/{}", g.id) },
+    })
+}
+
+/// A user as Keystone lists and shows it. `enabled` is the directory's `disabled` flag
+/// inverted; `pwd_status` is "must change the password at next login".
+pub fn user(base: &str, u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "name": u.name,
+        "description": u.description,
+        "domain_id": u.account_id,
+        "enabled": !u.disabled,
+        "pwd_status": u.next_login_change_password,
+        "password_expires_at": null,
+        "last_project_id": null,
+        "pwd_strength": null,
+        "access_mode": "default",
+        "links": { "self": format!("{base}/v3/users/{}", u.id) },
+    })
+}
+
+/// The Huawei `/v3.0/OS-USER/users` form of a user.
+pub fn os_user(base: &str, u: &User, areacode: &str) -> Value {
+    let mut v = user(base, u);
+    v["email"] = json!(u.email);
+    v["phone"] = json!(u.phone);
+    v["areacode"] = json!(areacode);
+    v["is_domain_owner"] = json!(u.is_root);
+    v["create_time"] = json!(iso_ms(u.created_at));
+    v["xdomain_id"] = json!("");
+    v["xdomain_type"] = json!("");
+    v["xuser_id"] = json!("");
+    v["xuser_type"] = json!("");
+    v["default_project_id"] = json!(null);
+    v
+}
+
+pub fn project(base: &str, p: &Project) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "domain_id": p.account_id,
+        "parent_id": p.account_id,
+        "is_domain": false,
+        "enabled": true,
+        "description": "",
+        "links": { "self": format!("{base}/v3/projects/{}", p.id), "previous": null, "next": null },
+    })
+}
+
+pub fn domain(base: &str, a: &Account) -> Value {
+    json!({
+        "id": a.id,
+        "name": a.name,
+        "enabled": true,
+        "description": "",
+        "links": { "self": format!("{base}/v3/domains/{}", a.id) },
+    })
+}
+
+/// `links` of a collection: itself, and the neighbouring pages when there are any.
+pub fn collection_links(
+    base: &str,
+    path: &str,
+    query: Option<&str>,
+    page: i64,
+    per_page: i64,
+    total: i64,
+    paged: bool,
+) -> Value {
+    let url = |page: Option<i64>| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            if k != "page" && k != "per_page" {
+                q.append_pair(&k, &v);
+            }
+        }
+        if let Some(p) = page {
+            q.append_pair("page", &p.to_string());
+            q.append_pair("per_page", &per_page.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            format!("{base}{path}")
+        } else {
+            format!("{base}{path}?{q}")
+        }
+    };
+    let more = page * per_page < total;
+    json!({
+        "self": url(paged.then_some(page)),
+        "previous": if page > 1 { json!(url(Some(page - 1))) } else { Value::Null },
+        "next": if more { json!(url(Some(page + 1))) } else { Value::Null },
+    })
+}
+
+/// Keystone-style paging: `page` from 1 and `per_page` from 1 to `MAX_PER_PAGE`. Without
+/// them a list holds the first `DEFAULT_PER_PAGE` items and links to the next page.
+pub const DEFAULT_PER_PAGE: i64 = 1000;
+pub const MAX_PER_PAGE: i64 = 5000;
+
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+    /// Whether the caller asked for a page (links then name it).
+    pub asked: bool,
+}
+
+impl Paging {
+    pub fn from(p: &crate::http::params::Params) -> Result<Paging, crate::core::Error> {
+        let page = p.int("page", 1, i32::MAX as i64)?;
+        let per_page = p.int("per_page", 1, MAX_PER_PAGE)?;
+        Ok(Paging {
+            asked: page.is_some() || per_page.is_some(),
+            page: page.unwrap_or(1),
+            per_page: per_page.unwrap_or(DEFAULT_PER_PAGE),
+        })
+    }
+
+    pub fn core(&self) -> crate::core::model::Page {
+        crate::core::model::Page {
+            limit: self.per_page,
+            offset: (self.page - 1) * self.per_page,
+        }
+    }
+
+    pub fn links(&self, base: &str, path: &str, query: Option<&str>, total: i64) -> Value {
+        collection_links(
+            base,
+            path,
+            query,
+            self.page,
+            self.per_page,
+            total,
+            self.asked,
+        )
+    }
+}
