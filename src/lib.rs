@@ -6,5 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod http;
+pub mod quickbi;
 pub mod store;
 pub mod workspace;

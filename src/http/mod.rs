@@ -52,6 +52,7 @@ impl MakeRequestId for HexRequestId {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::workspace::router(state.clone()))
+        .merge(crate::quickbi::router(state.clone()))
         .fallback(|| async { crate::workspace::error::not_found_route().into_response() })
         .method_not_allowed_fallback(|| async {
             crate::workspace::error::method_not_allowed().into_response()

@@ -9,6 +9,8 @@ pub mod accounts;
 pub mod credentials;
 pub mod groups;
 pub mod memberships;
+pub mod nonces;
+pub mod org_members;
 pub mod query;
 pub mod search;
 pub mod users;

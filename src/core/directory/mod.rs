@@ -25,6 +25,9 @@ macro_rules! retry_conflicts {
 
 mod accounts;
 mod groups;
+mod memberships;
+mod nonces;
+pub mod org_members;
 mod users;
 
 use std::sync::Arc;
