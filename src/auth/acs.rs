@@ -260,7 +260,7 @@ pub fn verify(
 ) -> Result<(), Refused> {
     let good = match claim.scheme {
         Scheme::Acs3 => {
-            let expected = hex::encode(hmac_sha256(secret, &acs3_string_to_sign(req, claim)?));
+            let expected = acs3_signature(req, &claim.signed_headers, secret)?;
             bool::from(expected.as_bytes().ct_eq(claim.signature.as_bytes()))
         }
         Scheme::RpcV1 => {
@@ -308,11 +308,14 @@ fn canonical_pairs(mut pairs: Vec<(String, String)>) -> String {
         .join("&")
 }
 
-/// The ACS3 canonical request: public for the vector tests.
-pub fn acs3_canonical_request(req: &RawRequest, claim: &Claim) -> Result<String, Refused> {
+/// The ACS3 canonical request over `signed_headers` (lower-case, in signing order).
+pub fn acs3_canonical_request(
+    req: &RawRequest,
+    signed_headers: &[String],
+) -> Result<String, Refused> {
     let query = canonical_pairs(form_pairs(req.query.as_bytes()));
     let mut headers = String::new();
-    for name in &claim.signed_headers {
+    for name in signed_headers {
         let mut values = Vec::new();
         for v in req.headers.get_all(name.as_str()) {
             let v = v.to_str().or_else(|_| {
@@ -331,20 +334,23 @@ pub fn acs3_canonical_request(req: &RawRequest, claim: &Claim) -> Result<String,
         req.path,
         query,
         headers,
-        claim.signed_headers.join(";"),
+        signed_headers.join(";"),
         hex::encode(Sha256::digest(req.body))
     ))
 }
 
-fn acs3_string_to_sign(req: &RawRequest, claim: &Claim) -> Result<String, Refused> {
-    let cr = acs3_canonical_request(req, claim)?;
-    Ok(format!(
-        "{ACS3}\n{}",
-        hex::encode(Sha256::digest(cr.as_bytes()))
-    ))
+/// The hex ACS3 signature of `req` over `signed_headers` (also what a client sends).
+pub fn acs3_signature(
+    req: &RawRequest,
+    signed_headers: &[String],
+    secret: &str,
+) -> Result<String, Refused> {
+    let cr = acs3_canonical_request(req, signed_headers)?;
+    let sts = format!("{ACS3}\n{}", hex::encode(Sha256::digest(cr.as_bytes())));
+    Ok(hex::encode(hmac_sha256(secret, &sts)))
 }
 
-/// The RPC v1 string to sign: public for the vector tests.
+/// The RPC v1 string to sign, over every parameter but `Signature`.
 pub fn rpc_string_to_sign(req: &RawRequest) -> String {
     let pairs: Vec<(String, String)> = params(req)
         .into_iter()
@@ -353,7 +359,8 @@ pub fn rpc_string_to_sign(req: &RawRequest) -> String {
     format!("{}&%2F&{}", req.method, pct(&canonical_pairs(pairs)))
 }
 
-fn rpc_signature(req: &RawRequest, secret: &str) -> String {
+/// The base64 RPC v1 signature of `req` (also what a client sends).
+pub fn rpc_signature(req: &RawRequest, secret: &str) -> String {
     let mut mac =
         Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).expect("any key");
     mac.update(rpc_string_to_sign(req).as_bytes());
