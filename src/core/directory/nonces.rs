@@ -30,6 +30,7 @@ impl Directory {
         }
         let mut conn = self.db.pool.acquire().await?;
         let fresh = nonces::claim(&mut conn, access_key, nonce, expires_at).await?;
+        drop(conn);
         let now = ids::now_ms();
         let last = LAST_PURGE.load(Ordering::Relaxed);
         if now - last >= NONCE_PURGE_INTERVAL_MS
@@ -37,9 +38,19 @@ impl Directory {
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            let purged = nonces::purge(&mut conn, now).await?;
-            tracing::debug!(purged, "expired signature nonces forgotten");
+            // the request itself is fine: a failed clean-up is only logged, the next one
+            // (here or on another node) catches up
+            match self.purge_nonces(now).await {
+                Ok(purged) => tracing::debug!(purged, "expired signature nonces forgotten"),
+                Err(e) => tracing::warn!(error = %e, "forgetting expired nonces failed"),
+            }
         }
         Ok(fresh)
+    }
+
+    /// Forgets the nonces that expired before `now` (Unix ms); returns how many.
+    pub async fn purge_nonces(&self, now: i64) -> Result<u64, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(nonces::purge(&mut conn, now).await?)
     }
 }
