@@ -68,3 +68,22 @@ def test_the_two_client_configurations_use_the_two_signatures(algorithm):
     else:
         assert seen["auth"] == ""
         assert "SignatureMethod=HMAC-SHA1" in seen["path"] and "&Signature=" in seen["path"]
+
+
+def _raw_call(qb, action, version="2022-01-01"):
+    """The SDK's generic call path (what every generated method uses), with any action."""
+    from alibabacloud_tea_openapi import utils_models
+    from darabonba.runtime import RuntimeOptions
+
+    params = utils_models.Params(
+        action=action, version=version, protocol="HTTPS", pathname="/", method="POST",
+        auth_type="AK", style="RPC", req_body_type="formData", body_type="json",
+    )
+    return qb.call_api(params, utils_models.OpenApiRequest(query={}), RuntimeOptions())
+
+
+def test_an_unknown_action_or_version_is_refused(qb):
+    assert _raw_call(qb, "ListOrganizationRoles")["body"]["Success"] is True
+    e = expect_error("InvalidAction.NotFound", _raw_call, qb, "DropEverything")
+    assert "DropEverything" in e.message
+    expect_error("InvalidVersion", _raw_call, qb, "ListOrganizationRoles", "2021-03-01")
