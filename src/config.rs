@@ -45,6 +45,14 @@ pub struct FileConfig {
     pub db_acquire_timeout: Option<u64>,
     pub max_group_depth: Option<i64>,
     pub max_body_bytes: Option<usize>,
+    /// Seconds a finished export file is kept (default 7 days).
+    pub export_keep_secs: Option<u64>,
+    /// Seconds of an export worker's lease on a task (default 30).
+    pub export_lease_secs: Option<u64>,
+    /// Where export workbooks are written before they are stored (default: system temp).
+    pub export_tmp_dir: Option<PathBuf>,
+    /// Largest workbook an import accepts, in bytes (default 20 MiB).
+    pub import_max_bytes: Option<usize>,
 }
 
 impl FileConfig {

@@ -2,6 +2,7 @@
 //! tests: keep them.
 
 mod account;
+mod excel;
 mod seed;
 mod serve;
 
@@ -34,6 +35,10 @@ pub enum Command {
     Account(account::AccountCommand),
     /// Fill a project with synthetic users, nested groups and memberships (demos, benchmarks)
     Seed(seed::SeedArgs),
+    /// Write users or groups to an .xlsx workbook (as the API's export tasks do)
+    Export(excel::ExportArgs),
+    /// Create users from a filled import template (.xlsx), row by row
+    Import(excel::ImportArgs),
     /// Apply database migrations and report what was applied
     Migrate {
         #[command(flatten)]
@@ -56,6 +61,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(a).await,
         Command::Account(c) => account::run(c).await,
         Command::Seed(a) => seed::run(a).await,
+        Command::Export(a) => excel::export(a).await,
+        Command::Import(a) => excel::import(a).await,
         Command::Migrate { store } => {
             let file = FileConfig::load(store.config.as_deref())?;
             let cfg = StoreConfig::resolve(&store, &file);

@@ -14,6 +14,16 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long, env = "ROSTER_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Seconds a finished export file is kept before it expires [default: 604800 = 7 days]
+    #[arg(long, env = "ROSTER_EXPORT_KEEP_SECS")]
+    pub export_keep_secs: Option<u64>,
+    /// Seconds of the export worker's lease on a task: a task whose node died is taken up
+    /// again after at most this long [default: 30]
+    #[arg(long, env = "ROSTER_EXPORT_LEASE_SECS")]
+    pub export_lease_secs: Option<u64>,
+    /// Largest workbook an import accepts, in bytes [default: 20971520]
+    #[arg(long, env = "ROSTER_IMPORT_MAX_BYTES")]
+    pub import_max_bytes: Option<usize>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -27,7 +37,26 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let dir = super::open(&cfg).await?;
     bootstrap(&dir, &cfg).await?;
-    let state = AppState::new(dir, cfg.max_body_bytes);
+    let mut state = AppState::new(dir.clone(), cfg.max_body_bytes);
+    let defaults = crate::jobs::Exports::default();
+    let secs = std::time::Duration::from_secs;
+    state.exports = std::sync::Arc::new(crate::jobs::Exports {
+        keep: a
+            .export_keep_secs
+            .or(file.export_keep_secs)
+            .map_or(defaults.keep, secs),
+        lease: a
+            .export_lease_secs
+            .or(file.export_lease_secs)
+            .map_or(defaults.lease, |s| secs(s.max(1))),
+        tmpdir: file.export_tmp_dir.clone(),
+        import_max_bytes: a
+            .import_max_bytes
+            .or(file.import_max_bytes)
+            .unwrap_or(defaults.import_max_bytes),
+        ..defaults
+    });
+    crate::jobs::worker::spawn(dir, state.exports.clone());
     let listener = tokio::net::TcpListener::bind(listen).await?;
     http::serve(listener, http::router(state)).await?;
     Ok(())

@@ -11,6 +11,7 @@ pub enum Entity {
     User,
     Group,
     AccessKey,
+    Task,
 }
 
 impl fmt::Display for Entity {
@@ -18,6 +19,7 @@ impl fmt::Display for Entity {
         f.write_str(match self {
             Entity::Account => "account",
             Entity::Project => "project",
+            Entity::Task => "export task",
             Entity::User => "user",
             Entity::Group => "user group",
             Entity::AccessKey => "access key",

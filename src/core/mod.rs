@@ -2,6 +2,7 @@
 
 pub mod directory;
 pub mod error;
+pub mod exports;
 pub mod ids;
 pub mod model;
 pub mod password;

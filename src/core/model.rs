@@ -140,7 +140,7 @@ pub struct GroupPatch {
 }
 
 /// Filters of a user listing; all given filters must hold.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserFilter {
     /// Case-insensitive substring of the user name.
     pub name_contains: Option<String>,
@@ -186,6 +186,8 @@ pub struct GroupFilter {
     pub platform_types: Vec<String>,
     pub domain: Option<String>,
     pub parent: Option<ParentFilter>,
+    /// Only these groups (any of them).
+    pub ids: Vec<String>,
 }
 
 impl GroupFilter {
@@ -196,6 +198,7 @@ impl GroupFilter {
             && self.platform_types.is_empty()
             && self.domain.is_none()
             && self.parent.is_none()
+            && self.ids.is_empty()
     }
 }
 

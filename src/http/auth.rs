@@ -28,9 +28,13 @@ pub async fn read_body(body: Body, max: usize) -> Result<Bytes, Error> {
     }
 }
 
-/// Verifies the SDK-HMAC-SHA256 signature of `req`; returns the caller and the request
-/// with its body buffered (handlers read it again).
-pub async fn huawei_aksk(state: &AppState, req: Request) -> Result<(Caller, Request), Error> {
+/// Verifies the SDK-HMAC-SHA256 signature of `req`, reading at most `max_body` bytes of
+/// body; returns the caller and the request with its body buffered (handlers read it again).
+pub async fn huawei_aksk(
+    state: &AppState,
+    req: Request,
+    max_body: usize,
+) -> Result<(Caller, Request), Error> {
     let unauth = |m: &str| Error::Unauthenticated(m.to_string());
     let (mut parts, body) = req.into_parts();
     let header = match parts.headers.get(http::header::AUTHORIZATION) {
@@ -44,7 +48,7 @@ pub async fn huawei_aksk(state: &AppState, req: Request) -> Result<(Caller, Requ
             .map_err(|_| unauth("the Authorization header is malformed"))?,
     };
     let auth = sdk_hmac::parse_authorization(header).map_err(|e| unauth(&e.0))?;
-    let bytes = read_body(body, state.max_body_bytes).await?;
+    let bytes = read_body(body, max_body).await?;
     let key = match state.caches.key(&auth.access_key) {
         Some(k) => k,
         None => {

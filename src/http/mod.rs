@@ -25,6 +25,8 @@ pub struct AppState {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub caches: Arc<cache::Caches>,
+    /// Export settings and the bell of this node's export worker.
+    pub exports: Arc<crate::jobs::Exports>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             dir,
             max_body_bytes,
             caches: Arc::default(),
+            exports: Arc::default(),
         }
     }
 }

@@ -212,13 +212,13 @@ pub async fn get_by_name(
     .transpose()
 }
 
-pub async fn list(
+/// ` WHERE ...` over `user_groups g`: the account's groups that pass `f`.
+async fn matching(
     conn: &mut AnyConnection,
     backend: Backend,
     account_id: &str,
     f: &GroupFilter,
-    page: Page,
-) -> Result<Listing<Group>, sqlx::Error> {
+) -> Result<Sql, sqlx::Error> {
     let mut sql = Sql::on(&*conn, " WHERE g.account_id = ");
     sql.bind(account_id);
     if let Some(kw) = f.keyword.as_deref().filter(|s| !s.is_empty()) {
@@ -235,6 +235,9 @@ pub async fn list(
     if let Some(d) = &f.domain {
         sql.push(" AND g.domain = ").bind(d);
     }
+    if !f.ids.is_empty() {
+        sql.push(" AND g.id IN (").bind_list(&f.ids).push(")");
+    }
     match &f.parent {
         Some(ParentFilter::Root) => {
             sql.push(" AND g.parent_id IS NULL");
@@ -244,6 +247,38 @@ pub async fn list(
         }
         None => {}
     }
+    Ok(sql)
+}
+
+/// The next `limit` groups (with parents) passing `f` after sequence number `after`, in
+/// creation order: exports walk every group this way, one bounded batch at a time.
+pub async fn scan(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &GroupFilter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Group>, sqlx::Error> {
+    let sql = matching(conn, backend, account_id, f).await?;
+    let mut select = sql.with_text(format!("{}{}", select_with_parent(), sql.text));
+    select
+        .push(" AND g.seq > ")
+        .bind(after)
+        .push(" ORDER BY g.seq LIMIT ")
+        .bind(limit);
+    let rows = select.query().fetch_all(&mut *conn).await?;
+    rows.iter().map(with_parent).collect()
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &GroupFilter,
+    page: Page,
+) -> Result<Listing<Group>, sqlx::Error> {
+    let sql = matching(conn, backend, account_id, f).await?;
     // The page's keys first, over the covering (account_id, seq) index, then rows and
     // parents. A filtered total comes along with the page (`count(*) OVER ()`), so a search
     // runs once; an unfiltered one is the account's kept counter.

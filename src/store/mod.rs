@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod credentials;
+pub mod exports;
 pub mod groups;
 pub mod memberships;
 pub mod nonces;

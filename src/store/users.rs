@@ -205,13 +205,13 @@ pub async fn existing_ids(
     rows.iter().map(|r| r.try_get("id")).collect()
 }
 
-pub async fn list(
+/// `FROM users u WHERE ...`: the account's users that pass `f`.
+async fn matching(
     conn: &mut AnyConnection,
     backend: Backend,
     account_id: &str,
     f: &UserFilter,
-    page: Page,
-) -> Result<Listing<User>, sqlx::Error> {
+) -> Result<Sql, sqlx::Error> {
     let mut sql = Sql::on(&*conn, "FROM users u WHERE u.account_id = ");
     sql.bind(account_id);
     if let Some(kw) = f.name_contains.as_deref().filter(|s| !s.is_empty()) {
@@ -252,6 +252,38 @@ pub async fn list(
         .bind(search::fold(g))
         .push(")");
     }
+    Ok(sql)
+}
+
+/// The next `limit` users passing `f` after sequence number `after`, in creation order:
+/// exports walk a whole account this way, one bounded batch at a time.
+pub async fn scan(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &UserFilter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    let sql = matching(conn, backend, account_id, f).await?;
+    let mut select = sql.with_text(format!("SELECT {COLS} {}", sql.text));
+    select
+        .push(" AND u.seq > ")
+        .bind(after)
+        .push(" ORDER BY u.seq LIMIT ")
+        .bind(limit);
+    let rows = select.query().fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &UserFilter,
+    page: Page,
+) -> Result<Listing<User>, sqlx::Error> {
+    let sql = matching(conn, backend, account_id, f).await?;
     // The page's keys first, over the covering (account_id, seq) index, then the rows. A
     // filtered total comes along with the page (`count(*) OVER ()`), so a search runs once;
     // an unfiltered one is the account's kept counter.
@@ -397,4 +429,23 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
         del.query().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Which of `names` (compared case-insensitively) are taken in the account; folded.
+pub async fn taken_names(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    names: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let folded: Vec<String> = names.iter().map(|n| search::fold(n)).collect();
+    let mut sql = Sql::on(&*conn, "SELECT name_fold FROM users WHERE account_id = ");
+    sql.bind(account_id)
+        .push(" AND name_fold IN (")
+        .bind_list(&folded)
+        .push(")");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(|r| r.try_get("name_fold")).collect()
 }

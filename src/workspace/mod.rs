@@ -2,6 +2,7 @@
 //! `huaweicloudsdkworkspace` calls and parses them. Translates wire to core and back only.
 
 pub mod error;
+mod exports;
 mod groups;
 mod users;
 mod views;
@@ -22,13 +23,19 @@ use error::WsError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(groups::router())
+        .merge(exports::router())
         .merge(users::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .with_state(state)
 }
 
 async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match huawei_aksk(&state, req).await {
+    let limit = if req.uri().path().ends_with(exports::IMPORT_PATH_SUFFIX) {
+        exports::import_body_limit(&state)
+    } else {
+        state.max_body_bytes
+    };
+    match huawei_aksk(&state, req, limit).await {
         Ok((_, req)) => next.run(req).await,
         Err(e) => WsError(e).into_response(),
     }

@@ -195,6 +195,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+    /// The body's bytes (workbooks).
+    pub raw: bytes::Bytes,
 }
 
 /// Signs requests with SDK-HMAC-SHA256, header for header as the Python SDK does.
@@ -232,10 +234,39 @@ impl Client {
         let body = body
             .map(|b| serde_json::to_vec(b).unwrap())
             .unwrap_or_default();
+        self.send(method, path, "application/json", body, at).await
+    }
+
+    /// A multipart upload of `file` as the part `file`, signed like the SDK signs uploads
+    /// (`X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`).
+    pub async fn upload(&self, path: &str, file_name: &str, file: &[u8]) -> Reply {
+        let boundary = "roster-test-boundary-7d1e";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        self.send("POST", path, &ct, body, chrono::Utc::now()).await
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Reply {
         let host = self.url.trim_start_matches("http://").to_string();
         let date = at.format("%Y%m%dT%H%M%SZ").to_string();
         let mut headers = http::HeaderMap::new();
-        headers.insert("content-type", "application/json".parse().unwrap());
+        headers.insert("content-type", content_type.parse().unwrap());
+        if content_type.starts_with("multipart/") {
+            headers.insert("x-sdk-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+        }
         headers.insert("host", host.parse().unwrap());
         headers.insert("x-project-id", self.project.parse().unwrap());
         headers.insert("x-sdk-date", date.parse().unwrap());
@@ -260,12 +291,13 @@ impl Client {
         let resp = req.body(body).send().await.expect("request sent");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let raw = resp.bytes().await.unwrap();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         Reply {
             status,
             headers,
             body,
+            raw,
         }
     }
 

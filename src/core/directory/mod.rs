@@ -24,7 +24,9 @@ macro_rules! retry_conflicts {
 }
 
 mod accounts;
+mod exports;
 mod groups;
+mod imports;
 mod memberships;
 mod nonces;
 pub mod org_members;

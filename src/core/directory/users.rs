@@ -9,12 +9,8 @@ use crate::core::{ids, password, validate};
 use crate::store::users::{self, UserRecord};
 use crate::store::{groups, memberships};
 
-/// Checks a new user and turns it into a row (hashing its password, if any).
-async fn prepare(
-    account_id: &str,
-    u: NewUser,
-    now: i64,
-) -> Result<(UserRecord, Vec<String>), Error> {
+/// The core's rules for a new user; returns its activation and platform types.
+pub(crate) fn check_new_user(u: &NewUser) -> Result<(String, String), Error> {
     validate::user_name(&u.name)?;
     validate::text("description", &u.description, validate::MAX_DESCRIPTION)?;
     validate::text("alias_name", &u.alias_name, 64)?;
@@ -23,7 +19,10 @@ async fn prepare(
     validate::text("domain", &u.domain, 255)?;
     validate::email(&u.email)?;
     validate::phone(&u.phone)?;
-    let active_type = u.active_type.unwrap_or_else(|| USER_ACTIVATE.to_string());
+    let active_type = u
+        .active_type
+        .clone()
+        .unwrap_or_else(|| USER_ACTIVATE.to_string());
     validate::one_of(
         "active_type",
         &active_type,
@@ -31,6 +30,7 @@ async fn prepare(
     )?;
     let platform_type = u
         .platform_type
+        .clone()
         .unwrap_or_else(|| PLATFORM_LOCAL.to_string());
     validate::one_of(
         "platform_type",
@@ -54,6 +54,16 @@ async fn prepare(
         }
         _ => {}
     }
+    Ok((active_type, platform_type))
+}
+
+/// Checks a new user and turns it into a row (hashing its password, if any).
+async fn prepare(
+    account_id: &str,
+    u: NewUser,
+    now: i64,
+) -> Result<(UserRecord, Vec<String>), Error> {
+    let (active_type, platform_type) = check_new_user(&u)?;
     let password_hash = match u.password {
         Some(p) => Some(password::hash(p).await?),
         None => None,

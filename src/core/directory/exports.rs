@@ -1,0 +1,234 @@
+//! Export tasks (create, list, claim, finish, expire) and the batch reads exports walk with.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use super::{check_batch, Directory};
+use crate::core::error::{Entity, Error};
+use crate::core::exports::*;
+use crate::core::ids;
+use crate::core::model::{Group, GroupFilter, Listing, Page, User, UserFilter};
+use crate::store::{exports, groups, users};
+
+/// Bytes per stored piece of a workbook: bounded memory when storing and serving files.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+impl Directory {
+    /// Records a task for the worker; checks what it names exists now.
+    pub async fn create_export(
+        &self,
+        account_id: &str,
+        project_id: &str,
+        spec: TaskSpec,
+        file_name: String,
+    ) -> Result<ExportTask, Error> {
+        if let Spec::GroupUsers { group_id, .. } = &spec.spec {
+            self.group(account_id, group_id).await?;
+        }
+        if let Spec::Groups { group_ids, .. } = &spec.spec {
+            if group_ids.len() > super::MAX_BATCH {
+                return Err(Error::invalid(format!(
+                    "group_ids must list at most {} ids",
+                    super::MAX_BATCH
+                )));
+            }
+        }
+        let task = ExportTask {
+            id: ids::new_id(),
+            account_id: account_id.to_string(),
+            project_id: project_id.to_string(),
+            kind: spec.spec.kind().to_string(),
+            spec: serde_json::to_string(&spec).map_err(|e| Error::Internal(e.to_string()))?,
+            file_name,
+            status: CREATING.to_string(),
+            fail_reason: None,
+            error_code: None,
+            created_at: ids::now_ms(),
+            end_time: None,
+            is_download: false,
+            attempts: 0,
+            row_count: 0,
+            file_size: 0,
+            expires_at: None,
+        };
+        let mut tx = self.db.write().await?;
+        exports::insert(&mut tx, &task).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    pub async fn export_tasks(
+        &self,
+        project_id: &str,
+        filter: &TaskFilter,
+        page: Page,
+    ) -> Result<Listing<ExportTask>, Error> {
+        let column = filter.sort_column()?;
+        if let Some(s) = &filter.status {
+            crate::core::validate::one_of("status", s, &STATUSES)?;
+        }
+        let mut tx = self.db.read().await?;
+        let listing = exports::list(&mut tx, project_id, filter, column, page).await?;
+        tx.commit().await?;
+        Ok(listing)
+    }
+
+    pub async fn export_task(&self, project_id: &str, id: &str) -> Result<ExportTask, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        exports::get(&mut conn, project_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::Task, id.to_string()))
+    }
+
+    /// A finished task's file, for download: the task (now marked downloaded) and its number
+    /// of chunks. A task that is not SUCCESS has no file.
+    pub async fn open_export_file(&self, project_id: &str, id: &str) -> Result<ExportTask, Error> {
+        let mut tx = self.db.write().await?;
+        let task = exports::get(&mut tx, project_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::Task, id.to_string()))?;
+        if task.status != SUCCESS {
+            return Err(Error::Conflict(format!(
+                "export task {id} has no file to download: its status is {}",
+                task.status
+            )));
+        }
+        exports::mark_downloaded(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    /// Piece `seq` (from 0) of a finished task's file; None past the end.
+    pub async fn export_chunk(&self, id: &str, seq: i64) -> Result<Option<Vec<u8>>, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(exports::chunk(&mut conn, id, seq).await?)
+    }
+
+    /// Deletes tasks and their files. Ids that are not the project's tasks are an error and
+    /// nothing is deleted. A task being written is deleted too; its worker notices at the end.
+    pub async fn delete_exports(&self, project_id: &str, ids: &[String]) -> Result<(), Error> {
+        let ids = check_batch("task_ids", ids)?;
+        let mut tx = self.db.write().await?;
+        for id in &ids {
+            if exports::get(&mut tx, project_id, id).await?.is_none() {
+                return Err(Error::NotFound(Entity::Task, id.clone()));
+            }
+        }
+        exports::delete_many(&mut tx, project_id, &ids).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes the oldest unclaimed task (or one whose worker's lease ran out) for `owner`.
+    /// Tasks interrupted `max_attempts` times are marked FAIL first.
+    pub async fn claim_export(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        max_attempts: i64,
+    ) -> Result<Option<ExportTask>, Error> {
+        let now = ids::now_ms();
+        let mut tx = self.db.write().await?;
+        exports::give_up_abandoned(&mut tx, now, max_attempts).await?;
+        let task = exports::claim(&mut tx, self.db.backend, owner, now, now + lease_ms).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    pub async fn renew_export(&self, id: &str, owner: &str, lease_ms: i64) -> Result<bool, Error> {
+        let mut tx = self.db.write().await?;
+        let mine = exports::renew(&mut tx, id, owner, ids::now_ms() + lease_ms).await?;
+        tx.commit().await?;
+        Ok(mine)
+    }
+
+    /// Stores a finished workbook (read from `file`) and marks the task SUCCESS, in one
+    /// transaction; false (nothing stored) when the task is no longer `owner`'s.
+    pub async fn finish_export(
+        &self,
+        id: &str,
+        owner: &str,
+        mut file: std::fs::File,
+        rows: i64,
+        keep_ms: i64,
+    ) -> Result<bool, Error> {
+        let now = ids::now_ms();
+        let mut tx = self.db.write().await?;
+        let mut size = 0i64;
+        let mut seq = 0i64;
+        loop {
+            let mut buf = Vec::with_capacity(CHUNK_BYTES);
+            (&mut file)
+                .take(CHUNK_BYTES as u64)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::Internal(format!("reading the finished workbook: {e}")))?;
+            if buf.is_empty() {
+                break;
+            }
+            size += buf.len() as i64;
+            exports::insert_chunk(&mut tx, id, seq, buf).await?;
+            seq += 1;
+        }
+        if !exports::finish(&mut tx, id, owner, now, rows, size, now + keep_ms).await? {
+            return Ok(false); // dropped: rolled back
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn fail_export(
+        &self,
+        id: &str,
+        owner: &str,
+        code: &str,
+        reason: &str,
+    ) -> Result<bool, Error> {
+        let mut tx = self.db.write().await?;
+        let done = exports::fail(&mut tx, id, owner, ids::now_ms(), code, reason).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Removes the files of finished tasks past their expiry; returns how many expired.
+    pub async fn expire_exports(&self) -> Result<u64, Error> {
+        let mut tx = self.db.write().await?;
+        let n = exports::expire(&mut tx, ids::now_ms()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The next batch of users passing `filter` after `after` (a `User::seq`), each with its
+    /// group names.
+    pub async fn scan_users(
+        &self,
+        account_id: &str,
+        filter: &UserFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(User, Vec<String>)>, Error> {
+        let mut tx = self.db.read().await?;
+        let batch = users::scan(&mut tx, self.db.backend, account_id, filter, after, limit).await?;
+        let ids: Vec<String> = batch.iter().map(|u| u.id.clone()).collect();
+        let mut names: HashMap<String, Vec<String>> = users::group_names(&mut tx, &ids).await?;
+        tx.commit().await?;
+        Ok(batch
+            .into_iter()
+            .map(|u| {
+                let g = names.remove(&u.id).unwrap_or_default();
+                (u, g)
+            })
+            .collect())
+    }
+
+    /// The next batch of groups (with parents) passing `filter` after `after`.
+    pub async fn scan_groups(
+        &self,
+        account_id: &str,
+        filter: &GroupFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Group>, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(groups::scan(&mut conn, self.db.backend, account_id, filter, after, limit).await?)
+    }
+}

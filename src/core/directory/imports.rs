@@ -1,0 +1,124 @@
+//! Importing users from rows of a workbook: each bad row fails alone, the good ones are
+//! created in all-or-nothing batches.
+
+use std::collections::{HashMap, HashSet};
+
+use super::users::check_new_user;
+use super::Directory;
+use crate::core::error::{Entity, Error};
+use crate::core::exports::{ImportOutcome, ImportRow};
+use crate::core::model::NewUser;
+use crate::store::{groups, search, users};
+
+/// Rows created per transaction.
+const BATCH: usize = 500;
+
+impl Directory {
+    /// Creates a user per row. `face_rule` is the calling face's own user-name rule. A row
+    /// fails alone (bad field, name taken or repeated in the file, unknown group); the others
+    /// are created in batches of `BATCH` rows, one transaction each. `progress` is called with
+    /// the number of rows handled so far.
+    pub async fn import_users(
+        &self,
+        account_id: &str,
+        rows: Vec<ImportRow>,
+        face_rule: fn(&str) -> Result<(), Error>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportOutcome, Error> {
+        let mut out = ImportOutcome::default();
+        // 1. each row on its own: rules, and repeats within the file
+        let mut seen = HashSet::new();
+        let mut ok: Vec<(ImportRow, NewUser)> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let new = NewUser {
+                name: row.name.clone(),
+                description: row.description.clone(),
+                email: row.email.clone(),
+                phone: row.phone.clone(),
+                account_expires: row.account_expires,
+                ..NewUser::default()
+            };
+            let checked = face_rule(&row.name).and_then(|_| check_new_user(&new).map(|_| ()));
+            match checked {
+                Err(e) => out.failed.push((row, e)),
+                Ok(()) if !seen.insert(search::fold(&row.name)) => {
+                    let e = Error::Duplicate(Entity::User, row.name.clone());
+                    out.failed.push((row, e));
+                }
+                Ok(()) => ok.push((row, new)),
+            }
+        }
+        // 2. against the directory: names taken, groups by name
+        let mut group_ids: HashMap<String, Option<String>> = HashMap::new();
+        let mut taken: HashSet<String> = HashSet::new();
+        {
+            let mut tx = self.db.read().await?;
+            for chunk in ok.chunks(BATCH) {
+                let names: Vec<String> = chunk.iter().map(|(r, _)| r.name.clone()).collect();
+                taken.extend(users::taken_names(&mut tx, account_id, &names).await?);
+            }
+            for (row, _) in &ok {
+                for g in &row.groups {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        group_ids.entry(search::fold(g))
+                    {
+                        let found = groups::get_by_name(&mut tx, account_id, g).await?;
+                        slot.insert(found.map(|g| g.id));
+                    }
+                }
+            }
+            tx.commit().await?;
+        }
+        let mut ready = Vec::with_capacity(ok.len());
+        for (row, mut new) in ok {
+            if taken.contains(&search::fold(&row.name)) {
+                let e = Error::Duplicate(Entity::User, row.name.clone());
+                out.failed.push((row, e));
+                continue;
+            }
+            let missing = row
+                .groups
+                .iter()
+                .find(|g| group_ids.get(&search::fold(g)).is_none_or(Option::is_none));
+            if let Some(g) = missing {
+                let e = Error::NotFound(Entity::Group, g.clone());
+                out.failed.push((row, e));
+                continue;
+            }
+            new.group_ids = row
+                .groups
+                .iter()
+                .filter_map(|g| group_ids.get(&search::fold(g)).cloned().flatten())
+                .collect();
+            ready.push((row, new));
+        }
+        progress(out.failed.len());
+        // 3. the good rows in batches; a batch that still fails (a concurrent change) is
+        // done again row by row so that only the bad rows fail
+        let mut rest = ready.into_iter().peekable();
+        while rest.peek().is_some() {
+            let batch: Vec<(ImportRow, NewUser)> = rest.by_ref().take(BATCH).collect();
+            let news = batch.iter().map(|(_, n)| n.clone()).collect();
+            match self.create_users(account_id, news).await {
+                Ok(created) => {
+                    for ((row, _), user) in batch.into_iter().zip(created) {
+                        out.created.push((row, user));
+                    }
+                }
+                Err(Error::Unavailable(m)) => return Err(Error::Unavailable(m)),
+                Err(_) => {
+                    for (row, new) in batch {
+                        match self.create_user(account_id, new).await {
+                            Ok(user) => out.created.push((row, user)),
+                            Err(e @ Error::Unavailable(_)) => return Err(e),
+                            Err(e) => out.failed.push((row, e)),
+                        }
+                    }
+                }
+            }
+            progress(out.created.len() + out.failed.len());
+        }
+        out.failed.sort_by_key(|(r, _)| r.row);
+        Ok(out)
+    }
+}

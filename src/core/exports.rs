@@ -1,0 +1,145 @@
+//! Export tasks: what is exported (a `Spec`), in which language, and the task's record.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::UserFilter;
+use super::Error;
+
+pub const CREATING: &str = "CREATING";
+pub const SUCCESS: &str = "SUCCESS";
+pub const FAIL: &str = "FAIL";
+pub const EXPIRED: &str = "EXPIRED";
+pub const STATUSES: [&str; 4] = [CREATING, SUCCESS, FAIL, EXPIRED];
+
+/// Column headers and words in a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "en_US")]
+    English,
+    #[serde(rename = "zh_CN")]
+    Chinese,
+}
+
+impl Language {
+    /// `zh_CN` or `en_US` (any case, `-` or `_`); absent or empty means English.
+    pub fn parse(s: Option<&str>) -> Result<Language, Error> {
+        match s.map(|s| s.trim().to_ascii_lowercase().replace('-', "_")) {
+            None => Ok(Language::English),
+            Some(s) if s.is_empty() || s == "en_us" || s == "en" => Ok(Language::English),
+            Some(s) if s == "zh_cn" || s == "zh" => Ok(Language::Chinese),
+            Some(other) => Err(Error::invalid(format!(
+                "language must be zh_CN or en_US, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// What a task exports; stored with the task as JSON so any node can run it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Spec {
+    /// The account's users that pass the filter, with their group names.
+    Users { filter: UserFilter },
+    /// The account's groups whose name contains `name` (if given), limited to `group_ids`
+    /// (if any).
+    Groups {
+        name: Option<String>,
+        group_ids: Vec<String>,
+    },
+    /// The members of one group that pass the filter.
+    GroupUsers {
+        group_id: String,
+        filter: UserFilter,
+    },
+}
+
+impl Spec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Spec::Users { .. } => "users",
+            Spec::Groups { .. } => "groups",
+            Spec::GroupUsers { .. } => "group_users",
+        }
+    }
+}
+
+/// One export task as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportTask {
+    pub id: String,
+    pub account_id: String,
+    pub project_id: String,
+    pub kind: String,
+    /// JSON of `Spec` plus the language (see `TaskSpec`).
+    pub spec: String,
+    pub file_name: String,
+    pub status: String,
+    pub fail_reason: Option<String>,
+    pub error_code: Option<String>,
+    pub created_at: i64,
+    pub end_time: Option<i64>,
+    pub is_download: bool,
+    pub attempts: i64,
+    pub row_count: i64,
+    pub file_size: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// What the worker needs to run a task.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskSpec {
+    pub spec: Spec,
+    pub language: Language,
+}
+
+/// Filters and order of a task listing.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Case-insensitive substring of the file name.
+    pub file_name: Option<String>,
+    pub task_id: Option<String>,
+    pub status: Option<String>,
+    pub is_download: Option<bool>,
+    /// Column to sort by: create_time (default), end_time, file_name, status.
+    pub sort_field: Option<String>,
+    /// ASC or DESC (default: newest first).
+    pub ascending: bool,
+}
+
+impl TaskFilter {
+    /// The SQL column for `sort_field`, or an error naming the allowed ones.
+    pub fn sort_column(&self) -> Result<&'static str, Error> {
+        match self.sort_field.as_deref().unwrap_or("create_time") {
+            "create_time" | "" => Ok("created_at"),
+            "end_time" => Ok("end_time"),
+            "file_name" => Ok("file_name"),
+            "status" => Ok("status"),
+            other => Err(Error::invalid(format!(
+                "sort_field must be one of create_time, end_time, file_name, status, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// One data row of an imported workbook, as read (before any rule is checked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportRow {
+    /// 1-based row number in the sheet, for messages.
+    pub row: usize,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub description: String,
+    /// Names of existing groups to put the user in.
+    pub groups: Vec<String>,
+    /// Unix ms; 0 = never.
+    pub account_expires: i64,
+}
+
+/// What an import did, row by row.
+#[derive(Debug, Default)]
+pub struct ImportOutcome {
+    pub created: Vec<(ImportRow, super::model::User)>,
+    pub failed: Vec<(ImportRow, Error)>,
+}

@@ -1,0 +1,267 @@
+//! Writing sheets row by row in constant memory: each finished row goes to a temporary file,
+//! so a million users never sit in memory; the workbook is zipped together on `save`.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::columns::{group_headers, user_headers, words, Words};
+use super::MAX_SHEET_ROWS;
+use crate::core::exports::Language;
+use crate::core::model::{Group, User, ADMIN_ACTIVATE};
+use crate::core::Error;
+
+fn fault(e: XlsxError) -> Error {
+    Error::Internal(format!("writing the workbook: {e}"))
+}
+
+/// `yyyy-MM-dd HH:mm:ss` (UTC) of Unix milliseconds.
+pub fn format_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// True when a spreadsheet program could take the text for a formula or a command (`=`, `+`,
+/// `-`, `@`, tab, carriage return first): such cells get Excel's quote prefix as well, so they
+/// stay text even when a user edits them. Every cell is a string or number cell either way;
+/// none is ever written as a formula.
+fn formula_like(s: &str) -> bool {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// One logical table over as many sheets as it needs (a sheet holds 1,048,576 rows), each
+/// starting with the bold header row.
+pub struct SheetWriter {
+    wb: Workbook,
+    name: &'static str,
+    headers: &'static [&'static str],
+    widths: &'static [f64],
+    sheets: u16,
+    /// The row being written in the current sheet (0 = header).
+    row: u32,
+    rows: u64,
+    bold: Format,
+    quoted: Format,
+}
+
+impl SheetWriter {
+    /// A workbook in constant-memory mode with temporary files in `tmpdir` (the system's if
+    /// None).
+    pub fn new(
+        name: &'static str,
+        headers: &'static [&'static str],
+        widths: &'static [f64],
+        tmpdir: Option<&Path>,
+    ) -> Result<SheetWriter, Error> {
+        let mut wb = Workbook::new();
+        if let Some(dir) = tmpdir {
+            wb.set_tempdir(dir).map_err(fault)?;
+        }
+        let mut w = SheetWriter {
+            wb,
+            name,
+            headers,
+            widths,
+            sheets: 0,
+            row: 0,
+            rows: 0,
+            bold: Format::new().set_bold(),
+            quoted: Format::new().set_quote_prefix(),
+        };
+        w.add_sheet()?;
+        Ok(w)
+    }
+
+    fn add_sheet(&mut self) -> Result<(), Error> {
+        self.sheets += 1;
+        let name = if self.sheets == 1 {
+            self.name.to_string()
+        } else {
+            format!("{} {}", self.name, self.sheets)
+        };
+        let ws = self
+            .wb
+            .add_worksheet_with_constant_memory()
+            .map_err(fault)?;
+        ws.set_name(name).map_err(fault)?;
+        for (col, width) in self.widths.iter().enumerate() {
+            ws.set_column_width(col as u16, *width).map_err(fault)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(fault)?;
+        for (col, h) in self.headers.iter().enumerate() {
+            ws.write_string_with_format(0, col as u16, *h, &self.bold)
+                .map_err(fault)?;
+        }
+        self.row = 0;
+        Ok(())
+    }
+
+    /// Starts the next data row (on a new sheet when this one is full).
+    pub fn next_row(&mut self) -> Result<(), Error> {
+        if self.row + 1 >= MAX_SHEET_ROWS {
+            self.add_sheet()?;
+        }
+        self.row += 1;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet, Error> {
+        self.wb
+            .worksheet_from_index(self.sheets as usize - 1)
+            .map_err(fault)
+    }
+
+    /// A text cell (left empty for empty text).
+    pub fn text(&mut self, col: u16, s: &str) -> Result<(), Error> {
+        if s.is_empty() {
+            return Ok(());
+        }
+        let row = self.row;
+        if formula_like(s) {
+            let quoted = self.quoted.clone();
+            self.sheet()?
+                .write_string_with_format(row, col, s, &quoted)
+                .map_err(fault)?;
+        } else {
+            self.sheet()?.write_string(row, col, s).map_err(fault)?;
+        }
+        Ok(())
+    }
+
+    pub fn number(&mut self, col: u16, n: f64) -> Result<(), Error> {
+        let row = self.row;
+        self.sheet()?.write_number(row, col, n).map_err(fault)?;
+        Ok(())
+    }
+
+    /// Data rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Adds a plain sheet of text lines (instructions) after the table.
+    pub fn add_notes(&mut self, name: &str, lines: &[&str]) -> Result<(), Error> {
+        let ws = self.wb.add_worksheet();
+        ws.set_name(name).map_err(fault)?;
+        ws.set_column_width(0, 100).map_err(fault)?;
+        for (i, line) in lines.iter().enumerate() {
+            ws.write_string(i as u32, 0, *line).map_err(fault)?;
+        }
+        Ok(())
+    }
+
+    /// Zips the workbook into `path`.
+    pub fn save(mut self, path: &Path) -> Result<u64, Error> {
+        self.wb.save(path).map_err(fault)?;
+        Ok(self.rows)
+    }
+
+    /// The workbook's bytes (for small workbooks: templates).
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, Error> {
+        self.wb.save_to_buffer().map_err(fault)
+    }
+}
+
+/// The users sheet (also the layout the import reads back).
+pub struct UserSheet {
+    out: SheetWriter,
+    words: &'static Words,
+}
+
+const USER_WIDTHS: &[f64] = &[
+    20.0, 28.0, 16.0, 30.0, 30.0, 20.0, 24.0, 8.0, 8.0, 20.0, 34.0,
+];
+const GROUP_WIDTHS: &[f64] = &[28.0, 30.0, 28.0, 8.0, 8.0, 20.0, 34.0];
+
+impl UserSheet {
+    pub fn new(lang: Language, tmpdir: Option<&Path>) -> Result<UserSheet, Error> {
+        let words = words(lang);
+        Ok(UserSheet {
+            out: SheetWriter::new(words.sheet_users, user_headers(lang), USER_WIDTHS, tmpdir)?,
+            words,
+        })
+    }
+
+    pub fn push(&mut self, u: &User, groups: &[String]) -> Result<(), Error> {
+        let w = self.words;
+        let o = &mut self.out;
+        o.next_row()?;
+        o.text(0, &u.name)?;
+        o.text(1, &u.email)?;
+        o.text(2, &u.phone)?;
+        o.text(3, &u.description)?;
+        o.text(4, &groups.join(", "))?;
+        let expires = match u.account_expires {
+            0 => w.never.to_string(),
+            ms => format_time(ms),
+        };
+        o.text(5, &expires)?;
+        let activation = if u.active_type == ADMIN_ACTIVATE {
+            w.by_admin
+        } else {
+            w.by_user
+        };
+        o.text(6, activation)?;
+        o.text(7, if u.locked { w.yes } else { w.no })?;
+        o.text(8, if u.disabled { w.yes } else { w.no })?;
+        o.text(9, &format_time(u.created_at))?;
+        o.text(10, &u.id)
+    }
+
+    pub fn save(self, path: &Path) -> Result<u64, Error> {
+        self.out.save(path)
+    }
+}
+
+/// The user groups sheet.
+pub struct GroupSheet {
+    out: SheetWriter,
+}
+
+impl GroupSheet {
+    pub fn new(lang: Language, tmpdir: Option<&Path>) -> Result<GroupSheet, Error> {
+        let words = words(lang);
+        Ok(GroupSheet {
+            out: SheetWriter::new(
+                words.sheet_groups,
+                group_headers(lang),
+                GROUP_WIDTHS,
+                tmpdir,
+            )?,
+        })
+    }
+
+    pub fn push(&mut self, g: &Group) -> Result<(), Error> {
+        let o = &mut self.out;
+        o.next_row()?;
+        o.text(0, &g.name)?;
+        o.text(1, &g.description)?;
+        o.text(2, g.parent.as_ref().map(|p| p.name.as_str()).unwrap_or(""))?;
+        o.number(3, g.user_quantity as f64)?;
+        o.text(4, &g.platform_type)?;
+        o.text(5, &format_time(g.created_at))?;
+        o.text(6, &g.id)
+    }
+
+    pub fn save(self, path: &Path) -> Result<u64, Error> {
+        self.out.save(path)
+    }
+}
+
+/// The import template: the header row and an instructions sheet.
+pub fn template(lang: Language) -> Result<Vec<u8>, Error> {
+    let words = words(lang);
+    let mut out = SheetWriter::new(
+        words.sheet_users,
+        super::template_headers(lang),
+        &USER_WIDTHS[..6],
+        None,
+    )?;
+    out.add_notes(words.sheet_help, words.help)?;
+    out.into_bytes()
+}
