@@ -109,3 +109,13 @@ def test_the_account_owner_is_the_organization_admin(qb, creds):
     assert info.admin_user is True
     assert info.role_id_list == [ROLE_ADMIN]
     expect_error("Access.Forbidden", qb.delete_user, m.DeleteUserRequest(user_id=creds["user_id"]))
+
+
+def test_a_ram_user_is_found_by_parent_and_own_name(qb, tag):
+    uid = add_user(qb, f"owner@example.com:sub{tag}").user_id
+    r = qb.query_user_info_by_account(
+        m.QueryUserInfoByAccountRequest(account=f"sub{tag}", parent_account_name="owner@example.com"))
+    assert r.body.result.user_id == uid
+    expect_error("Application.Object.NotExist", qb.query_user_info_by_account,
+                 m.QueryUserInfoByAccountRequest(account=f"sub{tag}"))
+    expect_error("System.Param.Empty", qb.query_user_info_by_account, m.QueryUserInfoByAccountRequest())
