@@ -9,5 +9,6 @@ pub mod excel;
 pub mod http;
 pub mod iam;
 pub mod jobs;
+pub mod quickbi;
 pub mod store;
 pub mod workspace;

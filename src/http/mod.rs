@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::workspace::router(state.clone()))
         .merge(crate::iam::router(state.clone()))
+        .merge(crate::quickbi::router(state.clone()))
         // unknown paths get the error format of the face whose prefix they carry
         .fallback(|uri: axum::http::Uri| async move {
             if is_keystone_path(uri.path()) {

@@ -11,6 +11,8 @@ pub mod exports;
 pub mod groups;
 pub mod iam;
 pub mod memberships;
+pub mod nonces;
+pub mod org_members;
 pub mod query;
 pub mod search;
 pub mod users;

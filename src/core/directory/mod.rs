@@ -28,6 +28,9 @@ mod exports;
 mod groups;
 mod iam;
 mod imports;
+mod memberships;
+mod nonces;
+pub mod org_members;
 mod users;
 
 use std::sync::Arc;

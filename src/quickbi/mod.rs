@@ -1,0 +1,178 @@
+//! The Alibaba Cloud Quick BI face: the OpenAPI 2022-01-01 as
+//! `alibabacloud_quickbi_public20220101` calls it. Every call is a request to `/` naming its
+//! action (`x-acs-action` under ACS3, `Action` under the RPC signature); this module checks
+//! the signature, the time window and the nonce, then hands the parameters to the action.
+//! The organization is the caller's account; members are its users, user groups its groups.
+
+pub mod error;
+mod groups;
+mod params;
+mod users;
+mod views;
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::auth::acs::{self, RawRequest, Scheme};
+use crate::core::ids;
+use crate::http::auth::read_body;
+use crate::http::AppState;
+use error::QbError;
+use params::Params;
+
+/// The one API version served.
+pub const VERSION: &str = "2022-01-01";
+
+pub fn router(state: AppState) -> Router {
+    Router::new().route("/", any(handle)).with_state(state)
+}
+
+/// Who calls, on which organization.
+pub struct Ctx {
+    pub state: AppState,
+    pub account_id: String,
+    pub user_id: String,
+}
+
+async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let request_id = req
+        .headers()
+        .get(crate::http::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(ids::new_id);
+    match serve(state, req).await {
+        Ok(result) => Json(json!({
+            "RequestId": request_id,
+            "Success": true,
+            "Result": result,
+        }))
+        .into_response(),
+        Err(e) => e.render(&request_id),
+    }
+}
+
+async fn serve(state: AppState, req: Request) -> Result<Value, QbError> {
+    let (parts, body) = req.into_parts();
+    let body = read_body(body, state.max_body_bytes).await?;
+    let raw = RawRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &body,
+    };
+    let (scheme, account_id, user_id) = authenticate(&state, &raw).await?;
+    let p = Params(acs::params(&raw));
+    // Only what the signature covers decides the route: under ACS3 the x-acs-* headers
+    // (their signing is enforced), under RPC the query (the headers are not signed).
+    let header = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (action, version) = match scheme {
+        Scheme::Acs3 => (header("x-acs-action"), header("x-acs-version")),
+        Scheme::RpcV1 => (p.opt("Action"), p.opt("Version")),
+    };
+    let version = version.ok_or_else(|| QbError::new("MissingVersion", "Version is missing"))?;
+    if version != VERSION {
+        return Err(QbError::new(
+            "InvalidVersion",
+            format!(
+                "Specified parameter Version {version:?} is not valid: only {VERSION} is served."
+            ),
+        ));
+    }
+    let action = action.ok_or_else(|| QbError::new("MissingAction", "Action is missing"))?;
+    let c = Ctx {
+        state,
+        account_id,
+        user_id,
+    };
+    dispatch(&c, &action, &p).await
+}
+
+/// Checks the signature, the clock and the nonce; returns the scheme and whose key signed.
+async fn authenticate(
+    state: &AppState,
+    raw: &RawRequest<'_>,
+) -> Result<(Scheme, String, String), QbError> {
+    let claim = acs::claim(raw)?;
+    let key = match state.caches.key(&claim.access_key) {
+        Some(k) => k,
+        None => {
+            let k = state
+                .dir
+                .resolve_access_key(&claim.access_key)
+                .await?
+                .ok_or_else(|| {
+                    QbError::new(
+                        "InvalidAccessKeyId.NotFound",
+                        "Specified access key is not found.",
+                    )
+                })?;
+            state.caches.put_key(k.clone());
+            k
+        }
+    };
+    acs::verify(raw, &claim, &key.secret, chrono::Utc::now())?;
+    if !key.active {
+        return Err(QbError::new(
+            "InvalidAccessKeyId.Inactive",
+            "Specified access key is disabled, or its user is disabled or locked.",
+        ));
+    }
+    // Remembered until the request's time leaves the window: a replay later than that is
+    // refused by the clock check already.
+    let expires_at = claim.time.timestamp_millis() + acs::WINDOW_SECS * 1000;
+    if !state
+        .dir
+        .claim_nonce(&key.access_key, &claim.nonce, expires_at)
+        .await?
+    {
+        return Err(QbError::new(
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
+    }
+    Ok((claim.scheme, key.account_id, key.user_id))
+}
+
+async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Value, QbError> {
+    match action {
+        "AddUser" => users::add(c, p).await,
+        "UpdateUser" => users::update(c, p).await,
+        "DeleteUser" => users::delete(c, p).await,
+        "QueryUserInfoByUserId" => users::info_by_id(c, p).await,
+        "QueryUserInfoByAccount" => users::info_by_account(c, p).await,
+        "QueryUserList" => users::list(c, p).await,
+        "CheckOrganizationMember" => users::check_member(c, p).await,
+        "ListOrganizationRoles" => users::roles(),
+        "ListOrganizationRoleUsers" => users::role_users(c, p).await,
+        "QueryOrganizationRoleConfig" => users::role_config(p),
+        "CreateUserGroup" => groups::create(c, p).await,
+        "UpdateUserGroup" => groups::update(c, p).await,
+        "DeleteUserGroup" => groups::delete(c, p).await,
+        "GetUserGroupInfo" => groups::by_keyword(c, p).await,
+        "ListByUserGroupId" => groups::by_ids(c, p).await,
+        "QueryUserGroupListByParentId" => groups::by_parent(c, p).await,
+        "TransferUsergroup" => groups::transfer(c, p).await,
+        "AddUserGroupMember" => groups::add_member(c, p).await,
+        "AddUserGroupMembers" => groups::add_to_groups(c, p).await,
+        "DeleteUserGroupMember" => groups::remove_member(c, p).await,
+        "DeleteUserGroupMembers" => groups::remove_from_groups(c, p).await,
+        "QueryUserGroupMember" => groups::members(c, p).await,
+        "ListUserGroupsByUserId" => groups::of_user(c, p).await,
+        "WithdrawAllUserGroups" => groups::withdraw_all(c, p).await,
+        _ => Err(QbError::new(
+            "InvalidAction.NotFound",
+            format!("Specified api {action:?} is not found in version {VERSION}."),
+        )),
+    }
+}
