@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use roster::auth::sealing::MasterKey;
-use roster::core::exports::Language;
-use roster::core::model::{AccountCredentials, User, UserFilter};
+use roster::core::exports::{ExportedUser, Language};
+use roster::core::model::{AccountCredentials, UserFilter};
 use roster::core::Directory;
 use roster::excel::UserSheet;
 use roster::store::{Db, PoolSettings};
@@ -102,11 +102,11 @@ async fn directory(data_dir: &Path) -> Directory {
 }
 
 /// The floor: the rows read into memory first (not timed), then only the writing.
-fn floor(rows: &[(User, Vec<String>)], out: &Path) -> f64 {
+fn floor(rows: &[ExportedUser], out: &Path) -> f64 {
     let started = Instant::now();
     let mut sheet = UserSheet::new(Language::English, out.parent()).unwrap();
-    for (u, g) in rows {
-        sheet.push(u, g).unwrap();
+    for u in rows {
+        sheet.push(u).unwrap();
     }
     sheet.save(out).unwrap();
     started.elapsed().as_secs_f64()
@@ -163,7 +163,7 @@ fn main() {
                     .scan_users(&creds.domain_id, &UserFilter::default(), after, 5000)
                     .await
                     .unwrap();
-                let Some((last, _)) = batch.last() else { break };
+                let Some(last) = batch.last() else { break };
                 after = last.seq;
                 rows.extend(batch);
             }

@@ -45,6 +45,8 @@ pub struct FileConfig {
     pub db_acquire_timeout: Option<u64>,
     pub max_group_depth: Option<i64>,
     pub max_body_bytes: Option<usize>,
+    /// Bytes of the SQLite file mapped into memory (default 4 GiB; 0 = off).
+    pub sqlite_mmap_bytes: Option<u64>,
     /// Seconds a finished export file is kept (default 7 days).
     pub export_keep_secs: Option<u64>,
     /// Seconds of an export worker's lease on a task (default 30).
@@ -105,6 +107,9 @@ impl StoreConfig {
         }
         if let Some(s) = args.db_acquire_timeout.or(file.db_acquire_timeout) {
             pool.acquire_timeout = Duration::from_secs(s.max(1));
+        }
+        if let Some(b) = file.sqlite_mmap_bytes {
+            pool.sqlite_mmap_bytes = b;
         }
         StoreConfig {
             database_url: args

@@ -49,9 +49,16 @@ pub struct ImportArgs {
     pub store: StoreArgs,
 }
 
+/// These commands read or write the database once, front to back: mapping the SQLite file
+/// would only make the process's RSS grow with the file.
+fn one_pass(mut cfg: StoreConfig) -> StoreConfig {
+    cfg.pool.sqlite_mmap_bytes = 0;
+    cfg
+}
+
 pub async fn export(a: ExportArgs) -> anyhow::Result<()> {
     let file = FileConfig::load(a.store.config.as_deref())?;
-    let dir = super::open(&StoreConfig::resolve(&a.store, &file)).await?;
+    let dir = super::open(&one_pass(StoreConfig::resolve(&a.store, &file))).await?;
     let account = dir.project(&a.project_id).await?.account_id;
     let language = Language::parse(a.language.as_deref())?;
     let one = Page {
@@ -94,7 +101,7 @@ pub async fn export(a: ExportArgs) -> anyhow::Result<()> {
 
 pub async fn import(a: ImportArgs) -> anyhow::Result<()> {
     let file = FileConfig::load(a.store.config.as_deref())?;
-    let dir = super::open(&StoreConfig::resolve(&a.store, &file)).await?;
+    let dir = super::open(&one_pass(StoreConfig::resolve(&a.store, &file))).await?;
     let account = dir.project(&a.project_id).await?.account_id;
     let bytes = std::fs::read(&a.file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;

@@ -143,3 +143,21 @@ pub struct ImportOutcome {
     pub created: Vec<(ImportRow, super::model::User)>,
     pub failed: Vec<(ImportRow, Error)>,
 }
+
+/// What a users export writes of a user: the columns only, read in bulk.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExportedUser {
+    pub seq: i64,
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub description: String,
+    pub account_expires: i64,
+    pub active_type: String,
+    pub locked: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+    /// Names of the user's groups, in group creation order.
+    pub groups: Vec<String>,
+}

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use tokio::sync::mpsc;
 
-use crate::core::exports::{Spec, TaskSpec};
-use crate::core::model::{Group, GroupFilter, User};
+use crate::core::exports::{ExportedUser, Spec, TaskSpec};
+use crate::core::model::{Group, GroupFilter};
 use crate::core::{Directory, Error};
 use crate::excel::{GroupSheet, UserSheet};
 
@@ -17,7 +17,7 @@ const BATCH: i64 = 2000;
 const IN_FLIGHT: usize = 4;
 
 enum Batch {
-    Users(Vec<(User, Vec<String>)>),
+    Users(Vec<ExportedUser>),
     Groups(Vec<Group>),
 }
 
@@ -39,8 +39,8 @@ pub async fn write_workbook(
         if users {
             let mut sheet = UserSheet::new(lang, tmp.as_deref())?;
             while let Some(Batch::Users(batch)) = rx.blocking_recv() {
-                for (u, groups) in &batch {
-                    sheet.push(u, groups)?;
+                for u in &batch {
+                    sheet.push(u)?;
                 }
             }
             sheet.save(&path)
@@ -80,7 +80,7 @@ async fn read_rows(
                     filter.group_id = Some(group_id.clone());
                 }
                 let rows = dir.scan_users(account_id, &filter, after, BATCH).await?;
-                let last = rows.last().map(|(u, _)| u.seq);
+                let last = rows.last().map(|u| u.seq);
                 let len = rows.len();
                 (Batch::Users(rows), last, len)
             }

@@ -43,6 +43,9 @@ pub enum Backend {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// Bytes of the SQLite file mapped into memory (reads without copies; the mapped pages
+    /// count in the process's RSS). 0 turns mapping off.
+    pub sqlite_mmap_bytes: u64,
     /// How long SQLite waits for the write lock before giving up.
     pub busy_timeout: Duration,
 }
@@ -53,6 +56,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(10),
+            sqlite_mmap_bytes: 4 << 30,
         }
     }
 }
@@ -84,6 +88,7 @@ impl Db {
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
         let busy_ms = settings.busy_timeout.as_millis() as i64;
+        let mmap = settings.sqlite_mmap_bytes;
         let mut pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout);
@@ -96,7 +101,7 @@ impl Db {
             let pragmas: &'static str = Box::leak(
                 format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
-                     PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -32768; \
+                     PRAGMA mmap_size = {mmap}; PRAGMA cache_size = -32768; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
                 )
                 .into_boxed_str(),

@@ -255,27 +255,6 @@ async fn matching(
     Ok(sql)
 }
 
-/// The next `limit` users passing `f` after sequence number `after`, in creation order:
-/// exports walk a whole account this way, one bounded batch at a time.
-pub async fn scan(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    account_id: &str,
-    f: &UserFilter,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<User>, sqlx::Error> {
-    let sql = matching(conn, backend, account_id, f).await?;
-    let mut select = sql.with_text(format!("SELECT {COLS} {}", sql.text));
-    select
-        .push(" AND u.seq > ")
-        .bind(after)
-        .push(" ORDER BY u.seq LIMIT ")
-        .bind(limit);
-    let rows = select.query().fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
-}
-
 pub async fn list(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -448,4 +427,87 @@ pub async fn taken_names(
         .push(")");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter().map(|r| r.try_get("name_fold")).collect()
+}
+
+/// One exported user as the aggregate query spells it: a JSON array per user.
+type ExportTuple = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<Vec<String>>,
+);
+
+/// The next `limit` users passing `f` after `after`, with their group names, for an export.
+/// The whole batch comes back as ONE JSON value built by the database: handing rows over
+/// one by one costs more than the rows themselves (sqlx moves each row between threads),
+/// so this is the one read besides search whose SQL differs per backend (the JSON and
+/// string aggregate functions).
+pub async fn scan_export(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &UserFilter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<crate::core::exports::ExportedUser>, sqlx::Error> {
+    let sql = matching(conn, backend, account_id, f).await?;
+    let fields = "u.seq, u.id, u.name, u.email, u.phone, u.description, u.account_expires, \
+                  u.active_type, u.locked, u.disabled, u.created_at";
+    let groups =
+        "FROM memberships m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = u.id";
+    let aggregate = match backend {
+        Backend::Sqlite => format!(
+            "CAST(json_group_array(json_array({fields}, \
+             json((SELECT json_group_array(g.name ORDER BY g.seq) {groups})))) AS TEXT)"
+        ),
+        Backend::Postgres => format!(
+            "CAST(json_agg(json_build_array({fields}, \
+             (SELECT json_agg(g.name ORDER BY g.seq) {groups})) ORDER BY u.seq) AS TEXT)"
+        ),
+    };
+    let mut inner = sql.with_text(format!("SELECT {fields} {}", sql.text));
+    inner
+        .push(" AND u.seq > ")
+        .bind(after)
+        .push(" ORDER BY u.seq LIMIT ")
+        .bind(limit);
+    let outer = inner.with_text(format!(
+        "SELECT {aggregate} AS batch FROM ({}) u",
+        inner.text
+    ));
+    let text: Option<String> = outer
+        .query()
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("batch")?;
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    let tuples: Vec<ExportTuple> =
+        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(tuples
+        .into_iter()
+        .map(|t| crate::core::exports::ExportedUser {
+            seq: t.0,
+            id: t.1,
+            name: t.2,
+            email: t.3,
+            phone: t.4,
+            description: t.5,
+            account_expires: t.6,
+            active_type: t.7,
+            locked: t.8 != 0,
+            disabled: t.9 != 0,
+            created_at: t.10,
+            groups: t.11.unwrap_or_default(),
+        })
+        .collect())
 }

@@ -1,14 +1,12 @@
 //! Export tasks (create, list, claim, finish, expire) and the batch reads exports walk with.
 
-use std::collections::HashMap;
-
 use tokio::io::AsyncReadExt;
 
 use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::exports::*;
 use crate::core::ids;
-use crate::core::model::{Group, GroupFilter, Listing, Page, User, UserFilter};
+use crate::core::model::{Group, GroupFilter, Listing, Page, UserFilter};
 use crate::store::{exports, groups, users};
 
 /// Bytes per stored piece of a workbook: bounded memory when storing and serving files.
@@ -201,26 +199,19 @@ impl Directory {
     }
 
     /// The next batch of users passing `filter` after `after` (a `User::seq`), each with its
-    /// group names.
+    /// group names, as an export writes them.
     pub async fn scan_users(
         &self,
         account_id: &str,
         filter: &UserFilter,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<(User, Vec<String>)>, Error> {
-        let mut tx = self.db.read().await?;
-        let batch = users::scan(&mut tx, self.db.backend, account_id, filter, after, limit).await?;
-        let ids: Vec<String> = batch.iter().map(|u| u.id.clone()).collect();
-        let mut names: HashMap<String, Vec<String>> = users::group_names(&mut tx, &ids).await?;
-        tx.commit().await?;
-        Ok(batch
-            .into_iter()
-            .map(|u| {
-                let g = names.remove(&u.id).unwrap_or_default();
-                (u, g)
-            })
-            .collect())
+    ) -> Result<Vec<ExportedUser>, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(
+            users::scan_export(&mut conn, self.db.backend, account_id, filter, after, limit)
+                .await?,
+        )
     }
 
     /// The next batch of groups (with parents) passing `filter` after `after`.
