@@ -161,3 +161,8 @@ pub struct ExportedUser {
     /// Names of the user's groups, in group creation order.
     pub groups: Vec<String>,
 }
+
+/// Group id -> (creation order, name), filled as an export meets groups: an export looks
+/// each group up once, not once per membership. Holds at most the account's groups.
+#[derive(Debug, Default)]
+pub struct GroupNames(pub std::collections::HashMap<String, (i64, String)>);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tokio::sync::mpsc;
 
-use crate::core::exports::{ExportedUser, Spec, TaskSpec};
+use crate::core::exports::{ExportedUser, GroupNames, Spec, TaskSpec};
 use crate::core::model::{Group, GroupFilter};
 use crate::core::{Directory, Error};
 use crate::excel::{GroupSheet, UserSheet};
@@ -72,6 +72,7 @@ async fn read_rows(
 ) -> Result<(), Error> {
     let mut after = 0i64;
     let mut n = 0u64;
+    let mut names = GroupNames::default();
     loop {
         let (batch, last, len) = match spec {
             Spec::Users { filter } | Spec::GroupUsers { filter, .. } => {
@@ -79,7 +80,9 @@ async fn read_rows(
                 if let Spec::GroupUsers { group_id, .. } = spec {
                     filter.group_id = Some(group_id.clone());
                 }
-                let rows = dir.scan_users(account_id, &filter, after, BATCH).await?;
+                let rows = dir
+                    .scan_users(account_id, &filter, after, BATCH, &mut names)
+                    .await?;
                 let last = rows.last().map(|u| u.seq);
                 let len = rows.len();
                 (Batch::Users(rows), last, len)

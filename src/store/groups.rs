@@ -471,3 +471,28 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     del.query().execute(&mut *conn).await?;
     Ok(())
 }
+
+/// `(id, seq, name)` of the account's groups among `ids`.
+pub async fn names_by_ids(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // `account_id || ''` keeps the tenancy check out of the planner's index choice: given
+    // the (account_id, ...) index, SQLite scanned every group of the account per call
+    let mut sql = Sql::on(
+        &*conn,
+        "SELECT id, seq, name FROM user_groups WHERE account_id || '' = ",
+    );
+    sql.bind(account_id)
+        .push(" AND id IN (")
+        .bind_list(ids)
+        .push(")");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("seq")?, r.try_get("name")?)))
+        .collect()
+}

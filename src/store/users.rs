@@ -429,27 +429,19 @@ pub async fn taken_names(
     rows.iter().map(|r| r.try_get("name_fold")).collect()
 }
 
-/// One exported user as the aggregate query spells it: a JSON array per user.
-type ExportTuple = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<Vec<String>>,
-);
+/// Separators of `scan_export`'s one-value batches: control characters, which no stored
+/// user field may contain (`core::validate` refuses them in every text field).
+const RECORD: char = '\u{1e}';
+const FIELD: char = '\u{1f}';
+const ITEM: char = '\u{1d}';
+const EXPORT_FIELDS: usize = 12;
 
-/// The next `limit` users passing `f` after `after`, with their group names, for an export.
-/// The whole batch comes back as ONE JSON value built by the database: handing rows over
-/// one by one costs more than the rows themselves (sqlx moves each row between threads),
-/// so this is the one read besides search whose SQL differs per backend (the JSON and
-/// string aggregate functions).
+/// The next `limit` users passing `f` after `after`, each with the ids of its groups, for an
+/// export (`groups` holds ids here; the caller turns them into names from a cache, which
+/// spares a group lookup per membership). The whole batch comes back as ONE text value built
+/// by the database (`string_agg` of `||`, the same SQL on both backends): handing rows
+/// over one by one costs more than the rows themselves (sqlx moves each row between
+/// threads), and splitting on separators costs less than building and parsing JSON.
 pub async fn scan_export(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -461,28 +453,33 @@ pub async fn scan_export(
     let sql = matching(conn, backend, account_id, f).await?;
     let fields = "u.seq, u.id, u.name, u.email, u.phone, u.description, u.account_expires, \
                   u.active_type, u.locked, u.disabled, u.created_at";
-    let groups =
-        "FROM memberships m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = u.id";
-    let aggregate = match backend {
-        Backend::Sqlite => format!(
-            "CAST(json_group_array(json_array({fields}, \
-             json((SELECT json_group_array(g.name ORDER BY g.seq) {groups})))) AS TEXT)"
-        ),
-        Backend::Postgres => format!(
-            "CAST(json_agg(json_build_array({fields}, \
-             (SELECT json_agg(g.name ORDER BY g.seq) {groups})) ORDER BY u.seq) AS TEXT)"
-        ),
-    };
     let mut inner = sql.with_text(format!("SELECT {fields} {}", sql.text));
     inner
         .push(" AND u.seq > ")
         .bind(after)
         .push(" ORDER BY u.seq LIMIT ")
         .bind(limit);
-    let outer = inner.with_text(format!(
-        "SELECT {aggregate} AS batch FROM ({}) u",
+    // the separators come in as parameters of a one-row subquery placed after the page, so
+    // that placeholders stay in text order on PostgreSQL. `||`, not concat_ws: SQLite's
+    // concat_ws drops empty strings, which would shift the fields.
+    let record = fields
+        .split(", ")
+        .map(|c| c.trim().to_string())
+        .collect::<Vec<_>>()
+        .join(" || sep.f || ");
+    let mut outer = inner.with_text(format!(
+        "SELECT string_agg({record} || sep.f || coalesce((SELECT string_agg(m.group_id, \
+         sep.i) FROM memberships m WHERE m.user_id = u.id), ''), sep.r) AS batch \
+         FROM ({}) u, (SELECT ",
         inner.text
     ));
+    outer
+        .bind(FIELD.to_string())
+        .push(" AS f, ")
+        .bind(ITEM.to_string())
+        .push(" AS i, ")
+        .bind(RECORD.to_string())
+        .push(" AS r) sep");
     let text: Option<String> = outer
         .query()
         .fetch_one(&mut *conn)
@@ -491,23 +488,40 @@ pub async fn scan_export(
     let Some(text) = text else {
         return Ok(Vec::new());
     };
-    let tuples: Vec<ExportTuple> =
-        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    Ok(tuples
-        .into_iter()
-        .map(|t| crate::core::exports::ExportedUser {
-            seq: t.0,
-            id: t.1,
-            name: t.2,
-            email: t.3,
-            phone: t.4,
-            description: t.5,
-            account_expires: t.6,
-            active_type: t.7,
-            locked: t.8 != 0,
-            disabled: t.9 != 0,
-            created_at: t.10,
-            groups: t.11.unwrap_or_default(),
-        })
-        .collect())
+    let bad = |what: &str| sqlx::Error::Decode(format!("export batch: {what}").into());
+    let int = |s: &str| {
+        s.parse::<i64>()
+            .map_err(|_| bad("a number field is not a number"))
+    };
+    let mut out = Vec::with_capacity(limit as usize);
+    for record in text.split(RECORD) {
+        let f: Vec<&str> = record.split(FIELD).collect();
+        if f.len() != EXPORT_FIELDS {
+            return Err(bad(&format!(
+                "a record has {} fields, not {EXPORT_FIELDS}",
+                f.len()
+            )));
+        }
+        out.push(crate::core::exports::ExportedUser {
+            seq: int(f[0])?,
+            id: f[1].to_string(),
+            name: f[2].to_string(),
+            email: f[3].to_string(),
+            phone: f[4].to_string(),
+            description: f[5].to_string(),
+            account_expires: int(f[6])?,
+            active_type: f[7].to_string(),
+            locked: int(f[8])? != 0,
+            disabled: int(f[9])? != 0,
+            created_at: int(f[10])?,
+            groups: f[11]
+                .split(ITEM)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        });
+    }
+    // aggregate order is not guaranteed: restore creation order
+    out.sort_unstable_by_key(|u| u.seq);
+    Ok(out)
 }

@@ -199,19 +199,40 @@ impl Directory {
     }
 
     /// The next batch of users passing `filter` after `after` (a `User::seq`), each with its
-    /// group names, as an export writes them.
+    /// group names (in group creation order), as an export writes them. `names` caches group
+    /// names across the batches of one export.
     pub async fn scan_users(
         &self,
         account_id: &str,
         filter: &UserFilter,
         after: i64,
         limit: i64,
+        names: &mut GroupNames,
     ) -> Result<Vec<ExportedUser>, Error> {
         let mut conn = self.db.pool.acquire().await?;
-        Ok(
+        let mut batch =
             users::scan_export(&mut conn, self.db.backend, account_id, filter, after, limit)
-                .await?,
-        )
+                .await?;
+        let mut unknown: Vec<String> = batch
+            .iter()
+            .flat_map(|u| u.groups.iter())
+            .filter(|id| !names.0.contains_key(*id))
+            .cloned()
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        for chunk in unknown.chunks(super::MAX_BATCH) {
+            for (id, seq, name) in groups::names_by_ids(&mut conn, account_id, chunk).await? {
+                names.0.insert(id, (seq, name));
+            }
+        }
+        for u in &mut batch {
+            let mut named: Vec<&(i64, String)> =
+                u.groups.iter().filter_map(|id| names.0.get(id)).collect();
+            named.sort_unstable();
+            u.groups = named.into_iter().map(|(_, n)| n.clone()).collect();
+        }
+        Ok(batch)
     }
 
     /// The next batch of groups (with parents) passing `filter` after `after`.
