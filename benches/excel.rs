@@ -130,9 +130,9 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!(
-        "| users | export median (runs) | peak RSS median | floor median | export / floor | file |"
+        "| users | export median (runs) | peak RSS median | floor median (runs) | floor: zip step | export / floor | file |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for &n in &sizes {
         let (dir, creds) = seeded(&work, n);
         let d = dir.to_str().unwrap().to_string();

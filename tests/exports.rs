@@ -95,6 +95,19 @@ async fn wait_task(c: &Client, task_id: &str, limit: Duration) -> Value {
     }
 }
 
+/// A users export task from creation to its downloaded workbook.
+async fn export_users(c: &Client, body: Value) -> bytes::Bytes {
+    let r = c.call("POST", &v3(c, "/users/export"), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = r.body["task_id"].as_str().unwrap().to_string();
+    let t = wait_task(c, &id, Duration::from_secs(60)).await;
+    assert_eq!(t["status"], "SUCCESS", "{t}");
+    let path = c.ws(&format!("/export-tasks/{id}/download"));
+    let r = c.call("GET", &path, None).await;
+    assert_eq!(r.status, 200);
+    r.raw
+}
+
 #[tokio::test]
 async fn users_export_task_from_creation_to_download() {
     let db = TestDb::new();
@@ -215,30 +228,8 @@ async fn users_export_task_from_creation_to_download() {
     assert_eq!(book[0].1[1][0], "alice");
 
     // filtered users export: by name substring
-    let r = c
-        .call(
-            "POST",
-            &v3(&c, "/users/export"),
-            Some(&json!({"user_name": "ca"})),
-        )
-        .await;
-    let t = wait_task(
-        &c,
-        r.body["task_id"].as_str().unwrap(),
-        Duration::from_secs(60),
-    )
-    .await;
-    let r = c
-        .call(
-            "GET",
-            &c.ws(&format!(
-                "/export-tasks/{}/download",
-                t["task_id"].as_str().unwrap()
-            )),
-            None,
-        )
-        .await;
-    let book = sheets(&r.raw);
+    let raw = export_users(&c, json!({"user_name": "ca"})).await;
+    let book = sheets(&raw);
     assert_eq!(book[0].1.len(), 2);
     assert_eq!(book[0].1[1][0], "carol");
 
@@ -616,34 +607,12 @@ async fn import_creates_good_rows_and_reports_bad_ones() {
     // an exported user sheet imports back (into another account)
     let b = create_account(&db, "other");
     let cb = server.client(&b);
-    let r = c
-        .call(
-            "POST",
-            &v3(&c, "/users/export"),
-            Some(&json!({"user_name": "a"})),
-        )
-        .await;
-    let t = wait_task(
-        &c,
-        r.body["task_id"].as_str().unwrap(),
-        Duration::from_secs(60),
-    )
-    .await;
-    let r = c
-        .call(
-            "GET",
-            &c.ws(&format!(
-                "/export-tasks/{}/download",
-                t["task_id"].as_str().unwrap()
-            )),
-            None,
-        )
-        .await;
+    let raw = export_users(&c, json!({"user_name": "a"})).await;
     let r = cb
         .upload(
             &cb.ws("/users/desktop-users/action/import"),
             "export.xlsx",
-            &r.raw,
+            &raw,
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -48,6 +48,9 @@ fn formula_like(s: &str) -> bool {
     )
 }
 
+/// Deflate level of the workbook's zip.
+pub const ZIP_LEVEL: u8 = 1;
+
 /// One logical table over as many sheets as it needs (a sheet holds 1,048,576 rows), each
 /// starting with the bold header row.
 pub struct SheetWriter {
@@ -73,6 +76,10 @@ impl SheetWriter {
         tmpdir: Option<&Path>,
     ) -> Result<SheetWriter, Error> {
         let mut wb = Workbook::new();
+        // deflate's fastest level: zipping is the one step that cannot overlap reading (it
+        // runs after the last row); for 1M users level 1 zips in 1.7 s instead of 6.8 s,
+        // for a file of 132 MB instead of 88 MB (BENCHMARKS.md)
+        wb.set_zip_compression_level(ZIP_LEVEL);
         if let Some(dir) = tmpdir {
             wb.set_tempdir(dir).map_err(fault)?;
         }
