@@ -2,8 +2,10 @@
 //!
 //! Every query in this module tree is written once, with `$N` placeholders that both
 //! backends accept, and binds only portable types (`i64`, `String`, `Option<_>`): flags are
-//! stored as integers, times as Unix milliseconds. The one place where the backends differ in
-//! SQL is substring search (`search.rs`), and the schema files under `migrations/`.
+//! stored as integers, times as Unix milliseconds. The backends differ in SQL only in
+//! substring search (`search.rs`), in the export claim's `FOR UPDATE SKIP LOCKED`
+//! (`exports.rs`), and in the schema files under `migrations/`. (The bundled SQLite is 3.46:
+//! `string_agg` and aggregate `ORDER BY` exist on both.)
 
 pub mod accounts;
 pub mod credentials;
