@@ -163,14 +163,12 @@ fn main() {
             let mut after = 0;
             let mut names = GroupNames::default();
             loop {
+                let raw = dir
+                    .scan_users(&creds.domain_id, &UserFilter::default(), after, 5000)
+                    .await
+                    .unwrap();
                 let batch = dir
-                    .scan_users(
-                        &creds.domain_id,
-                        &UserFilter::default(),
-                        after,
-                        5000,
-                        &mut names,
-                    )
+                    .users_of_batch(&creds.domain_id, raw, &mut names)
                     .await
                     .unwrap();
                 let Some(last) = batch.last() else { break };

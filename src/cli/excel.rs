@@ -50,9 +50,10 @@ pub struct ImportArgs {
 }
 
 /// These commands read or write the database once, front to back: mapping the SQLite file
-/// would only make the process's RSS grow with the file.
+/// or a large page cache would only make the process's RSS grow with the file.
 fn one_pass(mut cfg: StoreConfig) -> StoreConfig {
     cfg.pool.sqlite_mmap_bytes = 0;
+    cfg.pool.sqlite_cache_kib = 16 * 1024;
     cfg
 }
 

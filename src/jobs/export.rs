@@ -7,14 +7,14 @@ use std::path::Path;
 use tokio::sync::mpsc;
 
 use crate::core::exports::{ExportedUser, GroupNames, Spec, TaskSpec};
-use crate::core::model::{Group, GroupFilter};
+use crate::core::model::{Group, GroupFilter, UserFilter};
 use crate::core::{Directory, Error};
 use crate::excel::{GroupSheet, UserSheet};
 
 /// Rows read per query.
 const BATCH: i64 = 2000;
 /// Batches in flight between the reader and the writer.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 
 enum Batch {
     Users(Vec<ExportedUser>),
@@ -70,44 +70,82 @@ async fn read_rows(
     tx: mpsc::Sender<Batch>,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<(), Error> {
-    let mut after = 0i64;
-    let mut n = 0u64;
-    let mut names = GroupNames::default();
-    loop {
-        let (batch, last, len) = match spec {
-            Spec::Users { filter } | Spec::GroupUsers { filter, .. } => {
-                let mut filter = filter.clone();
-                if let Spec::GroupUsers { group_id, .. } = spec {
-                    filter.group_id = Some(group_id.clone());
-                }
-                let rows = dir
-                    .scan_users(account_id, &filter, after, BATCH, &mut names)
-                    .await?;
-                let last = rows.last().map(|u| u.seq);
-                let len = rows.len();
-                (Batch::Users(rows), last, len)
+    match spec {
+        Spec::Users { filter } | Spec::GroupUsers { filter, .. } => {
+            let mut filter = filter.clone();
+            if let Spec::GroupUsers { group_id, .. } = spec {
+                filter.group_id = Some(group_id.clone());
             }
-            Spec::Groups { name, group_ids } => {
-                let filter = GroupFilter {
-                    keyword: name.clone(),
-                    ids: group_ids.clone(),
-                    ..GroupFilter::default()
-                };
-                let rows = dir.scan_groups(account_id, &filter, after, BATCH).await?;
-                let last = rows.last().map(|g| g.seq);
-                let len = rows.len();
-                (Batch::Groups(rows), last, len)
-            }
-        };
-        let Some(last) = last else { return Ok(()) };
-        after = last;
-        n += len as u64;
-        if tx.send(batch).await.is_err() {
-            return Ok(()); // the writer stopped: its error is the one to report
+            read_users(dir, account_id, &filter, tx, progress).await
         }
-        progress(n);
-        if (len as i64) < BATCH {
-            return Ok(());
+        Spec::Groups { name, group_ids } => {
+            let filter = GroupFilter {
+                keyword: name.clone(),
+                ids: group_ids.clone(),
+                ..GroupFilter::default()
+            };
+            let mut after = 0i64;
+            let mut n = 0u64;
+            loop {
+                let rows = dir.scan_groups(account_id, &filter, after, BATCH).await?;
+                let Some(last) = rows.last().map(|g| g.seq) else {
+                    return Ok(());
+                };
+                let len = rows.len();
+                after = last;
+                n += len as u64;
+                if tx.send(Batch::Groups(rows)).await.is_err() {
+                    return Ok(()); // the writer stopped: its error is the one to report
+                }
+                progress(n);
+                if (len as i64) < BATCH {
+                    return Ok(());
+                }
+            }
         }
     }
+}
+
+/// Users in three overlapping stages: the database builds batch k+1 (on its connection's
+/// thread) while batch k is parsed and named here and batch k-1 is written.
+async fn read_users(
+    dir: &Directory,
+    account_id: &str,
+    filter: &UserFilter,
+    tx: mpsc::Sender<Batch>,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<(), Error> {
+    let (raw_tx, mut raw_rx) = mpsc::channel(1);
+    let fetch = async move {
+        let mut after = 0i64;
+        loop {
+            let batch = dir.scan_users(account_id, filter, after, BATCH).await?;
+            let (last, rows) = (batch.last, batch.rows);
+            let Some(last) = last else {
+                return Ok::<_, Error>(());
+            };
+            if raw_tx.send(batch).await.is_err() {
+                return Ok(()); // the next stage stopped: its error is the one to report
+            }
+            if rows < BATCH {
+                return Ok(());
+            }
+            after = last;
+        }
+    };
+    let parse = async move {
+        let mut names = GroupNames::default();
+        let mut n = 0u64;
+        while let Some(batch) = raw_rx.recv().await {
+            let rows = dir.users_of_batch(account_id, batch, &mut names).await?;
+            n += rows.len() as u64;
+            if tx.send(Batch::Users(rows)).await.is_err() {
+                return Ok(()); // the writer stopped: its error is the one to report
+            }
+            progress(n);
+        }
+        Ok::<_, Error>(())
+    };
+    let (fetched, parsed) = tokio::join!(fetch, parse);
+    fetched.and(parsed)
 }

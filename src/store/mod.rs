@@ -48,6 +48,8 @@ pub struct PoolSettings {
     /// Bytes of the SQLite file mapped into memory (reads without copies; the mapped pages
     /// count in the process's RSS). 0 turns mapping off.
     pub sqlite_mmap_bytes: u64,
+    /// SQLite's page cache per connection, in KiB.
+    pub sqlite_cache_kib: u64,
     /// How long SQLite waits for the write lock before giving up.
     pub busy_timeout: Duration,
 }
@@ -59,6 +61,7 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(10),
             sqlite_mmap_bytes: 4 << 30,
+            sqlite_cache_kib: 32 * 1024,
         }
     }
 }
@@ -91,6 +94,7 @@ impl Db {
             .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
         let busy_ms = settings.busy_timeout.as_millis() as i64;
         let mmap = settings.sqlite_mmap_bytes;
+        let cache_kib = settings.sqlite_cache_kib;
         let mut pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout);
@@ -103,7 +107,7 @@ impl Db {
             let pragmas: &'static str = Box::leak(
                 format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
-                     PRAGMA mmap_size = {mmap}; PRAGMA cache_size = -32768; \
+                     PRAGMA mmap_size = {mmap}; PRAGMA cache_size = -{cache_kib}; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
                 )
                 .into_boxed_str(),

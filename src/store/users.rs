@@ -437,7 +437,7 @@ const ITEM: char = '\u{1d}';
 const EXPORT_FIELDS: usize = 12;
 
 /// The next `limit` users passing `f` after `after`, each with the ids of its groups, for an
-/// export (`groups` holds ids here; the caller turns them into names from a cache, which
+/// export, unparsed (see `parse_export`) (`groups` holds ids here; the caller turns them into names from a cache, which
 /// spares a group lookup per membership). The whole batch comes back as ONE text value built
 /// by the database (`string_agg` of `||`, the same SQL on both backends): handing rows
 /// over one by one costs more than the rows themselves (sqlx moves each row between
@@ -449,7 +449,7 @@ pub async fn scan_export(
     f: &UserFilter,
     after: i64,
     limit: i64,
-) -> Result<Vec<crate::core::exports::ExportedUser>, sqlx::Error> {
+) -> Result<ExportBatch, sqlx::Error> {
     let sql = matching(conn, backend, account_id, f).await?;
     let fields = "u.seq, u.id, u.name, u.email, u.phone, u.description, u.account_expires, \
                   u.active_type, u.locked, u.disabled, u.created_at";
@@ -469,8 +469,8 @@ pub async fn scan_export(
         .join(" || sep.f || ");
     let mut outer = inner.with_text(format!(
         "SELECT string_agg({record} || sep.f || coalesce((SELECT string_agg(m.group_id, \
-         sep.i) FROM memberships m WHERE m.user_id = u.id), ''), sep.r) AS batch \
-         FROM ({}) u, (SELECT ",
+         sep.i) FROM memberships m WHERE m.user_id = u.id), ''), sep.r) AS batch, \
+         max(u.seq) AS last, count(*) AS n FROM ({}) u, (SELECT ",
         inner.text
     ));
     outer
@@ -480,12 +480,29 @@ pub async fn scan_export(
         .push(" AS i, ")
         .bind(RECORD.to_string())
         .push(" AS r) sep");
-    let text: Option<String> = outer
-        .query()
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("batch")?;
-    let Some(text) = text else {
+    let row = outer.query().fetch_one(&mut *conn).await?;
+    Ok(ExportBatch {
+        text: row.try_get("batch")?,
+        last: row.try_get("last")?,
+        rows: row.try_get("n")?,
+    })
+}
+
+/// One batch of `scan_export` as the database built it: parsing it (`parse_export`) can run
+/// while the next batch is read.
+#[derive(Debug)]
+pub struct ExportBatch {
+    pub text: Option<String>,
+    /// The highest `seq` in the batch: where the next one starts.
+    pub last: Option<i64>,
+    pub rows: i64,
+}
+
+/// The users of a batch, in creation order.
+pub fn parse_export(
+    batch: ExportBatch,
+) -> Result<Vec<crate::core::exports::ExportedUser>, sqlx::Error> {
+    let Some(text) = batch.text else {
         return Ok(Vec::new());
     };
     let bad = |what: &str| sqlx::Error::Decode(format!("export batch: {what}").into());
@@ -493,7 +510,7 @@ pub async fn scan_export(
         s.parse::<i64>()
             .map_err(|_| bad("a number field is not a number"))
     };
-    let mut out = Vec::with_capacity(limit as usize);
+    let mut out = Vec::with_capacity(batch.rows.max(0) as usize);
     for record in text.split(RECORD) {
         let f: Vec<&str> = record.split(FIELD).collect();
         if f.len() != EXPORT_FIELDS {

@@ -198,21 +198,32 @@ impl Directory {
         Ok(n)
     }
 
-    /// The next batch of users passing `filter` after `after` (a `User::seq`), each with its
-    /// group names (in group creation order), as an export writes them. `names` caches group
-    /// names across the batches of one export.
+    /// The next batch of users passing `filter` after `after` (a `User::seq`), as the
+    /// database built it; `users_of_batch` turns it into users. Two steps, so that an export
+    /// reads the next batch while it parses this one.
     pub async fn scan_users(
         &self,
         account_id: &str,
         filter: &UserFilter,
         after: i64,
         limit: i64,
+    ) -> Result<users::ExportBatch, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(
+            users::scan_export(&mut conn, self.db.backend, account_id, filter, after, limit)
+                .await?,
+        )
+    }
+
+    /// The users of a batch with their group names (in group creation order). `names` caches
+    /// group names across the batches of one export.
+    pub async fn users_of_batch(
+        &self,
+        account_id: &str,
+        batch: users::ExportBatch,
         names: &mut GroupNames,
     ) -> Result<Vec<ExportedUser>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        let mut batch =
-            users::scan_export(&mut conn, self.db.backend, account_id, filter, after, limit)
-                .await?;
+        let mut batch = users::parse_export(batch)?;
         let mut unknown: Vec<String> = batch
             .iter()
             .flat_map(|u| u.groups.iter())
@@ -221,9 +232,12 @@ impl Directory {
             .collect();
         unknown.sort();
         unknown.dedup();
-        for chunk in unknown.chunks(super::MAX_BATCH) {
-            for (id, seq, name) in groups::names_by_ids(&mut conn, account_id, chunk).await? {
-                names.0.insert(id, (seq, name));
+        if !unknown.is_empty() {
+            let mut conn = self.db.pool.acquire().await?;
+            for chunk in unknown.chunks(super::MAX_BATCH) {
+                for (id, seq, name) in groups::names_by_ids(&mut conn, account_id, chunk).await? {
+                    names.0.insert(id, (seq, name));
+                }
             }
         }
         for u in &mut batch {
