@@ -95,6 +95,16 @@ async fn wait_task(c: &Client, task_id: &str, limit: Duration) -> Value {
     }
 }
 
+/// `field` of every entry of the list `list` in a JSON body.
+fn names<'a>(body: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    body[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list {list} in {body}"))
+        .iter()
+        .map(|u| u[field].as_str().unwrap())
+        .collect()
+}
+
 /// A users export task from creation to its downloaded workbook.
 async fn export_users(c: &Client, body: Value) -> bytes::Bytes {
     let r = c.call("POST", &v3(c, "/users/export"), Some(&body)).await;
@@ -514,12 +524,7 @@ async fn import_creates_good_rows_and_reports_bad_ones() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let created: Vec<&str> = r.body["user_detail_list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["user_name"].as_str().unwrap())
-        .collect();
+    let created: Vec<&str> = names(&r.body, "user_detail_list", "user_name");
     assert_eq!(created, ["dave", "erin", "ivan"]);
     let failed: Vec<(u64, &str)> = r.body["failed_detail_list"]
         .as_array()
@@ -618,12 +623,7 @@ async fn import_creates_good_rows_and_reports_bad_ones() {
     assert_eq!(r.status, 200, "{}", r.body);
     // names with an "a": acme (the root: no e-mail or phone), dave and ivan (group Sales
     // unknown there) fail; taken is created
-    let created: Vec<&str> = r.body["user_detail_list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["user_name"].as_str().unwrap())
-        .collect();
+    let created: Vec<&str> = names(&r.body, "user_detail_list", "user_name");
     assert_eq!(created, ["taken"]);
     let failed: Vec<(&str, &str)> = r.body["failed_detail_list"]
         .as_array()

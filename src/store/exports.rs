@@ -280,6 +280,21 @@ pub async fn mark_downloaded(conn: &mut AnyConnection, id: &str) -> Result<(), s
     Ok(())
 }
 
+/// The project's task ids among `ids`.
+pub async fn existing_ids(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut sql = Sql::on(&*conn, "SELECT id FROM export_tasks WHERE project_id = ");
+    sql.bind(project_id)
+        .push(" AND id IN (")
+        .bind_list(ids)
+        .push(")");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
 /// Deletes the project's tasks among `ids` with their files; returns how many there were.
 pub async fn delete_many(
     conn: &mut AnyConnection,

@@ -496,3 +496,26 @@ pub async fn names_by_ids(
         .map(|r| Ok((r.try_get("id")?, r.try_get("seq")?, r.try_get("name")?)))
         .collect()
 }
+
+/// `(name_fold, id)` of the account's groups whose folded name is among `folded`.
+pub async fn ids_by_folded_names(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    folded: &[String],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if folded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::on(
+        &*conn,
+        "SELECT name_fold, id FROM user_groups WHERE account_id = ",
+    );
+    sql.bind(account_id)
+        .push(" AND name_fold IN (")
+        .bind_list(folded)
+        .push(")");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("name_fold")?, r.try_get("id")?)))
+        .collect()
+}

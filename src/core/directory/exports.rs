@@ -72,13 +72,6 @@ impl Directory {
         Ok(listing)
     }
 
-    pub async fn export_task(&self, project_id: &str, id: &str) -> Result<ExportTask, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        exports::get(&mut conn, project_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::Task, id.to_string()))
-    }
-
     /// A finished task's file, for download: the task (now marked downloaded) and its number
     /// of chunks. A task that is not SUCCESS has no file.
     pub async fn open_export_file(&self, project_id: &str, id: &str) -> Result<ExportTask, Error> {
@@ -108,10 +101,9 @@ impl Directory {
     pub async fn delete_exports(&self, project_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("task_ids", ids)?;
         let mut tx = self.db.write().await?;
-        for id in &ids {
-            if exports::get(&mut tx, project_id, id).await?.is_none() {
-                return Err(Error::NotFound(Entity::Task, id.clone()));
-            }
+        let found = exports::existing_ids(&mut tx, project_id, &ids).await?;
+        if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+            return Err(Error::NotFound(Entity::Task, missing.clone()));
         }
         exports::delete_many(&mut tx, project_id, &ids).await?;
         tx.commit().await?;

@@ -49,7 +49,7 @@ impl Directory {
             }
         }
         // 2. against the directory: names taken, groups by name
-        let mut group_ids: HashMap<String, Option<String>> = HashMap::new();
+        let mut group_ids: HashMap<String, String> = HashMap::new();
         let mut taken: HashSet<String> = HashSet::new();
         {
             let mut tx = self.db.read().await?;
@@ -57,14 +57,16 @@ impl Directory {
                 let names: Vec<String> = chunk.iter().map(|(r, _)| r.name.clone()).collect();
                 taken.extend(users::taken_names(&mut tx, account_id, &names).await?);
             }
-            for (row, _) in &ok {
-                for g in &row.groups {
-                    if let std::collections::hash_map::Entry::Vacant(slot) =
-                        group_ids.entry(search::fold(g))
-                    {
-                        let found = groups::get_by_name(&mut tx, account_id, g).await?;
-                        slot.insert(found.map(|g| g.id));
-                    }
+            // every group named in the file, looked up by folded name in batches
+            let mut named: Vec<String> = ok
+                .iter()
+                .flat_map(|(row, _)| row.groups.iter().map(|g| search::fold(g)))
+                .collect();
+            named.sort();
+            named.dedup();
+            for chunk in named.chunks(BATCH) {
+                for (fold, id) in groups::ids_by_folded_names(&mut tx, account_id, chunk).await? {
+                    group_ids.insert(fold, id);
                 }
             }
             tx.commit().await?;
@@ -79,7 +81,7 @@ impl Directory {
             let missing = row
                 .groups
                 .iter()
-                .find(|g| group_ids.get(&search::fold(g)).is_none_or(Option::is_none));
+                .find(|g| !group_ids.contains_key(&search::fold(g)));
             if let Some(g) = missing {
                 let e = Error::NotFound(Entity::Group, g.clone());
                 out.failed.push((row, e));
@@ -88,7 +90,7 @@ impl Directory {
             new.group_ids = row
                 .groups
                 .iter()
-                .filter_map(|g| group_ids.get(&search::fold(g)).cloned().flatten())
+                .filter_map(|g| group_ids.get(&search::fold(g)).cloned())
                 .collect();
             ready.push((row, new));
         }
