@@ -126,3 +126,14 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+/// Parses a JSON request body into `T`; any problem is a 400 that names it.
+pub fn json<T: serde::de::DeserializeOwned>(body: &bytes::Bytes) -> Result<T, crate::core::Error> {
+    if body.is_empty() {
+        return Err(crate::core::Error::invalid(
+            "the request body is empty; a JSON object is required",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| crate::core::Error::invalid(format!("invalid request body: {e}")))
+}

@@ -18,8 +18,6 @@ use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use bytes::Bytes;
-use serde::de::DeserializeOwned;
 
 use crate::auth::tokens::Claims;
 use crate::core::Error;
@@ -212,12 +210,4 @@ impl FromRequestParts<AppState> for Base {
     }
 }
 
-/// Parses a JSON request body into `T`; any problem is a 400 that names it.
-pub fn json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
-    if body.is_empty() {
-        return Err(Error::invalid(
-            "the request body is empty; a JSON object is required",
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| Error::invalid(format!("invalid request body: {e}")))
-}
+pub use crate::http::json;

@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::auth::acs::Refused;
-use crate::core::{Entity, Error};
+use crate::core::Error;
 
 #[derive(Debug)]
 pub struct QbError {
@@ -79,7 +79,6 @@ impl From<Error> for QbError {
             | Error::InvalidPassword(_)
             | Error::Hierarchy(_)
             | Error::TooLarge(_) => "Invalid.Parameter",
-            Error::NotFound(Entity::User | Entity::Group, _) => "Application.Object.NotExist",
             Error::NotFound(..) => "Application.Object.NotExist",
             Error::Duplicate(..) | Error::Conflict(_) => "Object.Already.Exists",
             Error::Forbidden(_) => "Access.Forbidden",

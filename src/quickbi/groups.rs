@@ -7,7 +7,6 @@ use super::params::Params;
 use super::views::{self, ROOT};
 use super::Ctx;
 use crate::core::model::{GroupFilter, GroupPatch, NewGroup, Page, ParentFilter, UserFilter};
-use crate::core::Error;
 
 type Res = Result<Value, QbError>;
 
@@ -85,13 +84,23 @@ pub async fn by_keyword(c: &Ctx, p: &Params) -> Res {
 
 /// The groups found, and the ids that name none of the caller's groups.
 pub async fn by_ids(c: &Ctx, p: &Params) -> Res {
+    let ids = p.req_list("UserGroupIds")?;
+    let filter = GroupFilter {
+        ids: ids.clone(),
+        ..GroupFilter::default()
+    };
+    // one query for all of them, in the order asked
+    let listed = c
+        .state
+        .dir
+        .list_groups(&c.account_id, &filter, UNPAGED)
+        .await?;
     let mut found = Vec::new();
     let mut failed = Vec::new();
-    for id in p.req_list("UserGroupIds")? {
-        match c.state.dir.group(&c.account_id, &id).await {
-            Ok(g) => found.push(views::group_lower(&g)),
-            Err(Error::NotFound(..)) => failed.push(id),
-            Err(e) => return Err(e.into()),
+    for id in ids {
+        match listed.items.iter().find(|g| g.id == id) {
+            Some(g) => found.push(views::group_lower(g)),
+            None => failed.push(id),
         }
     }
     Ok(json!({ "UserGroupModels": found, "FailedUserGroupIds": failed }))

@@ -12,8 +12,6 @@ use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use bytes::Bytes;
-use serde::de::DeserializeOwned;
 
 use crate::core::Error;
 use crate::http::auth::{huawei_aksk, Caller};
@@ -101,12 +99,4 @@ impl FromRequestParts<AppState> for Tenant {
     }
 }
 
-/// Parses a JSON request body into `T`; any problem is a 400 that names it.
-pub fn json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
-    if body.is_empty() {
-        return Err(Error::invalid(
-            "the request body is empty; a JSON object is required",
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| Error::invalid(format!("invalid request body: {e}")))
-}
+pub use crate::http::json;

@@ -369,8 +369,13 @@ impl Directory {
     }
 
     pub async fn verify_password(&self, user: &User, candidate: &str) -> Result<bool, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        let Some(hash) = users::password_hash(&mut conn, &user.id).await? else {
+        let hash = {
+            let mut conn = self.db.pool.acquire().await?;
+            users::password_hash(&mut conn, &user.id).await?
+        };
+        // the connection goes back to the pool before the slow argon2 check: a burst of
+        // logins must not hold the pool
+        let Some(hash) = hash else {
             return Ok(false);
         };
         Ok(password::verify(candidate.to_string(), hash).await)
