@@ -92,6 +92,14 @@ async fn aksk_domain_and_project_headers_and_error_statuses() {
     let s = Server::start_on(&db, &["--public-url", "https://iam.example.com/"]);
     let u = &s.url;
 
+    // bodies: over axum's 2 MiB default but within max_body_bytes (16 MiB) reach the handler
+    // (a 400 for this shape); over max_body_bytes, a 413; both in Keystone's format
+    let tokens = format!("{u}/v3/auth/tokens");
+    let big = json!({ "auth": "x".repeat(3 << 20) });
+    assert_keystone_error(&send("POST", &tokens, &[], Some(&big)).await, 400);
+    let huge = json!({ "auth": "x".repeat(17 << 20) });
+    assert_keystone_error(&send("POST", &tokens, &[], Some(&huge)).await, 413);
+
     // GlobalCredentials: X-Domain-Id must be the caller's domain
     let dom = [("x-domain-id", a.domain_id.as_str())];
     let r = signed("GET", u, "/v3/groups", &a, &dom, None).await;

@@ -32,6 +32,12 @@ async fn authentication_and_tenancy() {
     let ok = server.client(&a);
     let r = ok.call("GET", &ok.ws("/groups"), None).await;
     assert_eq!(r.status, 200);
+    // a signed body over axum's 2 MiB default but within max_body_bytes reaches the handler:
+    // a 400 in the face's format (a name far too long), not a plain-text 413
+    let big = serde_json::json!({ "group_name": "x".repeat(3 << 20) });
+    let r = ok.call("POST", &ok.ws("/groups"), Some(&big)).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body["error_code"].as_str().unwrap().starts_with("WKS."));
     assert_eq!(request_id(&r).len(), 32);
     assert_ne!(
         request_id(&r),

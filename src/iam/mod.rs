@@ -34,6 +34,9 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(meta::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // `authenticate` bounds the body by `max_body_bytes`; axum's own 2 MiB default would
+        // answer in plain text instead
+        .layer(axum::extract::DefaultBodyLimit::disable())
         // version discovery is public, as in Keystone
         .merge(meta::public_router())
         .with_state(state)
@@ -105,6 +108,13 @@ fn header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, Error> {
 }
 
 async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    // every body is read here, within `max_body_bytes`, so that an oversized one gets a
+    // Keystone error (the handlers' own extractors have no limit: see `router`)
+    let (parts, body) = req.into_parts();
+    let req = match crate::http::auth::read_body(body, s.max_body_bytes).await {
+        Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Err(e) => return KsError(e).into_response(),
+    };
     // issuing a token is how a client authenticates in the first place
     if req.method() == http::Method::POST && req.uri().path() == "/v3/auth/tokens" {
         return next.run(req).await;

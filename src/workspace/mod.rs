@@ -24,6 +24,9 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::router())
         .merge(users::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // `authenticate` reads every body within its limit (413 WKS.0005 beyond it); axum's
+        // own 2 MiB default would answer in plain text instead
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
 }
 
