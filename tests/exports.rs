@@ -698,6 +698,43 @@ async fn a_task_whose_node_died_is_taken_up_again_or_failed() {
     assert_eq!(r.status, 409);
 }
 
+/// A user's groups come out in one cell, in group creation order whatever the order they
+/// were joined in; text fields keep multibyte characters and empty ones stay empty.
+#[tokio::test]
+async fn users_export_lists_groups_in_creation_order() {
+    let db = TestDb::new();
+    let a: Creds = create_account(&db, "acme");
+    let server = Server::start_on(&db, &[]);
+    let c = server.client(&a);
+    let groups = [
+        group(&c, "Zeta").await,
+        group(&c, "Alpha").await,
+        group(&c, "研发部").await,
+    ];
+    let dave = user(&c, "dave", "描述，含逗号, and more").await;
+    user(&c, "erin", "").await;
+    for g in groups.iter().rev() {
+        let r = c
+            .call(
+                "POST",
+                &c.ws(&format!("/groups/{g}/actions")),
+                Some(&json!({"op_type": "ADD", "user_ids": [dave]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let book = sheets(&export_users(&c, json!({})).await);
+    let rows = &book[0].1;
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["acme", "dave", "erin"]);
+    assert_eq!(rows[2][3], "描述，含逗号, and more");
+    assert_eq!(rows[2][4], "Zeta, Alpha, 研发部");
+    assert_eq!(rows[2][10], dave);
+    assert_eq!(rows[3][3], "", "an empty description stays empty");
+    assert_eq!(rows[3][4], "", "no groups");
+    assert_eq!(rows[3][1], "erin@example.com");
+}
+
 #[tokio::test]
 async fn killed_mid_export_then_restarted() {
     let db = TestDb::new();

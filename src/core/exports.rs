@@ -144,25 +144,98 @@ pub struct ImportOutcome {
     pub failed: Vec<(ImportRow, Error)>,
 }
 
-/// What a users export writes of a user: the columns only, read in bulk.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ExportedUser {
-    pub seq: i64,
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub phone: String,
-    pub description: String,
+/// One exported user as the sheet writer sees it, borrowed from its batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub description: &'a str,
     pub account_expires: i64,
-    pub active_type: String,
+    pub active_type: &'a str,
     pub locked: bool,
     pub disabled: bool,
     pub created_at: i64,
-    /// Names of the user's groups, in group creation order.
-    pub groups: Vec<String>,
+    /// Names of the user's groups in group creation order, joined by ", ".
+    pub groups: &'a str,
+}
+
+/// A byte range of a batch's text.
+pub type Span = (u32, u32);
+
+/// Where one user's fields lie in its batch.
+#[derive(Debug, Clone, Default)]
+pub struct UserSpans {
+    pub seq: i64,
+    pub account_expires: i64,
+    pub created_at: i64,
+    pub locked: bool,
+    pub disabled: bool,
+    /// id, name, email, phone, description, active_type, in `UserBatch::text`.
+    pub text: [Span; 6],
+    /// The ids of the user's groups (as the store separates them), in `UserBatch::text`.
+    pub group_ids: Span,
+    /// The names of the user's groups, joined by ", ", in `UserBatch::names`.
+    pub group_names: Span,
+}
+
+/// One batch of a users export: the text the database built, parsed in place. A string per
+/// field and user cost the export more than reading the rows did (BENCHMARKS.md), so the
+/// fields stay where they are and rows borrow them.
+#[derive(Debug, Default)]
+pub struct UserBatch {
+    pub text: String,
+    /// In creation order.
+    pub users: Vec<UserSpans>,
+    /// Every user's group names, one after the other.
+    pub names: String,
+}
+
+fn at(s: &str, (from, to): Span) -> &str {
+    &s[from as usize..to as usize]
+}
+
+impl UserBatch {
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// The highest `seq` of the batch: where the next one starts.
+    pub fn last_seq(&self) -> Option<i64> {
+        self.users.last().map(|u| u.seq)
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = UserRow<'_>> {
+        self.users.iter().map(|u| {
+            let t = |i: usize| at(&self.text, u.text[i]);
+            UserRow {
+                id: t(0),
+                name: t(1),
+                email: t(2),
+                phone: t(3),
+                description: t(4),
+                account_expires: u.account_expires,
+                active_type: t(5),
+                locked: u.locked,
+                disabled: u.disabled,
+                created_at: u.created_at,
+                groups: at(&self.names, u.group_names),
+            }
+        })
+    }
+
+    /// The group ids of `user` as the store wrote them.
+    pub fn group_ids(&self, user: &UserSpans) -> &str {
+        at(&self.text, user.group_ids)
+    }
 }
 
 /// Group id -> (creation order, name), filled as an export meets groups: an export looks
 /// each group up once, not once per membership. Holds at most the account's groups.
 #[derive(Debug, Default)]
-pub struct GroupNames(pub std::collections::HashMap<String, (i64, String)>);
+pub struct GroupNames(pub foldhash::HashMap<String, (i64, String)>);

@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::columns::{group_headers, user_headers, words, Words};
 use super::MAX_SHEET_ROWS;
-use crate::core::exports::{ExportedUser, Language};
+use crate::core::exports::{Language, UserRow};
 use crate::core::model::{Group, ADMIN_ACTIVATE};
 use crate::core::Error;
 
@@ -209,15 +209,15 @@ impl UserSheet {
         })
     }
 
-    pub fn push(&mut self, u: &ExportedUser) -> Result<(), Error> {
+    pub fn push(&mut self, u: &UserRow<'_>) -> Result<(), Error> {
         let w = self.words;
         let o = &mut self.out;
         o.next_row()?;
-        o.text(0, &u.name)?;
-        o.text(1, &u.email)?;
-        o.text(2, &u.phone)?;
-        o.text(3, &u.description)?;
-        o.text(4, &u.groups.join(", "))?;
+        o.text(0, u.name)?;
+        o.text(1, u.email)?;
+        o.text(2, u.phone)?;
+        o.text(3, u.description)?;
+        o.text(4, u.groups)?;
         let expires = match u.account_expires {
             0 => w.never.to_string(),
             ms => format_time(ms),
@@ -232,7 +232,7 @@ impl UserSheet {
         o.text(7, if u.locked { w.yes } else { w.no })?;
         o.text(8, if u.disabled { w.yes } else { w.no })?;
         o.text(9, &format_time(u.created_at))?;
-        o.text(10, &u.id)
+        o.text(10, u.id)
     }
 
     pub fn save(self, path: &Path) -> Result<u64, Error> {

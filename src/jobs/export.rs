@@ -6,7 +6,8 @@ use std::path::Path;
 
 use tokio::sync::mpsc;
 
-use crate::core::exports::{ExportedUser, GroupNames, Spec, TaskSpec};
+use crate::core::directory::ExportReader;
+use crate::core::exports::{GroupNames, Spec, TaskSpec, UserBatch};
 use crate::core::model::{Group, GroupFilter, UserFilter};
 use crate::core::{Directory, Error};
 use crate::excel::{GroupSheet, UserSheet};
@@ -17,7 +18,7 @@ const BATCH: i64 = 2000;
 const IN_FLIGHT: usize = 2;
 
 enum Batch {
-    Users(Vec<ExportedUser>),
+    Users(UserBatch),
     Groups(Vec<Group>),
 }
 
@@ -39,8 +40,8 @@ pub async fn write_workbook(
         if users {
             let mut sheet = UserSheet::new(lang, tmp.as_deref())?;
             while let Some(Batch::Users(batch)) = rx.blocking_recv() {
-                for u in &batch {
-                    sheet.push(u)?;
+                for u in batch.rows() {
+                    sheet.push(&u)?;
                 }
             }
             sheet.save(&path)
@@ -54,7 +55,11 @@ pub async fn write_workbook(
             sheet.save(&path)
         }
     });
-    let read = read_rows(dir, account_id, &spec.spec, tx, progress).await;
+    let read = async {
+        let reader = dir.export_reader(account_id).await?;
+        read_rows(&reader, &spec.spec, tx, progress).await
+    }
+    .await;
     let written = writer
         .await
         .map_err(|e| Error::Internal(format!("workbook writer: {e}")))?;
@@ -64,8 +69,7 @@ pub async fn write_workbook(
 }
 
 async fn read_rows(
-    dir: &Directory,
-    account_id: &str,
+    dir: &ExportReader<'_>,
     spec: &Spec,
     tx: mpsc::Sender<Batch>,
     progress: &(dyn Fn(u64) + Send + Sync),
@@ -76,7 +80,7 @@ async fn read_rows(
             if let Spec::GroupUsers { group_id, .. } = spec {
                 filter.group_id = Some(group_id.clone());
             }
-            read_users(dir, account_id, &filter, tx, progress).await
+            read_users(dir, &filter, tx, progress).await
         }
         Spec::Groups { name, group_ids } => {
             let filter = GroupFilter {
@@ -87,7 +91,7 @@ async fn read_rows(
             let mut after = 0i64;
             let mut n = 0u64;
             loop {
-                let rows = dir.scan_groups(account_id, &filter, after, BATCH).await?;
+                let rows = dir.scan_groups(&filter, after, BATCH).await?;
                 let Some(last) = rows.last().map(|g| g.seq) else {
                     return Ok(());
                 };
@@ -109,8 +113,7 @@ async fn read_rows(
 /// Users in three overlapping stages: the database builds batch k+1 (on its connection's
 /// thread) while batch k is parsed and named here and batch k-1 is written.
 async fn read_users(
-    dir: &Directory,
-    account_id: &str,
+    dir: &ExportReader<'_>,
     filter: &UserFilter,
     tx: mpsc::Sender<Batch>,
     progress: &(dyn Fn(u64) + Send + Sync),
@@ -119,7 +122,7 @@ async fn read_users(
     let fetch = async move {
         let mut after = 0i64;
         loop {
-            let batch = dir.scan_users(account_id, filter, after, BATCH).await?;
+            let batch = dir.scan_users(filter, after, BATCH).await?;
             let (last, rows) = (batch.last, batch.rows);
             let Some(last) = last else {
                 return Ok::<_, Error>(());
@@ -137,7 +140,7 @@ async fn read_users(
         let mut names = GroupNames::default();
         let mut n = 0u64;
         while let Some(batch) = raw_rx.recv().await {
-            let rows = dir.users_of_batch(account_id, batch, &mut names).await?;
+            let rows = dir.users_of_batch(batch, &mut names).await?;
             n += rows.len() as u64;
             if tx.send(Batch::Users(rows)).await.is_err() {
                 return Ok(()); // the writer stopped: its error is the one to report

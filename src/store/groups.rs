@@ -476,7 +476,7 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
 pub async fn names_by_ids(
     conn: &mut AnyConnection,
     account_id: &str,
-    ids: &[String],
+    ids: &[&str],
 ) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());

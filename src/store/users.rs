@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row};
 use super::query::Sql;
 use super::search::{self, Field};
 use super::{accounts, flag, Backend};
+use crate::core::exports::{UserBatch, UserSpans};
 use crate::core::model::{Listing, Page, User, UserFilter};
 
 const COLS: &str = "u.seq, u.id, u.account_id, u.name, u.description, u.email, u.phone, \
@@ -498,47 +499,144 @@ pub struct ExportBatch {
     pub rows: i64,
 }
 
-/// The users of a batch, in creation order.
-pub fn parse_export(
-    batch: ExportBatch,
-) -> Result<Vec<crate::core::exports::ExportedUser>, sqlx::Error> {
+/// The users of a batch, in creation order, parsed in place: each field is a span of the
+/// batch's text (`group_names` is left for the caller, who knows the names).
+pub fn parse_export(batch: ExportBatch) -> Result<UserBatch, sqlx::Error> {
     let Some(text) = batch.text else {
-        return Ok(Vec::new());
+        return Ok(UserBatch::default());
     };
     let bad = |what: &str| sqlx::Error::Decode(format!("export batch: {what}").into());
     let int = |s: &str| {
         s.parse::<i64>()
             .map_err(|_| bad("a number field is not a number"))
     };
-    let mut out = Vec::with_capacity(batch.rows.max(0) as usize);
+    let base = text.as_ptr() as usize;
+    let span = |s: &str| {
+        let from = (s.as_ptr() as usize - base) as u32;
+        (from, from + s.len() as u32)
+    };
+    let mut users = Vec::with_capacity(batch.rows.max(0) as usize);
+    let mut f: [&str; EXPORT_FIELDS] = [""; EXPORT_FIELDS];
     for record in text.split(RECORD) {
-        let f: Vec<&str> = record.split(FIELD).collect();
-        if f.len() != EXPORT_FIELDS {
+        let mut n = 0;
+        for field in record.split(FIELD) {
+            if n == EXPORT_FIELDS {
+                return Err(bad(&format!(
+                    "a record has more than {EXPORT_FIELDS} fields"
+                )));
+            }
+            f[n] = field;
+            n += 1;
+        }
+        if n != EXPORT_FIELDS {
             return Err(bad(&format!(
-                "a record has {} fields, not {EXPORT_FIELDS}",
-                f.len()
+                "a record has {n} fields, not {EXPORT_FIELDS}"
             )));
         }
-        out.push(crate::core::exports::ExportedUser {
+        users.push(UserSpans {
             seq: int(f[0])?,
-            id: f[1].to_string(),
-            name: f[2].to_string(),
-            email: f[3].to_string(),
-            phone: f[4].to_string(),
-            description: f[5].to_string(),
+            text: [
+                span(f[1]),
+                span(f[2]),
+                span(f[3]),
+                span(f[4]),
+                span(f[5]),
+                span(f[7]),
+            ],
             account_expires: int(f[6])?,
-            active_type: f[7].to_string(),
             locked: int(f[8])? != 0,
             disabled: int(f[9])? != 0,
             created_at: int(f[10])?,
-            groups: f[11]
-                .split(ITEM)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
+            group_ids: span(f[11]),
+            group_names: (0, 0),
         });
     }
     // aggregate order is not guaranteed: restore creation order
-    out.sort_unstable_by_key(|u| u.seq);
-    Ok(out)
+    if !users.is_sorted_by_key(|u| u.seq) {
+        users.sort_unstable_by_key(|u| u.seq);
+    }
+    Ok(UserBatch {
+        text,
+        users,
+        names: String::new(),
+    })
+}
+
+/// The group ids of one user of a parsed batch (`UserBatch::group_ids`).
+pub fn split_group_ids(ids: &str) -> impl Iterator<Item = &str> {
+    ids.split(ITEM).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seq: i64, name: &str, description: &str, groups: &[&str]) -> String {
+        let fields = [
+            seq.to_string(),
+            format!("id{seq}"),
+            name.to_string(),
+            String::new(),
+            "138".into(),
+            description.to_string(),
+            "0".into(),
+            "USER_ACTIVATE".into(),
+            "1".into(),
+            "0".into(),
+            "1700000000000".into(),
+            groups.join(&ITEM.to_string()),
+        ];
+        fields.join(&FIELD.to_string())
+    }
+
+    #[test]
+    fn parses_in_place_and_restores_creation_order() {
+        let text = [
+            record(7, "王小明", "二号", &["g1", "g2"]),
+            record(3, "alice", "", &[]),
+        ]
+        .join(&RECORD.to_string());
+        let batch = parse_export(ExportBatch {
+            text: Some(text),
+            last: Some(7),
+            rows: 2,
+        })
+        .unwrap();
+        assert_eq!(batch.last_seq(), Some(7));
+        let rows: Vec<_> = batch.rows().collect();
+        assert_eq!(
+            (rows[0].id, rows[0].name, rows[0].description),
+            ("id3", "alice", "")
+        );
+        assert_eq!((rows[1].name, rows[1].description), ("王小明", "二号"));
+        assert_eq!((rows[1].email, rows[1].phone), ("", "138"));
+        assert!(rows[1].locked && !rows[1].disabled);
+        assert_eq!(rows[1].created_at, 1_700_000_000_000);
+        let ids: Vec<&str> = split_group_ids(batch.group_ids(&batch.users[1])).collect();
+        assert_eq!(ids, ["g1", "g2"]);
+        assert_eq!(split_group_ids(batch.group_ids(&batch.users[0])).count(), 0);
+    }
+
+    #[test]
+    fn a_damaged_batch_is_an_error() {
+        for text in [
+            "1\u{1f}only three\u{1f}fields".to_string(),
+            format!("{}{FIELD}extra", record(1, "a", "", &[])),
+            record(1, "a", "", &[]).replacen('1', "x", 1),
+        ] {
+            let r = parse_export(ExportBatch {
+                text: Some(text.clone()),
+                last: Some(1),
+                rows: 1,
+            });
+            assert!(r.is_err(), "{text:?}");
+        }
+        let empty = parse_export(ExportBatch {
+            text: None,
+            last: None,
+            rows: 0,
+        })
+        .unwrap();
+        assert!(empty.is_empty());
+    }
 }

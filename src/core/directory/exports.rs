@@ -190,66 +190,124 @@ impl Directory {
         Ok(n)
     }
 
+    /// The reads of one export, all through one connection (see `ExportReader`).
+    pub async fn export_reader<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> Result<ExportReader<'a>, Error> {
+        Ok(ExportReader {
+            backend: self.db.backend,
+            account_id,
+            conn: tokio::sync::Mutex::new(self.db.pool.acquire().await?),
+        })
+    }
+}
+
+/// The reads of one export, through ONE pooled connection held from the first batch to the
+/// last. Why one: the bundled SQLite is built with SQLITE_ENABLE_MEMORY_MANAGEMENT, so all
+/// connections' page caches share one LRU, and two connections reading different parts of
+/// the file (the batch scan and the group-name lookups) evicted each other's pages: with the
+/// file mapping off (the one-pass commands), every miss is a read syscall, and a 1M-user
+/// export read 2.3M pages of a 0.2M-page file; through one connection it reads 0.11M
+/// (BENCHMARKS.md). The stages of an export share it in turn (a lookup waits for at most
+/// one batch read).
+pub struct ExportReader<'a> {
+    backend: crate::store::Backend,
+    account_id: &'a str,
+    conn: tokio::sync::Mutex<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+impl ExportReader<'_> {
     /// The next batch of users passing `filter` after `after` (a `User::seq`), as the
     /// database built it; `users_of_batch` turns it into users. Two steps, so that an export
     /// reads the next batch while it parses this one.
     pub async fn scan_users(
         &self,
-        account_id: &str,
         filter: &UserFilter,
         after: i64,
         limit: i64,
     ) -> Result<users::ExportBatch, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(
-            users::scan_export(&mut conn, self.db.backend, account_id, filter, after, limit)
-                .await?,
+        let mut conn = self.conn.lock().await;
+        Ok(users::scan_export(
+            &mut conn,
+            self.backend,
+            self.account_id,
+            filter,
+            after,
+            limit,
         )
+        .await?)
     }
 
     /// The users of a batch with their group names (in group creation order). `names` caches
     /// group names across the batches of one export.
     pub async fn users_of_batch(
         &self,
-        account_id: &str,
         batch: users::ExportBatch,
         names: &mut GroupNames,
-    ) -> Result<Vec<ExportedUser>, Error> {
+    ) -> Result<UserBatch, Error> {
         let mut batch = users::parse_export(batch)?;
-        let mut unknown: Vec<String> = batch
+        let mut unknown: Vec<&str> = batch
+            .users
             .iter()
-            .flat_map(|u| u.groups.iter())
+            .flat_map(|u| users::split_group_ids(batch.group_ids(u)))
             .filter(|id| !names.0.contains_key(*id))
-            .cloned()
             .collect();
-        unknown.sort();
-        unknown.dedup();
         if !unknown.is_empty() {
-            let mut conn = self.db.pool.acquire().await?;
+            unknown.sort_unstable();
+            unknown.dedup();
+            let mut conn = self.conn.lock().await;
             for chunk in unknown.chunks(super::MAX_BATCH) {
-                for (id, seq, name) in groups::names_by_ids(&mut conn, account_id, chunk).await? {
+                for (id, seq, name) in
+                    groups::names_by_ids(&mut conn, self.account_id, chunk).await?
+                {
                     names.0.insert(id, (seq, name));
                 }
             }
         }
-        for u in &mut batch {
-            let mut named: Vec<&(i64, String)> =
-                u.groups.iter().filter_map(|id| names.0.get(id)).collect();
-            named.sort_unstable();
-            u.groups = named.into_iter().map(|(_, n)| n.clone()).collect();
+        let mut joined = String::with_capacity(batch.users.len() * 16);
+        let mut of_user: Vec<(i64, &str)> = Vec::new();
+        let mut spans = Vec::with_capacity(batch.users.len());
+        for u in &batch.users {
+            of_user.clear();
+            for id in users::split_group_ids(batch.group_ids(u)) {
+                if let Some((seq, name)) = names.0.get(id) {
+                    of_user.push((*seq, name));
+                }
+            }
+            of_user.sort_unstable();
+            let from = joined.len() as u32;
+            for (i, (_, name)) in of_user.iter().enumerate() {
+                if i > 0 {
+                    joined.push_str(", ");
+                }
+                joined.push_str(name);
+            }
+            spans.push((from, joined.len() as u32));
         }
+        for (u, span) in batch.users.iter_mut().zip(spans) {
+            u.group_names = span;
+        }
+        batch.names = joined;
         Ok(batch)
     }
 
     /// The next batch of groups (with parents) passing `filter` after `after`.
     pub async fn scan_groups(
         &self,
-        account_id: &str,
         filter: &GroupFilter,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Group>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(groups::scan(&mut conn, self.db.backend, account_id, filter, after, limit).await?)
+        let mut conn = self.conn.lock().await;
+        Ok(groups::scan(
+            &mut conn,
+            self.backend,
+            self.account_id,
+            filter,
+            after,
+            limit,
+        )
+        .await?)
     }
 }

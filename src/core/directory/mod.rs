@@ -25,6 +25,7 @@ macro_rules! retry_conflicts {
 
 mod accounts;
 mod exports;
+pub use exports::ExportReader;
 mod groups;
 mod iam;
 mod imports;
