@@ -118,6 +118,67 @@ async fn members_keep_their_attributes_and_others_get_defaults() {
     ));
 }
 
+/// The deprecated AdminUser / AuthAdminUser flags each change their own role only, and two
+/// updates running at once, one per flag, both hold (the merge happens inside the update's
+/// transaction, not from a read before it).
+#[tokio::test]
+async fn concurrent_role_flag_updates_both_hold() {
+    let (dir, acc, _db) = common::directory().await;
+    let m = dir
+        .add_org_member(&acc, member("flags", &[ROLE_USER]))
+        .await
+        .unwrap();
+    let flags = |admin, auth_admin| OrgMemberPatch {
+        admin,
+        auth_admin,
+        ..Default::default()
+    };
+    for round in 0..10 {
+        let (a, b) = tokio::join!(
+            dir.update_org_member(&acc, &m.user.id, flags(Some(true), None)),
+            dir.update_org_member(&acc, &m.user.id, flags(None, Some(true))),
+        );
+        a.unwrap();
+        b.unwrap();
+        let mut roles = dir.org_member(&acc, &m.user.id).await.unwrap().role_ids;
+        roles.sort_unstable();
+        assert_eq!(
+            roles,
+            [ROLE_ADMIN, ROLE_AUTH_ADMIN, ROLE_USER],
+            "round {round}: one flag update was lost"
+        );
+        // take both away again: the user role stays
+        let (a, b) = tokio::join!(
+            dir.update_org_member(&acc, &m.user.id, flags(Some(false), None)),
+            dir.update_org_member(&acc, &m.user.id, flags(None, Some(false))),
+        );
+        a.unwrap();
+        b.unwrap();
+        let roles = dir.org_member(&acc, &m.user.id).await.unwrap().role_ids;
+        assert_eq!(roles, [ROLE_USER], "round {round}");
+    }
+    // explicit RoleIds win over the flags
+    let u = dir
+        .update_org_member(
+            &acc,
+            &m.user.id,
+            OrgMemberPatch {
+                role_ids: Some(vec![ROLE_AUTH_ADMIN]),
+                admin: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.role_ids, [ROLE_AUTH_ADMIN]);
+    // taking away the only role leaves the user role
+    let u = dir
+        .update_org_member(&acc, &m.user.id, flags(None, Some(false)))
+        .await
+        .unwrap();
+    assert_eq!(u.role_ids, [ROLE_USER]);
+}
+
 #[tokio::test]
 async fn role_holders_include_the_defaults() {
     let (dir, acc, _db) = common::directory().await;

@@ -73,24 +73,7 @@ pub async fn add(c: &Ctx, p: &Params) -> Res {
 
 pub async fn update(c: &Ctx, p: &Params) -> Res {
     let user_id = p.req("UserId")?;
-    let mut role_ids = p.int_list("RoleIds")?;
-    let (admin, auth_admin) = (p.bool("AdminUser")?, p.bool("AuthAdminUser")?);
-    if role_ids.is_none() && (admin.is_some() || auth_admin.is_some()) {
-        // the flags change only their own role; the others stay
-        let current = c.state.dir.org_member(&c.account_id, &user_id).await?;
-        let mut roles = current.role_ids.clone();
-        for (flag, role) in [(admin, ROLE_ADMIN), (auth_admin, ROLE_AUTH_ADMIN)] {
-            match flag {
-                Some(true) if !roles.contains(&role) => roles.push(role),
-                Some(false) => roles.retain(|r| *r != role),
-                _ => {}
-            }
-        }
-        if roles.is_empty() {
-            roles.push(ROLE_USER);
-        }
-        role_ids = Some(roles);
-    }
+    let role_ids = p.int_list("RoleIds")?;
     let user_type = p.int("UserType", i64::MIN, i64::MAX)?;
     c.state
         .dir
@@ -103,6 +86,9 @@ pub async fn update(c: &Ctx, p: &Params) -> Res {
                 role_ids,
                 copilot_modules: p.list("CopilotModules")?,
                 disabled: p.bool("IsDeleted")?,
+                // the flags change only their own role; the others stay
+                admin: p.bool("AdminUser")?,
+                auth_admin: p.bool("AuthAdminUser")?,
             },
         )
         .await?;

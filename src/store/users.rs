@@ -156,6 +156,25 @@ pub async fn insert_many(
     Ok(())
 }
 
+/// Locks the user's row until the transaction ends (a row lock on PostgreSQL; on SQLite the
+/// write transaction already holds the database), so a read-modify-write of the user and its
+/// attributes cannot lose a concurrent one. False when the account has no such user.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account_id)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
 pub async fn get(
     conn: &mut AnyConnection,
     account_id: &str,

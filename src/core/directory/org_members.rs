@@ -138,6 +138,11 @@ pub struct OrgMemberPatch {
     pub copilot_modules: Option<Vec<String>>,
     /// Quick BI's IsDeleted: the member is kept but cannot sign in (the user is disabled).
     pub disabled: Option<bool>,
+    /// The deprecated AdminUser / AuthAdminUser flags: each grants or takes away its own role
+    /// and leaves the member's other roles; ignored when `role_ids` is given. Merged inside
+    /// the update's transaction, so two concurrent flag changes both hold.
+    pub admin: Option<bool>,
+    pub auth_admin: Option<bool>,
 }
 
 fn check_user_type(t: i64) -> Result<(), Error> {
@@ -292,6 +297,10 @@ impl Directory {
         }
         let now = ids::now_ms();
         let mut tx = self.db.write().await?;
+        // locked before it is read: the roles merged below are the latest
+        if !users::lock(&mut tx, account_id, user_id).await? {
+            return Err(Error::NotFound(Entity::User, user_id.into()));
+        }
         let mut user = users::get(&mut tx, account_id, user_id)
             .await?
             .ok_or_else(|| Error::NotFound(Entity::User, user_id.into()))?;
@@ -315,7 +324,21 @@ impl Directory {
             users::update(&mut tx, &user, None).await?;
         }
         m.user_type = p.user_type.unwrap_or(m.user_type);
-        m.role_ids = p.role_ids.unwrap_or(m.role_ids);
+        match p.role_ids {
+            Some(roles) => m.role_ids = roles,
+            None => {
+                for (flag, role) in [(p.admin, ROLE_ADMIN), (p.auth_admin, ROLE_AUTH_ADMIN)] {
+                    match flag {
+                        Some(true) if !m.role_ids.contains(&role) => m.role_ids.push(role),
+                        Some(false) => m.role_ids.retain(|r| *r != role),
+                        _ => {}
+                    }
+                }
+                if m.role_ids.is_empty() {
+                    m.role_ids.push(ROLE_USER);
+                }
+            }
+        }
         m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
         let row = MemberRow {
             user_id: user.id.clone(),
