@@ -84,6 +84,85 @@ async fn tokens_issue_validate_revoke_and_expire() {
     );
 }
 
+/// A new password ends the tokens issued with the old one (Keystone revokes a user's tokens on
+/// a password change); other changes to the user, and other users' tokens, do not.
+#[tokio::test]
+async fn a_password_change_ends_the_users_earlier_tokens() {
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let s = Server::start_on(&db, &[]);
+    let (admin, _) = login(&s.url, &a).await;
+    let r = with_token(
+        "POST",
+        &format!("{}/v3/users", s.url),
+        &admin,
+        Some(&json!({"user": {"name": "pat", "password": "Old7#pass9"}})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let own = format!(
+        "{}/v3/users/{}",
+        s.url,
+        r.body["user"]["id"].as_str().unwrap()
+    );
+    let pat_login = |password: &'static str| {
+        let url = format!("{}/v3/auth/tokens", s.url);
+        async move {
+            send(
+                "POST",
+                &url,
+                &[],
+                Some(&password_auth("acme", "pat", password, Value::Null)),
+            )
+            .await
+        }
+    };
+    let r = pat_login("Old7#pass9").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let old = r.headers["x-subject-token"].to_str().unwrap().to_string();
+    assert_eq!(with_token("GET", &own, &old, None).await.status, 200);
+
+    // a change that is not the password leaves the token working
+    let r = with_token(
+        "PATCH",
+        &own,
+        &admin,
+        Some(&json!({"user": {"description": "still pat"}})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(with_token("GET", &own, &old, None).await.status, 200);
+
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let r = with_token(
+        "PATCH",
+        &own,
+        &admin,
+        Some(&json!({"user": {"password": "New8#pass0"}})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // refused at once on the node that made the change (others: within iam::state::USER_TTL)
+    let r = with_token("GET", &own, &old, None).await;
+    assert_keystone_error(&r, 401);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("password"),
+        "{}",
+        r.body
+    );
+    assert_keystone_error(&pat_login("Old7#pass9").await, 401);
+    let r = pat_login("New8#pass0").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let new = r.headers["x-subject-token"].to_str().unwrap().to_string();
+    assert_eq!(with_token("GET", &own, &new, None).await.status, 200);
+    // the admin's token was not the changed user's
+    let r = with_token("GET", &format!("{}/v3/groups", s.url), &admin, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
 #[tokio::test]
 async fn aksk_domain_and_project_headers_and_error_statuses() {
     let db = TestDb::new();

@@ -48,6 +48,9 @@ pub struct User {
     pub is_root: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Unix ms of the last password change (0: none since creation); tokens issued before it
+    /// are refused.
+    pub password_changed_at: i64,
 }
 
 impl User {

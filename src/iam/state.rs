@@ -26,7 +26,8 @@ const REVOCATIONS_OVERLAP_MS: i64 = 60_000;
 pub const REVOCATIONS_FULL: Duration = Duration::from_secs(300);
 
 /// How long a user's enabled/locked state is trusted: a token of a user who is then
-/// disabled, locked or deleted stops working on every node within this time.
+/// disabled, locked, deleted or given a new password stops working on every node within
+/// this time.
 pub const USER_TTL: Duration = Duration::from_secs(5);
 
 const MAX_USERS_CACHED: usize = 10_000;
@@ -65,6 +66,9 @@ pub struct UserState {
     /// Not disabled, not locked, not expired.
     pub active: bool,
     pub is_root: bool,
+    /// Unix ms of the user's last password change: tokens issued before it are refused, as
+    /// Keystone revokes a user's tokens when the password changes.
+    pub password_changed_at: i64,
 }
 
 #[derive(Default)]
@@ -142,8 +146,11 @@ impl IamState {
             return Err(unauth("the token has been revoked"));
         }
         match self.user(dir, &claims.account_id, &claims.user_id).await? {
-            Some(u) if u.active => Ok(claims),
-            Some(_) => Err(unauth("the token's user is disabled or locked")),
+            Some(u) if !u.active => Err(unauth("the token's user is disabled or locked")),
+            Some(u) if claims.issued_at < u.password_changed_at => Err(unauth(
+                "the token was issued before the user's password was changed",
+            )),
+            Some(_) => Ok(claims),
             None => Err(unauth("the token's user no longer exists")),
         }
     }
@@ -196,6 +203,7 @@ impl IamState {
             Ok(u) => Some(UserState {
                 active: !u.disabled && !u.locked && !u.expired_at(ids::now_ms()),
                 is_root: u.is_root,
+                password_changed_at: u.password_changed_at,
                 name: u.name,
             }),
             Err(Error::NotFound(Entity::User, _)) => None,

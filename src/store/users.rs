@@ -15,7 +15,7 @@ const COLS: &str = "u.seq, u.id, u.account_id, u.name, u.description, u.email, u
     u.alias_name, u.active_type, u.platform_type, u.domain, u.enterprise_project_id, \
     u.user_info_map, u.account_expires, u.password_hash, u.enable_change_password, \
     u.next_login_change_password, u.password_never_expired, u.locked, u.disabled, u.is_root, \
-    u.created_at, u.updated_at";
+    u.created_at, u.updated_at, u.password_changed_at";
 
 fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     let b = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
@@ -43,6 +43,7 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         is_root: b("is_root")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        password_changed_at: r.try_get("password_changed_at")?,
     })
 }
 
@@ -386,7 +387,11 @@ pub async fn update(
         .push(", updated_at = ")
         .bind(u.updated_at);
     if let Some(hash) = password_hash {
-        sql.push(", password_hash = ").bind(hash);
+        // a new password ends the tokens issued before it (see `iam::state`)
+        sql.push(", password_hash = ")
+            .bind(hash)
+            .push(", password_changed_at = ")
+            .bind(u.updated_at);
     }
     sql.push(" WHERE id = ").bind(&u.id);
     sql.query().execute(conn).await?;
