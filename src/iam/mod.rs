@@ -19,7 +19,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-use crate::auth::tokens::Claims;
 use crate::core::Error;
 use crate::http::auth::huawei_aksk;
 use crate::http::AppState;
@@ -49,8 +48,6 @@ pub struct Who {
     pub user_id: String,
     /// The account's root user: the domain's administrator.
     pub admin: bool,
-    /// Set when the caller came with a token.
-    pub token: Option<Claims>,
 }
 
 impl Who {
@@ -127,17 +124,11 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
 
 async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
     if let Some(token) = header(&req, "x-auth-token")?.map(str::to_string) {
-        let claims = s.iam.check(&s.dir, &token).await?;
-        let user = s
-            .iam
-            .user(&s.dir, &claims.account_id, &claims.user_id)
-            .await?
-            .ok_or_else(|| Error::Unauthenticated("the token's user no longer exists".into()))?;
+        let (claims, user) = s.iam.check(&s.dir, &token).await?;
         let who = Who {
-            account_id: claims.account_id.clone(),
-            user_id: claims.user_id.clone(),
+            account_id: claims.account_id,
+            user_id: claims.user_id,
             admin: user.is_root,
-            token: Some(claims),
         };
         let mut req = req;
         req.extensions_mut().insert(who);
@@ -185,7 +176,6 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
         account_id: caller.account_id,
         user_id: caller.user_id,
         admin: user.is_root,
-        token: None,
     });
     Ok(req)
 }

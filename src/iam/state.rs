@@ -62,7 +62,6 @@ impl Default for IamSettings {
 /// What a token or key check needs to know of a user, cached for `USER_TTL`.
 #[derive(Debug, Clone)]
 pub struct UserState {
-    pub name: String,
     /// Not disabled, not locked, not expired.
     pub active: bool,
     pub is_root: bool,
@@ -127,8 +126,9 @@ impl IamState {
         Ok(tokens::seal(claims, primary))
     }
 
-    /// Opens a token and checks it: not expired, not revoked, its user still enabled.
-    pub async fn check(&self, dir: &Directory, token: &str) -> Result<Claims, Error> {
+    /// Opens a token and checks it: not expired, not revoked, its user still enabled and its
+    /// password not changed since; returns the claims and the user's state.
+    pub async fn check(&self, dir: &Directory, token: &str) -> Result<(Claims, UserState), Error> {
         let unauth = |m: &str| Error::Unauthenticated(m.to_string());
         let keys = self.keys(dir, false).await?;
         let claims = match tokens::open(token, &keys) {
@@ -150,7 +150,7 @@ impl IamState {
             Some(u) if claims.issued_at < u.password_changed_at => Err(unauth(
                 "the token was issued before the user's password was changed",
             )),
-            Some(_) => Ok(claims),
+            Some(u) => Ok((claims, u)),
             None => Err(unauth("the token's user no longer exists")),
         }
     }
@@ -204,7 +204,6 @@ impl IamState {
                 active: !u.disabled && !u.locked && !u.expired_at(ids::now_ms()),
                 is_root: u.is_root,
                 password_changed_at: u.password_changed_at,
-                name: u.name,
             }),
             Err(Error::NotFound(Entity::User, _)) => None,
             Err(e) => return Err(e),

@@ -367,7 +367,7 @@ async fn subject_claims(s: &AppState, who: &Who, headers: &HeaderMap) -> Result<
     let token = subject(headers)?;
     let not_found = || Error::NotFound(Entity::Token, "in X-Subject-Token".into());
     let claims = match s.iam.check(&s.dir, &token).await {
-        Ok(c) => c,
+        Ok((c, _)) => c,
         Err(Error::Unauthenticated(_)) => return Err(not_found()),
         Err(e) => return Err(e),
     };
