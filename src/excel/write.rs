@@ -48,6 +48,28 @@ fn formula_like(s: &str) -> bool {
     )
 }
 
+/// Excel's limit on the text of one cell, in UTF-16 code units (rust_xlsxwriter refuses more).
+pub const MAX_CELL_UTF16: usize = 32_767;
+
+/// `s` cut to what one cell holds, ending in "…" when cut: a user in thousands of groups
+/// gets a shortened groups cell instead of failing the whole export.
+fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    // UTF-8 never takes fewer bytes than UTF-16 takes units: short text fits as it is
+    if s.len() <= MAX_CELL_UTF16 || s.encode_utf16().count() <= MAX_CELL_UTF16 {
+        return s.into();
+    }
+    // room for the ellipsis (one unit)
+    let mut units = 0;
+    let end = s
+        .char_indices()
+        .find(|(_, c)| {
+            units += c.len_utf16();
+            units > MAX_CELL_UTF16 - 1
+        })
+        .map_or(s.len(), |(i, _)| i);
+    format!("{}…", &s[..end]).into()
+}
+
 /// Deflate level of the workbook's zip.
 pub const ZIP_LEVEL: u8 = 1;
 
@@ -143,6 +165,7 @@ impl SheetWriter {
         if s.is_empty() {
             return Ok(());
         }
+        let s = &*fit_cell(s);
         let row = self.row;
         if formula_like(s) {
             let quoted = self.quoted.clone();
@@ -290,7 +313,43 @@ pub fn template(lang: Language) -> Result<Vec<u8>, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::format_time;
+    use super::{fit_cell, format_time, SheetWriter, MAX_CELL_UTF16};
+    use calamine::{Reader, Xlsx};
+
+    #[test]
+    fn text_longer_than_a_cell_is_cut_not_refused() {
+        assert_eq!(fit_cell("short"), "short");
+        let exact = "a".repeat(MAX_CELL_UTF16);
+        assert!(fit_cell(&exact) == exact.as_str());
+        // 3-byte characters: at the limit in units though over it in bytes
+        let wide = "组".repeat(MAX_CELL_UTF16);
+        assert!(
+            fit_cell(&wide) == wide.as_str(),
+            "a full cell is kept whole"
+        );
+        let over = format!("{wide}a");
+        let cut = fit_cell(&over);
+        assert!(cut.encode_utf16().count() == MAX_CELL_UTF16 && cut.ends_with("组…"));
+        // a character outside the BMP takes two units
+        let long = format!("{}😀", "组".repeat(40_000));
+        let mut w = SheetWriter::new("S", &["groups"], &[10.0], None).unwrap();
+        w.next_row().unwrap();
+        w.text(0, &long).unwrap();
+        w.next_row().unwrap();
+        w.text(0, &"😀".repeat(20_000)).unwrap();
+        let bytes = w.into_bytes().unwrap();
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("S").unwrap();
+        let cell = range.get((1, 0)).unwrap().to_string();
+        assert!(cell.encode_utf16().count() == MAX_CELL_UTF16);
+        assert!(cell.starts_with("组组") && cell.ends_with('…'));
+        let cell = range.get((2, 0)).unwrap().to_string();
+        assert!(cell.encode_utf16().count() <= MAX_CELL_UTF16);
+        assert!(
+            cell.ends_with("😀…"),
+            "cut between characters, not inside one"
+        );
+    }
 
     #[test]
     fn format_time_matches_chrono() {

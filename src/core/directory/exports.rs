@@ -208,7 +208,7 @@ impl Directory {
 /// connections' page caches share one LRU, and two connections reading different parts of
 /// the file (the batch scan and the group-name lookups) evicted each other's pages: with the
 /// file mapping off (the one-pass commands), every miss is a read syscall, and a 1M-user
-/// export read 2.3M pages of a 0.2M-page file; through one connection it reads 0.11M
+/// export read 2.3M pages of a 0.2M-page file; through one connection it reads 0.18M
 /// (BENCHMARKS.md). The stages of an export share it in turn (a lookup waits for at most
 /// one batch read).
 pub struct ExportReader<'a> {
