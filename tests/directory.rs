@@ -459,3 +459,42 @@ async fn accounts_are_isolated() {
     assert_eq!(key.secret, other.secret_key);
     assert_eq!(key.account_id, other.domain_id);
 }
+
+/// Two updates of different fields of one user, at once, both hold: each update reads the
+/// user under a row lock (PostgreSQL) or the write lock (SQLite), never a stale copy.
+#[tokio::test]
+async fn concurrent_updates_of_one_user_both_hold() {
+    let (dir, acc, _t) = common::directory().await;
+    let u = dir.create_user(&acc, user("both")).await.unwrap();
+    for round in 0..10 {
+        let (description, phone) = (format!("d{round}"), format!("1380000{round:04}"));
+        let (a, b, c) = tokio::join!(
+            dir.update_user(
+                &acc,
+                &u.id,
+                UserPatch {
+                    description: Some(description.clone()),
+                    ..Default::default()
+                },
+            ),
+            dir.update_user(
+                &acc,
+                &u.id,
+                UserPatch {
+                    phone: Some(phone.clone()),
+                    ..Default::default()
+                },
+            ),
+            dir.set_locked(&acc, &u.id, round % 2 == 0),
+        );
+        a.unwrap();
+        b.unwrap();
+        c.unwrap();
+        let now = dir.user(&acc, &u.id).await.unwrap();
+        assert_eq!(
+            (now.description, now.phone, now.locked),
+            (description, phone, round % 2 == 0),
+            "round {round}: an update was lost"
+        );
+    }
+}

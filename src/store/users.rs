@@ -157,23 +157,29 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// Locks the user's row until the transaction ends (a row lock on PostgreSQL; on SQLite the
-/// write transaction already holds the database), so a read-modify-write of the user and its
-/// attributes cannot lose a concurrent one. False when the account has no such user.
-pub async fn lock(
+/// The user, locked until the transaction ends: every read-modify-write of a user (and of
+/// its Quick BI attributes) reads through here, so two concurrent updates cannot both start
+/// from the same copy and lose one. PostgreSQL takes a row lock (`FOR UPDATE`); on SQLite
+/// the write transaction (`BEGIN IMMEDIATE`) already holds the database.
+pub async fn get_for_update(
     conn: &mut AnyConnection,
     account_id: &str,
     id: &str,
-) -> Result<bool, sqlx::Error> {
-    Ok(
-        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1 AND account_id = $2")
-            .bind(id)
-            .bind(account_id)
-            .execute(conn)
-            .await?
-            .rows_affected()
-            == 1,
-    )
+) -> Result<Option<User>, sqlx::Error> {
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "SELECT {COLS} FROM users u WHERE u.account_id = $1 AND u.id = $2{lock}"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| from_row(&r))
+    .transpose()
 }
 
 pub async fn get(

@@ -297,11 +297,8 @@ impl Directory {
         }
         let now = ids::now_ms();
         let mut tx = self.db.write().await?;
-        // locked before it is read: the roles merged below are the latest
-        if !users::lock(&mut tx, account_id, user_id).await? {
-            return Err(Error::NotFound(Entity::User, user_id.into()));
-        }
-        let mut user = users::get(&mut tx, account_id, user_id)
+        // locked as it is read: the roles merged below are the latest
+        let mut user = users::get_for_update(&mut tx, account_id, user_id)
             .await?
             .ok_or_else(|| Error::NotFound(Entity::User, user_id.into()))?;
         let row = org_members::get_many(&mut tx, &[user_id.to_string()])

@@ -249,7 +249,7 @@ impl Directory {
             return Err(Error::invalid("account_expires must not be negative"));
         }
         let mut tx = self.db.write().await?;
-        let mut u = users::get(&mut tx, account_id, id)
+        let mut u = users::get_for_update(&mut tx, account_id, id)
             .await?
             .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
         let new_hash = match &p.password {
@@ -355,7 +355,7 @@ impl Directory {
         password_hash: Option<Option<String>>,
     ) -> Result<User, Error> {
         let mut tx = self.db.write().await?;
-        let mut u = users::get(&mut tx, account_id, id)
+        let mut u = users::get_for_update(&mut tx, account_id, id)
             .await?
             .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
         change(&mut u);
