@@ -6,7 +6,7 @@ use super::error::QbError;
 use super::params::Params;
 use super::{views, Ctx};
 use crate::core::directory::org_members::{
-    org_role, NewOrgMember, OrgMemberPatch, ORG_ROLES, ROLE_ADMIN, ROLE_AUTH_ADMIN, ROLE_USER,
+    apply_role_flags, org_role, NewOrgMember, OrgMemberPatch, ORG_ROLES,
 };
 use crate::core::model::{Page, UserFilter};
 use crate::core::{Entity, Error};
@@ -27,31 +27,17 @@ fn page(p: &Params) -> Result<(i64, i64, Page), QbError> {
     ))
 }
 
-/// The roles the deprecated AdminUser / AuthAdminUser flags stand for when RoleIds is absent.
-fn roles_of_flags(admin: bool, auth_admin: bool) -> Vec<i64> {
-    let mut roles = Vec::new();
-    if admin {
-        roles.push(ROLE_ADMIN);
-    }
-    if auth_admin {
-        roles.push(ROLE_AUTH_ADMIN);
-    }
-    if roles.is_empty() {
-        roles.push(ROLE_USER);
-    }
-    roles
-}
-
 pub async fn add(c: &Ctx, p: &Params) -> Res {
     let nick_name = p.req("NickName")?;
     let user_type = p.req_int("UserType", i64::MIN, i64::MAX)?;
     let name = p.req("AccountName")?;
     let role_ids = match p.int_list("RoleIds")? {
         Some(r) => r,
-        None => roles_of_flags(
-            p.bool("AdminUser")?.unwrap_or(false),
-            p.bool("AuthAdminUser")?.unwrap_or(false),
-        ),
+        None => {
+            let mut roles = Vec::new();
+            apply_role_flags(&mut roles, p.bool("AdminUser")?, p.bool("AuthAdminUser")?);
+            roles
+        }
     };
     let m = c
         .state

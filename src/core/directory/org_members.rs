@@ -145,6 +145,22 @@ pub struct OrgMemberPatch {
     pub auth_admin: Option<bool>,
 }
 
+/// Applies the deprecated AdminUser / AuthAdminUser flags to `roles`: each grants or takes
+/// away its own role and leaves the others; a member left with no role is a plain user.
+/// AddUser starts from no roles, UpdateUser from the member's.
+pub fn apply_role_flags(roles: &mut Vec<i64>, admin: Option<bool>, auth_admin: Option<bool>) {
+    for (flag, role) in [(admin, ROLE_ADMIN), (auth_admin, ROLE_AUTH_ADMIN)] {
+        match flag {
+            Some(true) if !roles.contains(&role) => roles.push(role),
+            Some(false) => roles.retain(|r| *r != role),
+            _ => {}
+        }
+    }
+    if roles.is_empty() {
+        roles.push(ROLE_USER);
+    }
+}
+
 fn check_user_type(t: i64) -> Result<(), Error> {
     if (USER_TYPE_DEVELOPER..=USER_TYPE_ANALYST).contains(&t) {
         Ok(())
@@ -323,18 +339,7 @@ impl Directory {
         m.user_type = p.user_type.unwrap_or(m.user_type);
         match p.role_ids {
             Some(roles) => m.role_ids = roles,
-            None => {
-                for (flag, role) in [(p.admin, ROLE_ADMIN), (p.auth_admin, ROLE_AUTH_ADMIN)] {
-                    match flag {
-                        Some(true) if !m.role_ids.contains(&role) => m.role_ids.push(role),
-                        Some(false) => m.role_ids.retain(|r| *r != role),
-                        _ => {}
-                    }
-                }
-                if m.role_ids.is_empty() {
-                    m.role_ids.push(ROLE_USER);
-                }
-            }
+            None => apply_role_flags(&mut m.role_ids, p.admin, p.auth_admin),
         }
         m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
         let row = MemberRow {
