@@ -29,6 +29,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Every run's seconds, for the table: "1.23, 1.25, 1.31".
+fn runs_of(secs: &[f64]) -> String {
+    secs.iter()
+        .map(|s| format!("{s:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs `roster ARGS` under GNU time; returns (seconds, peak RSS in MB).
 fn timed(args: &[&str]) -> (f64, f64) {
     let out = Command::new("/usr/bin/time")
@@ -257,22 +265,11 @@ fn main() {
         );
         println!(
             "| {n} | {e:.2} s ({}) | {:.0} MB | {f:.2} s ({}) | {zip:.2} s | {:.2}x | {b:.2} s ({}) | {:.2}x | {size_mb:.1} MB |",
-            secs.iter()
-                .map(|s| format!("{s:.2}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            runs_of(&secs),
             median(rss),
-            floors
-                .iter()
-                .map(|s| format!("{s:.2}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            runs_of(&floors),
             e / f,
-            bares
-                .iter()
-                .map(|s| format!("{s:.2}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            runs_of(&bares),
             e / b,
         );
     }
@@ -327,7 +324,7 @@ fn main() {
         "import of {rows} rows ({:.1} MB workbook): median {:.2} s ({}), {:.0} rows/s, peak RSS {:.0} MB",
         std::fs::metadata(&file).unwrap().len() as f64 / 1e6,
         median(secs.clone()),
-        secs.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", "),
+        runs_of(&secs),
         rows as f64 / median(secs.clone()),
         median(rss),
     );

@@ -192,7 +192,8 @@ pub struct UserBatch {
     pub names: String,
 }
 
-fn at(s: &str, (from, to): Span) -> &str {
+/// The text of `span` in `s`.
+pub(crate) fn at(s: &str, (from, to): Span) -> &str {
     &s[from as usize..to as usize]
 }
 

@@ -241,9 +241,9 @@ impl UserSheet {
         o.text(2, u.phone)?;
         o.text(3, u.description)?;
         o.text(4, u.groups)?;
-        let expires = match u.account_expires {
-            0 => w.never.to_string(),
-            ms => format_time(ms),
+        let expires: std::borrow::Cow<str> = match u.account_expires {
+            0 => w.never.into(),
+            ms => format_time(ms).into(),
         };
         o.text(5, &expires)?;
         let activation = if u.active_type == ADMIN_ACTIVATE {

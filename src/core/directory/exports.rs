@@ -267,10 +267,10 @@ impl ExportReader<'_> {
         }
         let mut joined = String::with_capacity(batch.users.len() * 16);
         let mut of_user: Vec<(i64, &str)> = Vec::new();
-        let mut spans = Vec::with_capacity(batch.users.len());
-        for u in &batch.users {
+        let UserBatch { text, users, .. } = &mut batch;
+        for u in users.iter_mut() {
             of_user.clear();
-            for id in users::split_group_ids(batch.group_ids(u)) {
+            for id in users::split_group_ids(at(text, u.group_ids)) {
                 if let Some((seq, name)) = names.0.get(id) {
                     of_user.push((*seq, name));
                 }
@@ -283,10 +283,7 @@ impl ExportReader<'_> {
                 }
                 joined.push_str(name);
             }
-            spans.push((from, joined.len() as u32));
-        }
-        for (u, span) in batch.users.iter_mut().zip(spans) {
-            u.group_names = span;
+            u.group_names = (from, joined.len() as u32);
         }
         batch.names = joined;
         Ok(batch)
