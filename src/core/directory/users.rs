@@ -248,17 +248,23 @@ impl Directory {
         if matches!(p.account_expires, Some(x) if x < 0) {
             return Err(Error::invalid("account_expires must not be negative"));
         }
-        let mut tx = self.db.write().await?;
-        let mut u = users::get_for_update(&mut tx, account_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
+        // argon2 runs before the transaction: inside it, it would hold the write lock (SQLite:
+        // every writer waits) for the whole hash
         let new_hash = match &p.password {
             Some(pw) => {
-                validate::password(pw, p.name.as_deref().unwrap_or(&u.name))?;
+                let name = match &p.name {
+                    Some(n) => n.clone(),
+                    None => self.user(account_id, id).await?.name,
+                };
+                validate::password(pw, &name)?;
                 Some(Some(password::hash(pw.clone()).await?))
             }
             None => None,
         };
+        let mut tx = self.db.write().await?;
+        let mut u = users::get_for_update(&mut tx, account_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
         if let Some(n) = p.name {
             if n.to_lowercase() != u.name.to_lowercase()
                 && users::get_by_name(&mut tx, account_id, &n).await?.is_some()
