@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub export_tmp_dir: Option<PathBuf>,
     /// Largest workbook an import accepts, in bytes (default 20 MiB).
     pub import_max_bytes: Option<usize>,
+    /// Imports a node runs at once (default 2).
+    pub import_concurrency: Option<usize>,
     /// IAM: token lifetime in seconds.
     pub token_expiry: Option<u64>,
     /// IAM: the public base URL (behind a reverse proxy).

@@ -2,6 +2,12 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // every file Roster creates (the database and its -wal/-shm, keys, credentials, export
+    // files) is its owner's alone: they hold personal data, password hashes and secrets
+    // SAFETY: umask only sets the process's file mode mask; it cannot fail
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = roster::cli::Cli::parse();
     roster::cli::init_tracing();
     match roster::cli::run(cli).await {

@@ -169,19 +169,62 @@ pub fn canonical_request(
     Ok(out)
 }
 
-/// Hex SHA-256 of the body; the literal `X-Sdk-Content-Sha256` (the SDK sends
-/// `UNSIGNED-PAYLOAD` for multipart) only when that header is itself signed.
+/// The `X-Sdk-Content-Sha256` value that leaves the body out of the signature.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Whether the request is an upload whose body the signature leaves out: the official SDK
+/// sends `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` (signed) on its `multipart/form-data`
+/// uploads and nowhere else, so that is the one case accepted. Everything else (every JSON
+/// body) is signed whole: a captured request's body cannot be swapped.
+pub fn is_unsigned_upload(headers: &HeaderMap) -> bool {
+    let unsigned = headers
+        .get("x-sdk-content-sha256")
+        .is_some_and(|v| v.as_bytes().trim_ascii() == UNSIGNED_PAYLOAD.as_bytes());
+    unsigned && is_multipart(headers)
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The payload hash of the canonical request: hex SHA-256 of the body. A signed
+/// `X-Sdk-Content-Sha256` header (the header must be signed) takes its place only if it
+/// is that very hash, or `UNSIGNED-PAYLOAD` on a multipart upload ([`is_unsigned_upload`]);
+/// any other claim is refused, so a signature never covers a body it did not hash.
 fn payload_hash(req: &RawRequest<'_>, signed_headers: &[String]) -> Result<String, Refused> {
-    if req.body.is_empty() {
-        return Ok(EMPTY_HASH.to_string());
-    }
-    if let Some(v) = req.headers.get("x-sdk-content-sha256") {
-        if !signed_headers.iter().any(|h| h == "x-sdk-content-sha256") {
-            return refuse("X-Sdk-Content-Sha256 must be signed");
+    let actual = || {
+        if req.body.is_empty() {
+            EMPTY_HASH.to_string()
+        } else {
+            hex::encode(Sha256::digest(req.body))
         }
-        return Ok(String::from_utf8_lossy(v.as_bytes()).trim().to_string());
+    };
+    let Some(v) = req.headers.get("x-sdk-content-sha256") else {
+        return Ok(actual());
+    };
+    if !signed_headers.iter().any(|h| h == "x-sdk-content-sha256") {
+        return refuse("X-Sdk-Content-Sha256 must be signed");
     }
-    Ok(hex::encode(Sha256::digest(req.body)))
+    let claimed = String::from_utf8_lossy(v.as_bytes()).trim().to_string();
+    if claimed == UNSIGNED_PAYLOAD {
+        if !is_multipart(req.headers) {
+            return refuse(
+                "X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD is accepted only on multipart/form-data uploads; sign the body",
+            );
+        }
+        return Ok(claimed);
+    }
+    if !claimed.eq_ignore_ascii_case(&actual()) {
+        return refuse("X-Sdk-Content-Sha256 is not the SHA-256 of the body");
+    }
+    Ok(claimed)
 }
 
 pub fn string_to_sign(sdk_date: &str, canonical_request: &[u8]) -> String {

@@ -31,7 +31,7 @@ impl MasterKey {
         let io = |e: std::io::Error| Error::Internal(format!("master key {}: {e}", path.display()));
         if !path.exists() {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
+                crate::store::private_dir(dir).map_err(io)?;
             }
             let mut key = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut key);

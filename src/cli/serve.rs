@@ -24,6 +24,9 @@ pub struct ServeArgs {
     /// Largest workbook an import accepts, in bytes [default: 20971520]
     #[arg(long, env = "ROSTER_IMPORT_MAX_BYTES")]
     pub import_max_bytes: Option<usize>,
+    /// Imports this node runs at once; more wait up to 30 s, then get a 503 [default: 2]
+    #[arg(long, env = "ROSTER_IMPORT_CONCURRENCY")]
+    pub import_concurrency: Option<usize>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -57,6 +60,12 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             .import_max_bytes
             .or(file.import_max_bytes)
             .unwrap_or(defaults.import_max_bytes),
+        imports: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            a.import_concurrency
+                .or(file.import_concurrency)
+                .unwrap_or(crate::jobs::DEFAULT_IMPORT_CONCURRENCY)
+                .max(1),
+        )),
         ..defaults
     });
     crate::jobs::worker::spawn(dir, state.exports.clone());
@@ -77,7 +86,7 @@ async fn bootstrap(dir: &Directory, cfg: &StoreConfig) -> anyhow::Result<()> {
         Err(Error::Duplicate(..)) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    std::fs::create_dir_all(&cfg.data_dir)?;
+    crate::store::private_dir(&cfg.data_dir)?;
     let path = cfg.data_dir.join("default-credentials.json");
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -157,7 +157,7 @@ pub struct UserRow<'a> {
     pub locked: bool,
     pub disabled: bool,
     pub created_at: i64,
-    /// Names of the user's groups in group creation order, joined by ", ".
+    /// Names of the user's groups in group creation order, one per line (joined by "\n": no group name holds a line break).
     pub groups: &'a str,
 }
 
@@ -176,7 +176,7 @@ pub struct UserSpans {
     pub text: [Span; 6],
     /// The ids of the user's groups (as the store separates them), in `UserBatch::text`.
     pub group_ids: Span,
-    /// The names of the user's groups, joined by ", ", in `UserBatch::names`.
+    /// The names of the user's groups, one per line (joined by "\n": no group name holds a line break), in `UserBatch::names`.
     pub group_names: Span,
 }
 

@@ -89,8 +89,9 @@ pub fn words(lang: Language) -> &'static Words {
             help: &[
                 "Fill in one user per row of the first sheet, from its second row on.",
                 "User name: required; 1 to 20 letters, digits, '_' or '-'; unique in the account.",
+                "Columns A to E are text columns: type values, not formulas (a row with a formula is reported and skipped).",
                 "Email or Phone: at least one is required (the user activates the account with it).",
-                "User groups: names of existing groups, separated by ',' or ';'.",
+                "User groups: names of existing groups, one per line (Alt+Enter starts a new line in a cell).",
                 "Account expires: empty or 'Never', or a date (yyyy-MM-dd or yyyy-MM-dd HH:mm:ss, UTC).",
                 "A row that breaks a rule is reported and skipped; the other rows are imported.",
             ],
@@ -107,8 +108,9 @@ pub fn words(lang: Language) -> &'static Words {
             help: &[
                 "在第一个工作表中每行填写一个用户，从第二行开始。",
                 "用户名：必填；1到20个字母、数字、'_'或'-'；账号内唯一。",
+                "A 至 E 列为文本列：请填写值，不要填写公式（含公式的行会被报告并跳过）。",
                 "邮箱或手机号码：至少填写一项（用户用它激活账号）。",
-                "所属用户组：已有用户组的名称，用','或';'分隔。",
+                "所属用户组：已有用户组的名称，每行一个（在单元格内按 Alt+Enter 换行）。",
                 "账号有效期：留空或'永不过期'，或日期（yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss，UTC）。",
                 "不符合规则的行会被报告并跳过，其余行照常导入。",
             ],

@@ -1,9 +1,10 @@
 //! Workbooks: the export sheets (written row by row in rust_xlsxwriter's constant-memory
-//! mode), the import template, and reading a filled template back (calamine). No HTTP here.
+//! mode), the import template, and reading a filled template back (a bounded stream: xlsx.rs). No HTTP here.
 
 mod columns;
 pub mod read;
 pub mod write;
+pub mod xlsx;
 
 pub use columns::{group_headers, template_headers, user_headers, words, Words};
 pub use write::{template, GroupSheet, SheetWriter, UserSheet};

@@ -70,6 +70,36 @@ fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
     format!("{}…", &s[..end]).into()
 }
 
+/// A list cell (one item per line) cut to what one cell holds: whole lines are kept and a
+/// last line says how many were left out. That line is longer than any group name may be
+/// (64 characters), so reading the cell back can never take it for a group.
+fn fit_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_CELL_UTF16 || s.encode_utf16().count() <= MAX_CELL_UTF16 {
+        return s.into();
+    }
+    let total = s.lines().count();
+    // room for the note line, whatever the count
+    let room = MAX_CELL_UTF16 - 200;
+    let mut units = 0;
+    let mut kept = 0;
+    let mut end = 0;
+    for line in s.split('\n') {
+        let n = line.encode_utf16().count() + 1;
+        if units + n > room {
+            break;
+        }
+        units += n;
+        kept += 1;
+        end += line.len() + 1;
+    }
+    format!(
+        "{}… and {} more, not shown: a cell holds at most {MAX_CELL_UTF16} characters (Excel's limit)",
+        &s[..end],
+        total - kept
+    )
+    .into()
+}
+
 /// Deflate level of the workbook's zip.
 pub const ZIP_LEVEL: u8 = 1;
 
@@ -86,6 +116,9 @@ pub struct SheetWriter {
     rows: u64,
     bold: Format,
     quoted: Format,
+    /// Columns formatted as text ("@"), so that what a person types there stays text
+    /// (a phone number keeps its leading 0, a date stays as typed).
+    text_columns: &'static [u16],
 }
 
 impl SheetWriter {
@@ -115,6 +148,7 @@ impl SheetWriter {
             rows: 0,
             bold: Format::new().set_bold(),
             quoted: Format::new().set_quote_prefix(),
+            text_columns: &[],
         };
         w.add_sheet()?;
         Ok(w)
@@ -136,12 +170,27 @@ impl SheetWriter {
             ws.set_column_width(col as u16, *width).map_err(fault)?;
         }
         ws.set_freeze_panes(1, 0).map_err(fault)?;
+        let text = Format::new().set_num_format("@");
+        for col in self.text_columns {
+            ws.set_column_format(*col, &text).map_err(fault)?;
+        }
         for (col, h) in self.headers.iter().enumerate() {
             ws.write_string_with_format(0, col as u16, *h, &self.bold)
                 .map_err(fault)?;
         }
         self.row = 0;
         Ok(())
+    }
+
+    /// Formats `cols` as text on this sheet and the ones after it.
+    pub fn with_text_columns(mut self, cols: &'static [u16]) -> Result<Self, Error> {
+        self.text_columns = cols;
+        let text = Format::new().set_num_format("@");
+        let ws = self.sheet()?;
+        for col in cols {
+            ws.set_column_format(*col, &text).map_err(fault)?;
+        }
+        Ok(self)
     }
 
     /// Starts the next data row (on a new sheet when this one is full).
@@ -162,10 +211,18 @@ impl SheetWriter {
 
     /// A text cell (left empty for empty text).
     pub fn text(&mut self, col: u16, s: &str) -> Result<(), Error> {
+        self.write_text(col, &fit_cell(s))
+    }
+
+    /// A cell of lines (a list, one item per line), cut at a line if it does not fit.
+    pub fn lines(&mut self, col: u16, s: &str) -> Result<(), Error> {
+        self.write_text(col, &fit_lines(s))
+    }
+
+    fn write_text(&mut self, col: u16, s: &str) -> Result<(), Error> {
         if s.is_empty() {
             return Ok(());
         }
-        let s = &*fit_cell(s);
         let row = self.row;
         if formula_like(s) {
             let quoted = self.quoted.clone();
@@ -221,13 +278,16 @@ pub struct UserSheet {
 const USER_WIDTHS: &[f64] = &[
     20.0, 28.0, 16.0, 30.0, 30.0, 20.0, 24.0, 8.0, 8.0, 20.0, 34.0,
 ];
+/// The user columns a person fills in as text: name, e-mail, phone, description, groups.
+const TEXT_COLUMNS: &[u16] = &[0, 1, 2, 3, 4];
 const GROUP_WIDTHS: &[f64] = &[28.0, 30.0, 28.0, 8.0, 8.0, 20.0, 34.0];
 
 impl UserSheet {
     pub fn new(lang: Language, tmpdir: Option<&Path>) -> Result<UserSheet, Error> {
         let words = words(lang);
         Ok(UserSheet {
-            out: SheetWriter::new(words.sheet_users, user_headers(lang), USER_WIDTHS, tmpdir)?,
+            out: SheetWriter::new(words.sheet_users, user_headers(lang), USER_WIDTHS, tmpdir)?
+                .with_text_columns(TEXT_COLUMNS)?,
             words,
         })
     }
@@ -240,7 +300,7 @@ impl UserSheet {
         o.text(1, u.email)?;
         o.text(2, u.phone)?;
         o.text(3, u.description)?;
-        o.text(4, u.groups)?;
+        o.lines(4, u.groups)?;
         let expires: std::borrow::Cow<str> = match u.account_expires {
             0 => w.never.into(),
             ms => format_time(ms).into(),
@@ -306,7 +366,8 @@ pub fn template(lang: Language) -> Result<Vec<u8>, Error> {
         super::template_headers(lang),
         &USER_WIDTHS[..6],
         None,
-    )?;
+    )?
+    .with_text_columns(TEXT_COLUMNS)?;
     out.add_notes(words.sheet_help, words.help)?;
     out.into_bytes()
 }

@@ -1,9 +1,13 @@
 //! Authentication of HTTP requests: finds who calls, from an AK/SK signature. Faces wrap it
 //! in a middleware that renders refusals in their own error format.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use http_body_util::BodyExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppState;
 use crate::auth::sdk_hmac::{self, RawRequest};
@@ -35,8 +39,24 @@ pub async fn huawei_aksk(
     req: Request,
     max_body: usize,
 ) -> Result<(Caller, Request), Error> {
+    let (caller, req, _) = huawei_aksk_gated(state, req, max_body, None).await?;
+    Ok((caller, req))
+}
+
+/// [`huawei_aksk`] with a gate on buffering the body: when `gate` is given, a permit is
+/// taken from it (waiting at most [`GATE_WAIT`], then a 503) before the body is read, and
+/// returned for the caller to hold while it works on the body. An upload whose body is
+/// unsigned ([`sdk_hmac::is_unsigned_upload`]) is authenticated before anything of its body
+/// is read or any permit taken, so only a known caller can make the server buffer an upload.
+pub async fn huawei_aksk_gated(
+    state: &AppState,
+    req: Request,
+    max_body: usize,
+    gate: Option<&Arc<Semaphore>>,
+) -> Result<(Caller, Request, Option<OwnedSemaphorePermit>), Error> {
     let unauth = |m: &str| Error::Unauthenticated(m.to_string());
     let (mut parts, body) = req.into_parts();
+    let mut body = Some(body);
     let header = match parts.headers.get(http::header::AUTHORIZATION) {
         None => {
             return Err(unauth(
@@ -48,7 +68,13 @@ pub async fn huawei_aksk(
             .map_err(|_| unauth("the Authorization header is malformed"))?,
     };
     let auth = sdk_hmac::parse_authorization(header).map_err(|e| unauth(&e.0))?;
-    let bytes = read_body(body, max_body).await?;
+    let unsigned = sdk_hmac::is_unsigned_upload(&parts.headers);
+    let mut permit = None;
+    let mut bytes = Bytes::new();
+    if !unsigned {
+        permit = take(gate).await?;
+        bytes = read_body(body.take().unwrap_or_default(), max_body).await?;
+    }
     let key = match state.caches.key(&auth.access_key) {
         Some(k) => k,
         None => {
@@ -72,11 +98,34 @@ pub async fn huawei_aksk(
     if !key.active {
         return Err(unauth("the access key or its user is disabled or locked"));
     }
+    if let Some(body) = body {
+        permit = take(gate).await?;
+        bytes = read_body(body, max_body).await?;
+    }
     let caller = Caller {
         account_id: key.account_id,
         user_id: key.user_id,
         access_key: key.access_key,
     };
     parts.extensions.insert(caller.clone());
-    Ok((caller, Request::from_parts(parts, Body::from(bytes))))
+    Ok((
+        caller,
+        Request::from_parts(parts, Body::from(bytes)),
+        permit,
+    ))
+}
+
+/// How long a request waits for a gate's permit before it is answered 503.
+pub const GATE_WAIT: Duration = Duration::from_secs(30);
+
+async fn take(gate: Option<&Arc<Semaphore>>) -> Result<Option<OwnedSemaphorePermit>, Error> {
+    let Some(gate) = gate else {
+        return Ok(None);
+    };
+    match tokio::time::timeout(GATE_WAIT, gate.clone().acquire_owned()).await {
+        Ok(Ok(p)) => Ok(Some(p)),
+        _ => Err(Error::Unavailable(
+            "too many imports are running; try again in a minute".into(),
+        )),
+    }
 }

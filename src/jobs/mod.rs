@@ -2,13 +2,14 @@
 //! with the `roster export` command.
 
 pub mod export;
+pub mod workdir;
 pub mod worker;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 /// Export settings of a node, and the bell that wakes its worker when a task is created here.
 #[derive(Debug)]
@@ -26,12 +27,18 @@ pub struct Exports {
     pub tmpdir: Option<PathBuf>,
     /// Largest workbook `import` accepts, in bytes.
     pub import_max_bytes: usize,
+    /// Imports this node runs at once (permits); more wait up to
+    /// `http::auth::GATE_WAIT`, then get a 503. Each import holds at most its upload plus
+    /// the reader's bounded working set (README, "Limits"), so the node's import memory is
+    /// bounded by this many times that.
+    pub imports: Arc<Semaphore>,
     pub wake: Arc<Notify>,
 }
 
 pub const DEFAULT_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 pub const DEFAULT_IMPORT_MAX_BYTES: usize = 20 * 1024 * 1024;
+pub const DEFAULT_IMPORT_CONCURRENCY: usize = 2;
 
 impl Default for Exports {
     fn default() -> Self {
@@ -42,6 +49,7 @@ impl Default for Exports {
             max_attempts: 3,
             tmpdir: None,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
+            imports: Arc::new(Semaphore::new(DEFAULT_IMPORT_CONCURRENCY)),
             wake: Arc::default(),
         }
     }

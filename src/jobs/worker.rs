@@ -16,6 +16,12 @@ const EXPIRY_EVERY: Duration = Duration::from_secs(60);
 
 pub fn spawn(dir: Directory, cfg: Arc<Exports>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // working directories left by a worker killed on this machine
+        let tmp = cfg.tmpdir.clone();
+        match tokio::task::spawn_blocking(move || super::workdir::sweep(tmp.as_deref())).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "abandoned export directories removed"),
+            _ => {}
+        }
         // each process is its own owner: a restarted node must not trust its old leases
         let owner = ids::new_id();
         let mut last_expiry: Option<Instant> = None;
@@ -106,13 +112,7 @@ async fn produce(
     let spec: TaskSpec = serde_json::from_str(&task.spec)
         .map_err(|e| Error::Internal(format!("unreadable task spec: {e}")))?;
     let io = |e: std::io::Error| Error::Internal(format!("export temp files: {e}"));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("roster-export-");
-    let work = match &cfg.tmpdir {
-        Some(d) => builder.tempdir_in(d),
-        None => builder.tempdir(),
-    }
-    .map_err(io)?;
+    let work = super::workdir::WorkDir::new(cfg.tmpdir.as_deref()).map_err(io)?;
     let path = work.path().join("export.xlsx");
     let rows = export::write_workbook(
         dir,

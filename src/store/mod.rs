@@ -92,6 +92,12 @@ impl Db {
         };
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
+        if backend == Backend::Sqlite {
+            let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
+            owner_only(file.get_filename())
+                .map_err(|e| Error::Internal(format!("the database file: {e}")))?;
+        }
         let busy_ms = settings.busy_timeout.as_millis() as i64;
         let mmap = settings.sqlite_mmap_bytes;
         let cache_kib = settings.sqlite_cache_kib;
@@ -120,7 +126,7 @@ impl Db {
 
     /// The URL of the embedded database in `data_dir`, creating the directory.
     pub fn sqlite_url_for(data_dir: &Path) -> std::io::Result<String> {
-        std::fs::create_dir_all(data_dir)?;
+        private_dir(data_dir)?;
         Ok(format!("sqlite://{}", data_dir.join("roster.db").display()))
     }
 
@@ -160,6 +166,45 @@ impl Db {
     pub async fn read(&self) -> Result<Tx, Error> {
         Ok(self.pool.begin().await?)
     }
+}
+
+/// Creates `dir` (and its parents) if missing; a directory it creates is owner-only (0700).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Makes the SQLite file at `path` (and its `-wal`/`-shm`, if present) readable and
+/// writable by its owner only, creating the database file so if it is missing: it holds
+/// personal data, password hashes and exported workbooks. SQLite creates the `-wal` and
+/// `-shm` files with the database file's permissions, so they follow. Files of an older
+/// version (0644) are tightened too.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let name = path.as_os_str();
+    if name.is_empty() || name == ":memory:" {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
 }
 
 async fn apply_pragmas(

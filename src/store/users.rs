@@ -460,12 +460,17 @@ pub async fn taken_names(
     rows.iter().map(|r| r.try_get("name_fold")).collect()
 }
 
-/// Separators of `scan_export`'s one-value batches: control characters, which no stored
-/// user field may contain (`core::validate` refuses them in every text field).
+/// Separators of `scan_export`'s one-value batches. Every field a user can type (name,
+/// e-mail, phone, description: `PREFIXED`) is written as its length in bytes, `:`, and the
+/// text, and read back by that length, so the format holds whatever those fields contain
+/// (a separator typed into an e-mail once failed every export of its account). The other
+/// fields are numbers, hex ids and status words, which hold no control character.
 const RECORD: char = '\u{1e}';
 const FIELD: char = '\u{1f}';
 const ITEM: char = '\u{1d}';
 const EXPORT_FIELDS: usize = 12;
+/// The fields written with a length prefix (indexes in the record).
+const PREFIXED: [usize; 4] = [2, 3, 4, 5];
 
 /// The next `limit` users passing `f` after `after`, each with the ids of its groups, for an
 /// export, unparsed (see `parse_export`) (`groups` holds ids here; the caller turns them into names from a cache, which
@@ -493,9 +498,18 @@ pub async fn scan_export(
     // the separators come in as parameters of a one-row subquery placed after the page, so
     // that placeholders stay in text order on PostgreSQL. `||`, not concat_ws: SQLite's
     // concat_ws drops empty strings, which would shift the fields.
+    // octet_length: both backends (SQLite since 3.43) count the UTF-8 bytes of the text
     let record = fields
         .split(", ")
-        .map(|c| c.trim().to_string())
+        .enumerate()
+        .map(|(i, c)| {
+            let c = c.trim();
+            if PREFIXED.contains(&i) {
+                format!("octet_length({c}) || ':' || {c}")
+            } else {
+                c.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" || sep.f || ");
     let mut outer = inner.with_text(format!(
@@ -540,44 +554,58 @@ pub fn parse_export(batch: ExportBatch) -> Result<UserBatch, sqlx::Error> {
         s.parse::<i64>()
             .map_err(|_| bad("a number field is not a number"))
     };
-    let base = text.as_ptr() as usize;
-    let span = |s: &str| {
-        let from = (s.as_ptr() as usize - base) as u32;
-        (from, from + s.len() as u32)
-    };
+    let b = text.as_bytes();
+    let (field_sep, record_sep) = (FIELD as u8, RECORD as u8);
     let mut users = Vec::with_capacity(batch.rows.max(0) as usize);
-    let mut f: [&str; EXPORT_FIELDS] = [""; EXPORT_FIELDS];
-    for record in text.split(RECORD) {
-        let mut n = 0;
-        for field in record.split(FIELD) {
-            if n == EXPORT_FIELDS {
-                return Err(bad(&format!(
-                    "a record has more than {EXPORT_FIELDS} fields"
-                )));
+    let mut spans = [(0u32, 0u32); EXPORT_FIELDS];
+    let mut pos = 0usize;
+    while pos < b.len() {
+        for (i, span) in spans.iter_mut().enumerate() {
+            let last = i == EXPORT_FIELDS - 1;
+            let (from, to) = if PREFIXED.contains(&i) {
+                let colon = b[pos..]
+                    .iter()
+                    .position(|&c| c == b':')
+                    .ok_or_else(|| bad("a text field has no length"))?;
+                let len: usize = text[pos..pos + colon]
+                    .parse()
+                    .map_err(|_| bad("a text field's length is not a number"))?;
+                let from = pos + colon + 1;
+                let to = from
+                    .checked_add(len)
+                    .filter(|&t| t <= b.len() && text.is_char_boundary(t))
+                    .ok_or_else(|| bad("a text field is cut short"))?;
+                (from, to)
+            } else {
+                let len = b[pos..]
+                    .iter()
+                    .position(|&c| c == field_sep || c == record_sep);
+                (pos, len.map_or(b.len(), |l| pos + l))
+            };
+            *span = (from as u32, to as u32);
+            pos = to;
+            match b.get(pos) {
+                Some(&c) if !last && c == field_sep => pos += 1,
+                Some(&c) if last && c == record_sep => pos += 1,
+                None if last => {}
+                None => {
+                    return Err(bad(&format!(
+                        "a record has {} fields, not {EXPORT_FIELDS}",
+                        i + 1
+                    )))
+                }
+                Some(_) => return Err(bad("a field does not end where the next one starts")),
             }
-            f[n] = field;
-            n += 1;
         }
-        if n != EXPORT_FIELDS {
-            return Err(bad(&format!(
-                "a record has {n} fields, not {EXPORT_FIELDS}"
-            )));
-        }
+        let f = |i: usize| crate::core::exports::at(&text, spans[i]);
         users.push(UserSpans {
-            seq: int(f[0])?,
-            text: [
-                span(f[1]),
-                span(f[2]),
-                span(f[3]),
-                span(f[4]),
-                span(f[5]),
-                span(f[7]),
-            ],
-            account_expires: int(f[6])?,
-            locked: int(f[8])? != 0,
-            disabled: int(f[9])? != 0,
-            created_at: int(f[10])?,
-            group_ids: span(f[11]),
+            seq: int(f(0))?,
+            text: [spans[1], spans[2], spans[3], spans[4], spans[5], spans[7]],
+            account_expires: int(f(6))?,
+            locked: int(f(8))? != 0,
+            disabled: int(f(9))? != 0,
+            created_at: int(f(10))?,
+            group_ids: spans[11],
             group_names: (0, 0),
         });
     }
@@ -602,13 +630,14 @@ mod tests {
     use super::*;
 
     fn record(seq: i64, name: &str, description: &str, groups: &[&str]) -> String {
+        let p = |s: &str| format!("{}:{s}", s.len());
         let fields = [
             seq.to_string(),
             format!("id{seq}"),
-            name.to_string(),
-            String::new(),
-            "138".into(),
-            description.to_string(),
+            p(name),
+            p(""),
+            p("138"),
+            p(description),
             "0".into(),
             "USER_ACTIVATE".into(),
             "1".into(),
@@ -624,6 +653,8 @@ mod tests {
         let text = [
             record(7, "王小明", "二号", &["g1", "g2"]),
             record(3, "alice", "", &[]),
+            // every separator, and text that looks like a length prefix, inside text fields
+            record(5, "a\u{1e}b", "x\u{1f}12:y\u{1d}\u{1e}", &["g3"]),
         ]
         .join(&RECORD.to_string());
         let batch = parse_export(ExportBatch {
@@ -638,12 +669,18 @@ mod tests {
             (rows[0].id, rows[0].name, rows[0].description),
             ("id3", "alice", "")
         );
-        assert_eq!((rows[1].name, rows[1].description), ("王小明", "二号"));
-        assert_eq!((rows[1].email, rows[1].phone), ("", "138"));
-        assert!(rows[1].locked && !rows[1].disabled);
-        assert_eq!(rows[1].created_at, 1_700_000_000_000);
-        let ids: Vec<&str> = split_group_ids(batch.group_ids(&batch.users[1])).collect();
+        assert_eq!(
+            (rows[1].name, rows[1].description),
+            ("a\u{1e}b", "x\u{1f}12:y\u{1d}\u{1e}")
+        );
+        assert_eq!((rows[2].name, rows[2].description), ("王小明", "二号"));
+        assert_eq!((rows[2].email, rows[2].phone), ("", "138"));
+        assert!(rows[2].locked && !rows[2].disabled);
+        assert_eq!(rows[2].created_at, 1_700_000_000_000);
+        let ids: Vec<&str> = split_group_ids(batch.group_ids(&batch.users[2])).collect();
         assert_eq!(ids, ["g1", "g2"]);
+        let ids: Vec<&str> = split_group_ids(batch.group_ids(&batch.users[1])).collect();
+        assert_eq!(ids, ["g3"]);
         assert_eq!(split_group_ids(batch.group_ids(&batch.users[0])).count(), 0);
     }
 
@@ -653,6 +690,8 @@ mod tests {
             "1\u{1f}only three\u{1f}fields".to_string(),
             format!("{}{FIELD}extra", record(1, "a", "", &[])),
             record(1, "a", "", &[]).replacen('1', "x", 1),
+            record(1, "abc", "", &[]).replace("3:abc", "9:abc"),
+            record(1, "组", "", &[]).replace("3:组", "2:组"),
         ] {
             let r = parse_export(ExportBatch {
                 text: Some(text.clone()),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use crate::core::Error;
-use crate::http::auth::{huawei_aksk, Caller};
+use crate::http::auth::{huawei_aksk_gated, Caller};
 use crate::http::AppState;
 use error::WsError;
 
@@ -37,8 +37,11 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
     } else {
         state.max_body_bytes
     };
-    match huawei_aksk(&state, req, limit).await {
-        Ok((_, req)) => next.run(req).await,
+    // an import holds one of the node's import permits from before its upload is read
+    // until its answer is made (`jobs::Exports::imports`)
+    let gate = import.then_some(&state.exports.imports);
+    match huawei_aksk_gated(&state, req, limit, gate).await {
+        Ok((_, req, _permit)) => next.run(req).await,
         // an oversized workbook is bad input of the import (400), like every refused file
         Err(Error::TooLarge(_)) if import => WsError(Error::invalid(format!(
             "the file is larger than the {} bytes an import accepts",

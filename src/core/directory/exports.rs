@@ -279,7 +279,7 @@ impl ExportReader<'_> {
             let from = joined.len() as u32;
             for (i, (_, name)) in of_user.iter().enumerate() {
                 if i > 0 {
-                    joined.push_str(", ");
+                    joined.push('\n');
                 }
                 joined.push_str(name);
             }
