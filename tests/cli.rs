@@ -157,6 +157,19 @@ async fn first_start_creates_the_default_account_once_and_sigterm_exits_cleanly(
         &creds.project_id,
     );
     assert_eq!(c.call("GET", &c.ws("/groups"), None).await.status, 200);
+    // every data file is its owner's alone (on PostgreSQL there is no database file)
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files: Vec<String> = vec!["default-credentials.json".into(), "master.key".into()];
+        if !db.is_postgres() {
+            files.extend(["roster.db", "roster.db-wal", "roster.db-shm"].map(String::from));
+        }
+        for f in files {
+            let p = db.data_dir().join(&f);
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}: {mode:o}");
+        }
+    }
     // SIGTERM: stop and exit 0
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

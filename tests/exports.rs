@@ -1080,6 +1080,32 @@ async fn what_people_type_round_trips_or_fails_its_row() {
     );
     assert_eq!(back["description"], "line one\nline two, _x0041_ literal");
 
+    // the template's columns A..E are text columns (Excel's built-in format 49, "@"), so a
+    // phone typed there keeps its leading 0
+    let r = c.call("GET", &c.ws("/users/template/download"), None).await;
+    let mut zip = zip::ZipArchive::new(Cursor::new(r.raw.to_vec())).unwrap();
+    let part = |zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let styles = part(&mut zip, "xl/styles.xml");
+    assert!(styles.contains(r#"numFmtId="49""#), "{styles}");
+    let sheet1 = part(&mut zip, "xl/worksheets/sheet1.xml");
+    let cols = &sheet1[sheet1.find("<cols>").unwrap()..sheet1.find("</cols>").unwrap()];
+    let attr = |col: &str, name: &str| -> Option<u32> {
+        let col = format!(" {col}");
+        let at = col.find(&format!(" {name}=\""))? + name.len() + 3;
+        col[at..].split('"').next()?.parse().ok()
+    };
+    let styled: Vec<u32> = cols
+        .split("<col ")
+        .skip(1)
+        .filter(|col| col.contains("style="))
+        .flat_map(|col| attr(col, "min").unwrap()..=attr(col, "max").unwrap())
+        .collect();
+    assert_eq!(styled, [1, 2, 3, 4, 5], "{cols}");
+
     // a formula typed into a description: the row fails and says so, readably
     let sheet = br#"<row r="2"><c r="A2" t="inlineStr"><is><t>erin</t></is></c><c r="B2" t="inlineStr"><is><t>erin@example.com</t></is></c><c r="D2"><f>1+2</f><v>3</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>fay</t></is></c><c r="B3" t="inlineStr"><is><t>fay@example.com</t></is></c><c r="D3" t="inlineStr"><is><t>=1+2 as text, a private-use &#xF18D; char</t></is></c></row>"#;
     let file = raw_xlsx(

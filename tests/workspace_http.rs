@@ -316,3 +316,72 @@ async fn groups_have_the_sdk_model_fields() {
     );
     assert!(g.get("parent").is_none());
 }
+
+/// A signed request's body cannot be swapped: `X-Sdk-Content-Sha256` must be the hash of
+/// the body sent, and `UNSIGNED-PAYLOAD` is accepted only on a multipart upload (what the
+/// official SDK sends it for). Neither swapped request changes anything.
+#[tokio::test]
+async fn a_signed_body_cannot_be_swapped() {
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let server = Server::start_on(&db, &[]);
+    let c = server.client(&a);
+    let path = c.ws("/groups");
+    let good = br#"{"group_name":"good"}"#;
+    let evil = br#"{"group_name":"evil"}"#.to_vec();
+    let good_hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(good))
+    };
+    let json_ct = ("content-type", "application/json");
+    for (extra, what) in [
+        (
+            vec![json_ct, ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD")],
+            "UNSIGNED-PAYLOAD",
+        ),
+        (
+            vec![json_ct, ("x-sdk-content-sha256", good_hash.as_str())],
+            "claimed hash",
+        ),
+        (vec![json_ct], "no claim"),
+    ] {
+        let r = c
+            .send_swapped("POST", &path, &extra, good, evil.clone())
+            .await;
+        assert_eq!(r.status, 401, "{what}: {}", r.body);
+        assert_eq!(r.body["error_code"], "APIGW.0301", "{what}: {}", r.body);
+    }
+    // the same claims on the body that was signed: the hash is accepted, UNSIGNED is not
+    let r = c
+        .send_swapped(
+            "POST",
+            &path,
+            &[json_ct, ("x-sdk-content-sha256", good_hash.as_str())],
+            good,
+            good.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c
+        .send_swapped(
+            "POST",
+            &path,
+            &[json_ct, ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD")],
+            b"",
+            evil.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(
+        r.body["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("only on multipart/form-data"),
+        "{}",
+        r.body
+    );
+    let r = c.call("GET", &c.ws("/groups?keyword=evil"), None).await;
+    assert_eq!(r.body["total_count"], 0, "{}", r.body);
+    let r = c.call("GET", &c.ws("/groups?keyword=good"), None).await;
+    assert_eq!(r.body["total_count"], 1, "{}", r.body);
+}

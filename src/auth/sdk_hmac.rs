@@ -144,10 +144,19 @@ fn header_value(headers: &HeaderMap, name: &str) -> Result<Vec<u8>, Refused> {
         .join(&b","[..]))
 }
 
-/// The canonical request, as bytes (header values are taken as sent, UTF-8 or not).
+/// The canonical request, as bytes (header values are taken as sent, UTF-8 or not), as the
+/// server checks it (a claimed payload hash must hold).
 pub fn canonical_request(
     req: &RawRequest<'_>,
     signed_headers: &[String],
+) -> Result<Vec<u8>, Refused> {
+    canonical_request_as(req, signed_headers, Side::Server)
+}
+
+fn canonical_request_as(
+    req: &RawRequest<'_>,
+    signed_headers: &[String],
+    side: Side,
 ) -> Result<Vec<u8>, Refused> {
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(req.method.to_ascii_uppercase().as_bytes());
@@ -165,7 +174,7 @@ pub fn canonical_request(
     out.push(b'\n');
     out.extend_from_slice(signed_headers.join(";").as_bytes());
     out.push(b'\n');
-    out.extend_from_slice(payload_hash(req, signed_headers)?.as_bytes());
+    out.extend_from_slice(payload_hash(req, signed_headers, side)?.as_bytes());
     Ok(out)
 }
 
@@ -198,7 +207,19 @@ fn is_multipart(headers: &HeaderMap) -> bool {
 /// `X-Sdk-Content-Sha256` header (the header must be signed) takes its place only if it
 /// is that very hash, or `UNSIGNED-PAYLOAD` on a multipart upload ([`is_unsigned_upload`]);
 /// any other claim is refused, so a signature never covers a body it did not hash.
-fn payload_hash(req: &RawRequest<'_>, signed_headers: &[String]) -> Result<String, Refused> {
+/// Who builds a canonical request: the server checks a claimed payload hash, a client
+/// (Roster's tests, an attacker's replay in them) signs whatever it claims.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Server,
+    Client,
+}
+
+fn payload_hash(
+    req: &RawRequest<'_>,
+    signed_headers: &[String],
+    side: Side,
+) -> Result<String, Refused> {
     let actual = || {
         if req.body.is_empty() {
             EMPTY_HASH.to_string()
@@ -213,6 +234,9 @@ fn payload_hash(req: &RawRequest<'_>, signed_headers: &[String]) -> Result<Strin
         return refuse("X-Sdk-Content-Sha256 must be signed");
     }
     let claimed = String::from_utf8_lossy(v.as_bytes()).trim().to_string();
+    if side == Side::Client {
+        return Ok(claimed);
+    }
     if claimed == UNSIGNED_PAYLOAD {
         if !is_multipart(req.headers) {
             return refuse(
@@ -260,7 +284,7 @@ pub fn authorization_for(
         .get("x-sdk-date")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Refused("x-sdk-date is required".into()))?;
-    let canonical = canonical_request(req, &names)?;
+    let canonical = canonical_request_as(req, &names, Side::Client)?;
     let signature = sign(secret, &string_to_sign(date, &canonical));
     Ok(format!(
         "{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={signature}",

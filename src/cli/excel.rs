@@ -104,8 +104,19 @@ pub async fn import(a: ImportArgs) -> anyhow::Result<()> {
     let file = FileConfig::load(a.store.config.as_deref())?;
     let dir = super::open(&one_pass(StoreConfig::resolve(&a.store, &file))).await?;
     let account = dir.project(&a.project_id).await?.account_id;
-    let bytes = std::fs::read(&a.file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.file.display()))?;
+    // the same bound as the API's upload: the file is read whole before it is parsed
+    let max = file
+        .import_max_bytes
+        .unwrap_or(crate::jobs::DEFAULT_IMPORT_MAX_BYTES);
+    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", a.file.display());
+    let size = std::fs::metadata(&a.file).map_err(cannot)?.len();
+    if size > max as u64 {
+        anyhow::bail!(
+            "{} is {size} bytes; at most {max} bytes can be imported (import_max_bytes)",
+            a.file.display()
+        );
+    }
+    let bytes = std::fs::read(&a.file).map_err(cannot)?;
     let (rows, unreadable) = crate::excel::read::import_rows(&bytes)?;
     let pb = bar((rows.len() + unreadable.len()) as u64, "rows");
     let offset = unreadable.len();

@@ -308,3 +308,55 @@ pub fn import_rows_with(
     }
     Ok((rows.good, rows.bad))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::excel::xlsx::testing::package;
+
+    fn inline(r: u32, col: &str, t: &str) -> String {
+        format!(r#"<c r="{col}{r}" t="inlineStr"><is><t>{t}</t></is></c>"#)
+    }
+
+    #[test]
+    fn rows_come_from_the_header_columns_and_limits_hold() {
+        let header = format!(
+            r#"<row r="3">{}{}{}</row>"#,
+            inline(3, "B", "用户名"),
+            inline(3, "D", "User groups"),
+            inline(3, "F", "Account expires")
+        );
+        let row = |r: u32| {
+            format!(
+                r#"<row r="{r}">{}{}{}<c r="F{r}"><v>47484</v></c></row>"#,
+                inline(r, "B", &format!("u{r}")),
+                inline(r, "C", "ignored"),
+                inline(r, "D", " Sales, East \n\n研发部 ")
+            )
+        };
+        let rows: String = (4..9).map(row).collect();
+        let file = package(&format!("{header}{rows}"), "", 0);
+        let (good, bad) = import_rows(&file).unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(good.len(), 5);
+        assert_eq!((good[0].row, good[0].name.as_str()), (4, "u4"));
+        assert_eq!(good[0].groups, ["Sales, East", "研发部"]);
+        assert_eq!(good[0].account_expires, 1_893_456_000_000); // 2030-01-01
+        let small = |rows, kept_bytes| ImportLimits {
+            workbook: Limits::IMPORT,
+            rows,
+            kept_bytes,
+        };
+        let e = import_rows_with(&file, small(4, 1 << 20)).unwrap_err();
+        assert!(e.to_string().contains("more than 4 user rows"), "{e}");
+        let e = import_rows_with(&file, small(10, 40)).unwrap_err();
+        assert!(e.to_string().contains("more than 0 MiB of text"), "{e}");
+        let no_name = package(
+            &format!(r#"<row r="1">{}</row>"#, inline(1, "A", "Email")),
+            "",
+            0,
+        );
+        let e = import_rows(&no_name).unwrap_err();
+        assert!(e.to_string().contains("User name"), "{e}");
+    }
+}

@@ -170,7 +170,7 @@ impl SheetWriter {
             ws.set_column_width(col as u16, *width).map_err(fault)?;
         }
         ws.set_freeze_panes(1, 0).map_err(fault)?;
-        let text = Format::new().set_num_format("@");
+        let text = Format::new().set_num_format_index(49);
         for col in self.text_columns {
             ws.set_column_format(*col, &text).map_err(fault)?;
         }
@@ -185,7 +185,7 @@ impl SheetWriter {
     /// Formats `cols` as text on this sheet and the ones after it.
     pub fn with_text_columns(mut self, cols: &'static [u16]) -> Result<Self, Error> {
         self.text_columns = cols;
-        let text = Format::new().set_num_format("@");
+        let text = Format::new().set_num_format_index(49);
         let ws = self.sheet()?;
         for col in cols {
             ws.set_column_format(*col, &text).map_err(fault)?;

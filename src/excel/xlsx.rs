@@ -220,7 +220,7 @@ impl<'z, 'b> Part<'z, 'b> {
             hit: StdCell::new(None),
         });
         let metered = Metered {
-            inner: BufReader::with_capacity(64 * 1024, file),
+            inner: BufReader::with_capacity(16 * 1024, file),
             meter: meter.clone(),
         };
         let mut xml = Reader::from_reader(metered);
@@ -750,9 +750,179 @@ fn read_cell(
     })
 }
 
+/// Test workbooks built part by part (for the reader's own tests and the import's).
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::io::{Cursor, Write};
+
+    /// A package whose first sheet is `sheet` (its sheetData content) and whose shared
+    /// strings are `strings` (the `<si>` elements), plus `extra` one-byte entries.
+    pub fn package(sheet: &str, strings: &str, extra: usize) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut part = |name: &str, text: &str| {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        };
+        part(
+            "_rels/.rels",
+            r#"<Relationships><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/xl/workbook.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/workbook.xml",
+            r#"<workbook xmlns:r="x"><sheets><sheet name="Z" sheetId="2" r:id="rB"/><sheet name="A" sheetId="1" r:id="rA"/></sheets></workbook>"#,
+        );
+        part(
+            "xl/_rels/workbook.xml.rels",
+            r#"<Relationships><Relationship Id="rA" Type="t/worksheet" Target="worksheets/a.xml"/><Relationship Id="rB" Type="t/worksheet" Target="worksheets/b.xml"/><Relationship Id="rS" Type="t/sharedStrings" Target="strings.xml"/></Relationships>"#,
+        );
+        part(
+            "xl/worksheets/a.xml",
+            "<worksheet><sheetData><row><c><v>1</v></c></row></sheetData></worksheet>",
+        );
+        part("xl/worksheets/b.xml", &format!("<worksheet><dimension ref=\"A1:XFD1048576\"/><sheetData>{sheet}</sheetData></worksheet>"));
+        part("xl/strings.xml", &format!("<sst>{strings}</sst>"));
+        for i in 0..extra {
+            part(&format!("x/{i}"), "x");
+        }
+        zip.finish().unwrap().into_inner()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::package;
     use super::*;
+
+    fn cells(bytes: &[u8], limits: Limits) -> Result<Vec<Cell>, Refused> {
+        let mut wb = Workbook::open(bytes, limits)?;
+        let mut out = Vec::new();
+        wb.for_each_cell(&mut |c| {
+            out.push(c);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_the_first_sheet_by_relationships_with_every_kind_of_cell() {
+        let sheet = r#"<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2" t="inlineStr"><is><r><t>in</t></r><r><t>line &amp; &#x4E2D;</t></r><rPh><t>skip</t></rPh></is></c><c r="C2"><v>12.5</v></c><c r="D2" t="b"><v>1</v></c><c r="E2" t="e"><v>#N/A</v></c><c r="F2" t="str"><f>A1&amp;"x"</f><v>vx</v></c><c r="G2" t="d"><v>2030-01-02T00:00:00</v></c><c r="H2" s="3"/></row><row><c><v>7</v></c><c t="s"><v>0</v></c></row>"#;
+        let strings = "<si><t>zero_x000A_</t></si><si><r><t>o</t></r><r><t>ne</t></r></si>";
+        let got = cells(&package(sheet, strings, 0), Limits::IMPORT).unwrap();
+        let v: Vec<(String, Value, Option<String>)> = got
+            .into_iter()
+            .map(|c| (cell_name(c.row, c.col), c.value, c.formula))
+            .collect();
+        assert_eq!(
+            v,
+            vec![
+                ("A2".into(), Value::Text("one".into()), None),
+                ("B2".into(), Value::Text("inline & 中".into()), None),
+                ("C2".into(), Value::Number(12.5), None),
+                ("D2".into(), Value::Bool(true), None),
+                ("E2".into(), Value::Error("#N/A".into()), None),
+                (
+                    "F2".into(),
+                    Value::Text("vx".into()),
+                    Some("=A1&\"x\"".into())
+                ),
+                ("G2".into(), Value::Date("2030-01-02T00:00:00".into()), None),
+                ("A3".into(), Value::Number(7.0), None),
+                ("B3".into(), Value::Text("zero\n".into()), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_limit_is_enforced_and_named() {
+        let row = |r: u32| format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>"#);
+        let rows: String = (1..=50).map(row).collect();
+        let small = Limits {
+            entries: 10,
+            meta_part_bytes: 4096,
+            shared_strings_bytes: 4096,
+            shared_strings: 3,
+            sheet_bytes: 4096,
+            event_bytes: 512,
+            cell_chars: 20,
+            cells: 40,
+        };
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (package("", "", 20), "more than 10 parts"),
+            (package(&rows, "", 0), "more than 40 cells"),
+            (
+                package(&"<x/>".repeat(1200), "", 0),
+                "sheet inflates to more than",
+            ),
+            (
+                package(&format!("<!--{}-->", "a".repeat(40_000)), "", 0),
+                "longer than 0 KiB",
+            ),
+            (
+                package("", &"<si><t>s</t></si>".repeat(4), 0),
+                "more than 3 strings",
+            ),
+            (
+                package("", &format!("<si><t>{}</t></si>", "s".repeat(21)), 0),
+                "more than 20 characters",
+            ),
+            (
+                package(
+                    &format!(
+                        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>{}</t></is></c></row>"#,
+                        "s".repeat(21)
+                    ),
+                    "",
+                    0,
+                ),
+                "cell A1 holds more than 20",
+            ),
+            (
+                package("", &"<x/>".repeat(1200), 0),
+                "shared-string table inflates to more than",
+            ),
+            (
+                package(r#"<row r="3"/><row r="2"/>"#, "", 0),
+                "out of order",
+            ),
+            (
+                package(r#"<row r="1"><c r="A2"><v>1</v></c></row>"#, "", 0),
+                "not in its row",
+            ),
+            (
+                package(r#"<row r="1"><c r="XFE1"><v>1</v></c></row>"#, "", 0),
+                "past Excel's last row or column",
+            ),
+            (
+                package(r#"<row r="1"><c r="A1" t="s"><v>9</v></c></row>"#, "", 0),
+                "shared string 9",
+            ),
+            (
+                package(r#"<row r="1"><c r="A1"><v>x</v></c></row>"#, "", 0),
+                "not a number",
+            ),
+            (package("<row><c>", "", 0), "well-formed"),
+            (b"not a zip".to_vec(), "not a readable .xlsx"),
+        ];
+        for (bytes, want) in cases {
+            // the event cap is checked when the parser asks for more input: a long event
+            // must pass one read buffer (16 KiB) before the sheet's own cap stops it
+            let limits = if want.contains("KiB") {
+                Limits {
+                    sheet_bytes: 1 << 20,
+                    ..small
+                }
+            } else {
+                small
+            };
+            let got = match cells(&bytes, limits) {
+                Ok(_) => panic!("accepted, wanted {want:?}"),
+                Err(e) => e.0,
+            };
+            assert!(got.contains(want), "want {want:?}, got {got:?}");
+        }
+    }
 
     #[test]
     fn cell_references() {

@@ -21,9 +21,21 @@ pub struct Caller {
     pub access_key: String,
 }
 
-/// Reads the whole body, refusing more than `max` bytes.
+/// How long a client may take to send a body: a client that trickles one cannot hold a
+/// share of the body budget or an import permit for longer.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Reads the whole body, refusing more than `max` bytes or taking longer than
+/// [`BODY_READ_TIMEOUT`].
 pub async fn read_body(body: Body, max: usize) -> Result<Bytes, Error> {
-    match http_body_util::Limited::new(body, max).collect().await {
+    let read = http_body_util::Limited::new(body, max).collect();
+    let Ok(read) = tokio::time::timeout(BODY_READ_TIMEOUT, read).await else {
+        return Err(Error::invalid(format!(
+            "the request body did not arrive within {} s",
+            BODY_READ_TIMEOUT.as_secs()
+        )));
+    };
+    match read {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge(format!(
             "the request body is larger than {max} bytes"

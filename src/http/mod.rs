@@ -29,7 +29,15 @@ pub struct AppState {
     pub exports: Arc<crate::jobs::Exports>,
     /// The IAM face's settings and caches (token keys, revocations, user states).
     pub iam: Arc<crate::iam::IamState>,
+    /// Bytes of request bodies all requests together may hold buffered at once, in KiB
+    /// permits (`BODY_BUDGET_BYTES`): a body is read only after its share is taken.
+    pub body_budget: Arc<tokio::sync::Semaphore>,
 }
+
+/// All request bodies buffered at once on a node, in bytes. Each face reads a body whole
+/// (the signature covers it) within `max_body_bytes`; without a total, N slow clients could
+/// make the node hold N bodies. The import's upload is bounded by its own gate instead.
+pub const BODY_BUDGET_BYTES: usize = 256 << 20;
 
 impl AppState {
     pub fn new(dir: Directory, max_body_bytes: usize) -> Self {
@@ -39,6 +47,7 @@ impl AppState {
             caches: Arc::default(),
             exports: Arc::default(),
             iam: Arc::default(),
+            body_budget: Arc::new(tokio::sync::Semaphore::new(BODY_BUDGET_BYTES >> 10)),
         }
     }
 
@@ -80,10 +89,67 @@ pub fn router(state: AppState) -> Router {
                 crate::workspace::error::method_not_allowed().into_response()
             }
         })
+        .layer(axum::middleware::from_fn_with_state(state, body_budget))
         .layer(TraceLayer::new_for_http())
         // outermost: every response, errors from any layer included, carries the id
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, HexRequestId))
+}
+
+/// Takes the request's share of `AppState::body_budget` (its declared length, or
+/// `max_body_bytes` if it declares none, in KiB) before anything reads its body, and holds
+/// it until the answer is made. A request that cannot get its share within
+/// `auth::GATE_WAIT` is answered 503 in its face's format. Requests without a body and the
+/// import (gated by `jobs::Exports::imports`) pass straight through.
+async fn body_budget(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::body::HttpBody;
+    let path = req.uri().path();
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let len = match declared {
+        Some(n) => n.min(state.max_body_bytes as u64) as usize,
+        None if req.body().is_end_stream() => 0,
+        None => state.max_body_bytes,
+    };
+    if len == 0 || path.ends_with(crate::workspace::IMPORT_PATH_SUFFIX) {
+        return next.run(req).await;
+    }
+    let kib = (len >> 10) as u32 + 1;
+    let wait = state.body_budget.clone().acquire_many_owned(kib);
+    match tokio::time::timeout(auth::GATE_WAIT, wait).await {
+        Ok(Ok(_permit)) => next.run(req).await,
+        _ => {
+            let busy = crate::core::Error::Unavailable(
+                "the server is holding too many request bodies; try again".into(),
+            );
+            face_error(&req, busy)
+        }
+    }
+}
+
+/// `e` rendered in the format of the face that `req`'s path belongs to.
+fn face_error(req: &axum::extract::Request, e: crate::core::Error) -> axum::response::Response {
+    let path = req.uri().path();
+    if is_keystone_path(path) {
+        crate::iam::error::KsError(e).into_response()
+    } else if path == "/" {
+        let id = req
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        crate::quickbi::error::QbError::from(e).render(&id)
+    } else {
+        crate::workspace::error::WsError(e).into_response()
+    }
 }
 
 /// `/v3/...` and `/v3.0/...` belong to the IAM (Keystone) face, except the Workspace face's

@@ -106,3 +106,4 @@ impl FromRequestParts<AppState> for Tenant {
 }
 
 pub use crate::http::json;
+pub use exports::IMPORT_PATH_SUFFIX;

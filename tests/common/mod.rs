@@ -302,6 +302,58 @@ impl Client {
         }
     }
 
+    /// Signs a request carrying `extra` headers (all signed) over `signed_body`, then sends
+    /// `sent_body` instead: what an attacker replaying a captured request would do.
+    pub async fn send_swapped(
+        &self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        signed_body: &[u8],
+        sent_body: Vec<u8>,
+    ) -> Reply {
+        let host = self.url.trim_start_matches("http://").to_string();
+        let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let mut headers = http::HeaderMap::new();
+        for (k, v) in extra {
+            headers.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        headers.insert("host", host.parse().unwrap());
+        headers.insert("x-sdk-date", date.parse().unwrap());
+        let (p, q) = path.split_once('?').unwrap_or((path, ""));
+        let raw = sdk_hmac::RawRequest {
+            method,
+            path: p,
+            query: q,
+            headers: &headers,
+            body: signed_body,
+        };
+        let auth = sdk_hmac::authorization_for(&raw, &self.ak, &self.sk).unwrap();
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{}", self.url, path))
+            .header("authorization", auth);
+        for (k, v) in headers.iter() {
+            if k != "host" {
+                req = req.header(k.as_str(), v.to_str().unwrap());
+            }
+        }
+        let resp = req.body(sent_body).send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let raw = resp.bytes().await.unwrap();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
     pub fn ws(&self, rest: &str) -> String {
         format!("/v2/{}{rest}", self.project)
     }

@@ -6,14 +6,21 @@
 #   ROSTER_DB / HOME set -> server killed.
 #
 # Usage: [SUITE=tests/e2e/iam] tests/e2e/run_local.sh [extra pytest args...]
-# Overrides: ROSTER_BIN (default /tmp/e2e-bin/roster),
-#            PYTHON    (default /work/venv-probe/bin/python)
+# Overrides: ROSTER_BIN (default: the repository's target/debug/roster, built if missing),
+#            PYTHON    (default: the venv the Rust harness makes, target/tmp/e2e-venv,
+#                       or python3 on PATH if there is none yet)
 set -euo pipefail
 
-ROSTER_BIN="${ROSTER_BIN:-/tmp/e2e-bin/roster}"
-PYTHON="${PYTHON:-/work/venv-probe/bin/python}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+if [[ -z "${ROSTER_BIN:-}" ]]; then
+    ROSTER_BIN="$REPO/target/debug/roster"
+    [[ -x "$ROSTER_BIN" ]] || (cd "$REPO" && cargo build --quiet)
+fi
+if [[ -z "${PYTHON:-}" ]]; then
+    PYTHON="$REPO/target/tmp/e2e-venv/bin/python"
+    [[ -x "$PYTHON" ]] || PYTHON="$(command -v python3)"
+fi
 
 WORK="$(mktemp -d -t roster-e2e.XXXXXX)"
 DATA="$WORK/data"
