@@ -757,13 +757,52 @@ async fn killed_mid_export_then_restarted() {
         "{}",
         String::from_utf8_lossy(&seed.stderr)
     );
-    let mut server = Server::start_on(&db, &["--export-lease-secs", "2"]);
+    // the workers' working directories go to a temp dir of this test's own
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("roster.toml");
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(
+        &config,
+        format!("export_tmp_dir = {:?}\n", work.display().to_string()),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let args = ["--export-lease-secs", "2", "--config", config.as_str()];
+    let work_dirs = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&work)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("roster-export-")
+            })
+            .collect()
+    };
+    let mut server = Server::start_on(&db, &args);
     let c = server.client(&a);
     let r = c
         .call("POST", &v3(&c, "/users/export"), Some(&json!({})))
         .await;
     let task_id = r.body["task_id"].as_str().unwrap().to_string();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // the worker is writing once its working directory holds the workbook
+    let started = Instant::now();
+    let dead_dir = loop {
+        if let Some(d) = work_dirs()
+            .into_iter()
+            .find(|d| d.join("export.xlsx").exists())
+        {
+            break d;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the export never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let r = c
         .call(
             "GET",
@@ -778,10 +817,14 @@ async fn killed_mid_export_then_restarted() {
     // kill -9: no chance to clean up
     server.child.kill().unwrap();
     server.child.wait().unwrap();
-    let server = Server::start_on(&db, &["--export-lease-secs", "2"]);
+    assert!(dead_dir.exists(), "a killed worker leaves its directory");
+    let server = Server::start_on(&db, &args);
     let c = server.client(&a);
     let t = wait_task(&c, &task_id, Duration::from_secs(120)).await;
     assert_eq!(t["status"], "SUCCESS", "{t}");
+    // the restarted node swept the dead worker's directory; its own went with its task
+    assert!(!dead_dir.exists(), "{}", dead_dir.display());
+    assert_eq!(work_dirs(), Vec::<std::path::PathBuf>::new());
     let r = c
         .call(
             "GET",
