@@ -52,9 +52,22 @@ async fn projects(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): Raw
         .filter(|_| p.bool("enabled").ok().flatten() != Some(false))
         .collect();
     let total = matching.len() as i64;
+    let path = "/v3/projects";
+    if !paging.asked {
+        // the whole list, as Keystone: cut only by list_limit, and then said so (an account
+        // has a handful of projects, read whole by projects_of)
+        let limit = s.iam.settings.list_limit.unwrap_or(i64::MAX).min(total) as usize;
+        let mut body = json!({
+            "projects": matching[..limit].iter().map(|pr| views::project(&b.0, pr)).collect::<Vec<_>>(),
+            "links": views::whole_links(&b.0, path, q.as_deref()),
+        });
+        if limit < matching.len() {
+            body["truncated"] = json!(true);
+        }
+        return Ok(Json(body).into_response());
+    }
     let start = ((paging.page - 1) * paging.per_page).min(total) as usize;
     let end = (start + paging.per_page as usize).min(matching.len());
-    let path = "/v3/projects";
     Ok(Json(json!({
         "projects": matching[start..end].iter().map(|pr| views::project(&b.0, pr)).collect::<Vec<_>>(),
         "links": paging.links(&b.0, path, q.as_deref(), total),
