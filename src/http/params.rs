@@ -3,11 +3,12 @@
 //! plus, `%20` a space; repeated keys make lists (also accepted comma-separated).
 //!
 //! Why `+` is a space: keystoneclient (through `requests`/`urlencode`) sends `name=qa+team`
-//! for "qa team". No SDK is hurt by it: `huaweicloudsdkcore` sends its canonical query as
-//! the URL (`quote(v, safe='~')`: a space is `%20`, a plus `%2B`), and the Alibaba SDKs
-//! percent-encode both as well. The signatures are not read through here: the
-//! SDK-HMAC-SHA256 canonical query (`auth::sdk_hmac::canonical_query`) is still built from
-//! the bytes as sent, and ACS (`auth::acs`) reads `+` as a space as its SDKs do.
+//! for "qa team", and so does the Alibaba SDK (`Tea`/`darabonba` build the query with
+//! `urlencode`: a space is `+`, a plus `%2B`; `auth::acs` always read it that way). No SDK
+//! is hurt by it: `huaweicloudsdkcore` sends its canonical query as the URL
+//! (`quote(v, safe='~')`: a space is `%20`, a plus `%2B`, never a bare `+`). The signatures
+//! are not read through here: the SDK-HMAC-SHA256 canonical query
+//! (`auth::sdk_hmac::canonical_query`) is still built from the bytes as sent.
 
 use crate::core::Error;
 

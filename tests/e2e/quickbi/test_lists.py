@@ -84,3 +84,13 @@ def test_unpaged_listings_are_whole_past_1000(qbig, big, tag):
     mine = qbig.list_user_groups_by_user_id(
         m.ListUserGroupsByUserIdRequest(user_id=u)).body.result
     assert sorted(x.usergroup_id for x in mine) == sorted(seeded + [g])
+
+
+def test_spaces_and_plus_in_parameters(qb, tag):
+    """The SDK sends a space as `+` and a plus as `%2B` (urlencode): both read right."""
+    spaced = create_group(qb, f"qa team {tag}")
+    plus = create_group(qb, f"c++ {tag}")
+    found = qb.get_user_group_info(m.GetUserGroupInfoRequest(keyword=f"qa team {tag}")).body.result
+    assert [g.usergroup_id for g in found] == [spaced]
+    found = qb.get_user_group_info(m.GetUserGroupInfoRequest(keyword=f"c++ {tag}")).body.result
+    assert [g.usergroup_id for g in found] == [plus]
