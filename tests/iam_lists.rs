@@ -1,7 +1,8 @@
 //! Keystone lists over HTTP against a real `roster serve` (SQLite, or PostgreSQL with
 //! ROSTER_TEST_DATABASE=postgres): whole lists past 1,000 entries (streamed), the
 //! configured `list_limit` and `"truncated": true`, the filters of every list route
-//! (sub-collections included), and query strings read with `+` as a space on every face.
+//! (sub-collections included), and query strings read with `+` as a space on every face;
+//! Workspace ListUsers' desktop flags.
 
 mod common;
 
@@ -408,4 +409,67 @@ async fn plus_in_a_query_is_a_space_on_every_face() {
             .collect();
         assert_eq!(got, want, "{q}");
     }
+}
+
+/// Workspace's ListUsers desktop flags are applied, not ignored: no user has a shared-space
+/// subscription or desktops, so asking for them finds no one; not a boolean is a 400.
+#[tokio::test]
+async fn workspace_desktop_filters_are_applied() {
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let s = Server::start_on(&db, &[]);
+    let c = s.client(&a);
+    let g = c
+        .call(
+            "POST",
+            &c.ws("/groups"),
+            Some(&json!({"group_name": "desk"})),
+        )
+        .await;
+    assert_eq!(g.status, 200, "{}", g.body);
+    let gid = g.body["id"].as_str().unwrap().to_string();
+    let r = c
+        .call(
+            "POST",
+            &c.ws(&format!("/groups/{gid}/actions")),
+            Some(&json!({"op_type": "ADD", "user_ids": [a.user_id]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for path in [c.ws("/users"), c.ws(&format!("/groups/{gid}/users"))] {
+        for (q, want) in [
+            ("", 1),
+            ("share_space_subscription=false", 1),
+            ("share_space_subscription=true", 0),
+            ("share_space_desktops=true", 0),
+            ("share_space_desktops=false", 1),
+            ("is_query_total_desktops=true", 1),
+        ] {
+            let r = c.call("GET", &format!("{path}?{q}"), None).await;
+            assert_eq!(r.status, 200, "{path}?{q}: {}", r.body);
+            assert_eq!(r.body["total_count"], want, "{path}?{q}");
+            assert_eq!(
+                r.body["users"].as_array().unwrap().len(),
+                want,
+                "{path}?{q}"
+            );
+        }
+        let r = c
+            .call("GET", &format!("{path}?share_space_desktops=maybe"), None)
+            .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.body["error_code"], "WKS.0001");
+    }
+    // the group must exist even when the flags match no one
+    let r = c
+        .call(
+            "GET",
+            &c.ws(&format!(
+                "/groups/{}/users?share_space_subscription=true",
+                "0".repeat(32)
+            )),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
 }
