@@ -326,6 +326,21 @@ async fn every_keystone_list_applies_its_filters() {
     let r = get(format!("{of_alice}?name=ops&per_page=5")).await;
     assert_eq!(names(&r.body, "groups"), ["ops"]);
     assert_keystone_error(&get(format!("{of_alice}?name__contains=o")).await, 400);
+
+    // /v3/projects: name, enabled (the same words as on users), is_domain, parent_id
+    for (q, want) in [
+        ("?enabled=1", 1),
+        ("?enabled=no", 0),
+        ("?is_domain=true", 0),
+        ("?name=default", 1),
+        ("?name=other", 0),
+        (&format!("?parent_id={}", a.domain_id), 1),
+    ] {
+        let r = get(format!("/v3/projects{q}")).await;
+        assert_eq!(r.status, 200, "{q}: {}", r.body);
+        assert_eq!(r.body["projects"].as_array().unwrap().len(), want, "{q}");
+    }
+    assert_keystone_error(&get("/v3/projects?name__contains=d".into()).await, 400);
 }
 
 /// `+` in a query string is a space and `%2B` a plus, on every face; links write spaces as
