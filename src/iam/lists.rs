@@ -5,8 +5,9 @@
 //! `wrap_collection`); its clients (keystoneclient, the IAM SDK) read one response and never
 //! follow `links.next`. So a list asked without `page`/`per_page` is the whole list, or the
 //! first `list_limit` entries with `"truncated": true`. It is streamed: the JSON is written
-//! page by page, each page (`http::stream::PAGE_ROWS` rows) read by keyset (`seq > last`) in its own short
-//! read transaction, so memory is bounded by a page whatever the list's length.
+//! page by page, each page (`http::stream::PAGE_ROWS` rows) read by keyset (`seq > last`)
+//! in its own short read transaction, so memory is bounded by a page whatever the list's
+//! length.
 //!
 //! Errors: the first page is read before the status is sent, so a missing group, a bad
 //! filter or an unavailable database gets its status and Keystone error body. A read that
