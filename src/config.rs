@@ -67,6 +67,9 @@ pub struct FileConfig {
     pub login_failure_window: Option<u64>,
     /// IAM: reverse proxies whose X-Forwarded-For names the client of a login.
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// IAM: most entries an unpaged Keystone list returns (Keystone's `[DEFAULT]
+    /// list_limit`); a list cut by it says `"truncated": true`. Default: no limit.
+    pub list_limit: Option<i64>,
 }
 
 impl FileConfig {
@@ -144,6 +147,10 @@ pub struct IamArgs {
     /// https://iam.example.com; IAM links and the token catalog use it [default: the Host]
     #[arg(long, env = "ROSTER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Most entries an unpaged Keystone list (/v3/groups, /v3/users, ...) returns; a list cut
+    /// by it carries "truncated": true, as Keystone's [DEFAULT] list_limit [default: none]
+    #[arg(long, env = "ROSTER_LIST_LIMIT")]
+    pub list_limit: Option<i64>,
 }
 
 impl IamArgs {
@@ -160,6 +167,12 @@ impl IamArgs {
                 anyhow::bail!("public_url must start with http:// or https://, not {u:?}");
             }
             s.public_url = Some(u.trim_end_matches('/').to_string());
+        }
+        if let Some(n) = self.list_limit.or(file.list_limit) {
+            if n < 1 {
+                anyhow::bail!("list_limit must be at least 1, not {n}");
+            }
+            s.list_limit = Some(n);
         }
         let l = &mut s.login_limits;
         if let Some(n) = file.login_max_failures_per_user {

@@ -343,6 +343,14 @@ mod tests {
         assert_eq!(canonical_query("keyword"), "keyword");
         assert_eq!(canonical_query("k=a%2ab~c"), "k=a%2Ab~c");
         assert_eq!(canonical_query(""), "");
+        // the signature covers the bytes as sent: a literal `+` is the byte `+` (`%2B`),
+        // not the space the handlers read it as (`http::params`); the SDK sends `%20` and
+        // `%2B`, which sign as they are
+        assert_eq!(canonical_query("n=qa+team"), "n=qa%2Bteam");
+        assert_eq!(
+            canonical_query("n=qa%20team&m=c%2B%2B"),
+            "m=c%2B%2B&n=qa%20team"
+        );
     }
 
     #[test]

@@ -191,6 +191,8 @@ pub struct GroupFilter {
     pub parent: Option<ParentFilter>,
     /// Only these groups (any of them).
     pub ids: Vec<String>,
+    /// Only the groups this user (an id) is a direct member of.
+    pub member: Option<String>,
 }
 
 impl GroupFilter {
@@ -202,6 +204,7 @@ impl GroupFilter {
             && self.domain.is_none()
             && self.parent.is_none()
             && self.ids.is_empty()
+            && self.member.is_none()
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cache;
 pub mod params;
+pub mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

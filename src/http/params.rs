@@ -1,34 +1,39 @@
-//! Query strings as the clouds' SDKs send them: repeated keys for lists (also accepted
-//! comma-separated), `+` taken literally (the SDKs encode spaces as `%20`, and so does the
-//! signature's canonical form).
-
-use percent_encoding::percent_decode_str;
+//! Query strings of every face, read as every web framework reads them
+//! (`application/x-www-form-urlencoded`, WHATWG URL standard): `+` is a space, `%2B` a
+//! plus, `%20` a space; repeated keys make lists (also accepted comma-separated).
+//!
+//! Why `+` is a space: keystoneclient (through `requests`/`urlencode`) sends `name=qa+team`
+//! for "qa team", and so does the Alibaba SDK (`Tea`/`darabonba` build the query with
+//! `urlencode`: a space is `+`, a plus `%2B`; `auth::acs` always read it that way). No SDK
+//! is hurt by it: `huaweicloudsdkcore` sends its canonical query as the URL
+//! (`quote(v, safe='~')`: a space is `%20`, a plus `%2B`, never a bare `+`). The signatures
+//! are not read through here: the SDK-HMAC-SHA256 canonical query
+//! (`auth::sdk_hmac::canonical_query`) is still built from the bytes as sent.
 
 use crate::core::Error;
 
 /// Most values one list parameter may carry.
 pub const MAX_LIST: usize = 100;
 
+/// The decoded `(key, value)` pairs of a query string, in the order sent.
 #[derive(Debug, Default, Clone)]
 pub struct Params {
     pairs: Vec<(String, String)>,
 }
 
 impl Params {
+    /// Decodes a raw query (without `?`): `+` is a space, `%XX` a byte, invalid UTF-8 is
+    /// replaced by U+FFFD; a key without `=` has the empty value.
     pub fn parse(raw: Option<&str>) -> Params {
-        let pairs = raw
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (
-                    percent_decode_str(k).decode_utf8_lossy().into_owned(),
-                    percent_decode_str(v).decode_utf8_lossy().into_owned(),
-                )
-            })
+        let pairs = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .into_owned()
             .collect();
         Params { pairs }
+    }
+
+    /// Every `(key, value)` pair, decoded, in the order sent.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The last value of `name`, if any.
@@ -108,7 +113,7 @@ mod tests {
         assert!(Params::parse(Some("limit=ten"))
             .int("limit", 0, 100)
             .is_err());
-        assert_eq!(p.get("a+b"), Some("c+d"));
+        assert_eq!(p.get("a b"), Some("c d"));
         assert_eq!(
             Params::parse(Some("u=a,b&u=c")).list("u").unwrap(),
             ["a", "b", "c"]
@@ -117,5 +122,17 @@ mod tests {
         assert!(Params::parse(Some(&format!("u={many}"))).list("u").is_err());
         assert_eq!(Params::parse(Some("d=True")).bool("d").unwrap(), Some(true));
         assert!(Params::parse(Some("d=yes")).bool("d").is_err());
+    }
+
+    /// keystoneclient sends `name=qa+team+X` for "qa team X"; `%2B` is a plus.
+    #[test]
+    fn plus_is_a_space_and_percent_2b_a_plus() {
+        let p = Params::parse(Some(
+            "name=qa+team+X&k=a%2Bb&s=a%20b&raw=%E7%A0%94+%E5%8F%91",
+        ));
+        assert_eq!(p.get("name"), Some("qa team X"));
+        assert_eq!(p.get("k"), Some("a+b"));
+        assert_eq!(p.get("s"), Some("a b"));
+        assert_eq!(p.get("raw"), Some("研 发"));
     }
 }

@@ -8,12 +8,12 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::error::KsError;
 use super::views::{self, Paging};
-use super::{json, Base, Who};
-use crate::core::model::{GroupFilter, GroupPatch, NewGroup, UserFilter};
+use super::{json, lists, Base, Who};
+use crate::core::model::{Group, GroupFilter, GroupPatch, NewGroup};
 use crate::core::{Entity, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -35,24 +35,56 @@ pub fn router() -> Router<AppState> {
 
 type Res = Result<Response, KsError>;
 
+/// `GET /v3/groups`: Keystone's filters `domain_id` (only the caller's; another is a 403)
+/// and `name` (exact, case-insensitive as names are unique that way).
 async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
     who.must_be_admin()?;
     let p = Params::parse(q.as_deref());
     who.own_domain(p.get("domain_id"))?;
-    let paging = Paging::from(&p)?;
+    lists::refuse_inexact(&p, &["domain_id", "name"])?;
     let filter = GroupFilter {
         name: p.text("name"),
         ..Default::default()
     };
-    let listing = s
-        .dir
-        .list_groups(&who.account_id, &filter, paging.core())
-        .await?;
-    Ok(Json(json!({
-        "groups": listing.items.iter().map(|g| views::group(&b.0, g)).collect::<Vec<_>>(),
-        "links": paging.links(&b.0, "/v3/groups", q.as_deref(), listing.total),
-    }))
-    .into_response())
+    group_list(&s, &who, &b, "/v3/groups", q.as_deref(), filter).await
+}
+
+/// A group list: the page asked for (`page`/`per_page`), else the whole list streamed (cut
+/// at `list_limit`).
+async fn group_list(
+    s: &AppState,
+    who: &Who,
+    b: &Base,
+    path: &str,
+    q: Option<&str>,
+    filter: GroupFilter,
+) -> Res {
+    let p = Params::parse(q);
+    let paging = Paging::from(&p)?;
+    if paging.asked {
+        let listing = s
+            .dir
+            .list_groups(&who.account_id, &filter, paging.core())
+            .await?;
+        return Ok(Json(json!({
+            "groups": listing.items.iter().map(|g| views::group(&b.0, g)).collect::<Vec<_>>(),
+            "links": paging.links(&b.0, path, q, listing.total),
+        }))
+        .into_response());
+    }
+    let (dir, account, base) = (s.dir.clone(), who.account_id.clone(), b.0.clone());
+    Ok(lists::stream(
+        "groups",
+        views::whole_links(&b.0, path, q),
+        s.iam.settings.list_limit,
+        |g: &Group| g.seq,
+        move |g| views::group(&base, g),
+        move |after, n| {
+            let (dir, account, filter) = (dir.clone(), account.clone(), filter.clone());
+            async move { dir.groups_after(&account, &filter, after, n).await }
+        },
+    )
+    .await?)
 }
 
 /// KeystoneCreateGroupOption / KeystoneUpdateGroupOption.
@@ -136,6 +168,8 @@ async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> 
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `GET /v3/groups/{group_id}/users`: the group's direct members, with Keystone's filters
+/// of this route (`domain_id`, `enabled`, `name`, `password_expires_at`) as on `/v3/users`.
 async fn members(
     State(s): State<AppState>,
     who: Who,
@@ -145,20 +179,14 @@ async fn members(
 ) -> Res {
     who.must_be_admin()?;
     let p = Params::parse(q.as_deref());
-    let paging = Paging::from(&p)?;
-    let filter = UserFilter {
-        group_id: Some(id.clone()),
-        ..Default::default()
-    };
-    let listing = s
-        .dir
-        .list_users(&who.account_id, &filter, paging.core())
-        .await?;
-    Ok(Json(json!({
-        "users": listing.items.iter().map(|u| views::user(&b.0, u)).collect::<Vec<_>>(),
-        "links": paging.links(&b.0, &format!("/v3/groups/{id}/users"), q.as_deref(), listing.total),
-    }))
-    .into_response())
+    let (mut filter, none) = super::users::user_filter(
+        &who,
+        &p,
+        &["domain_id", "enabled", "name", "password_expires_at"],
+    )?;
+    filter.group_id = Some(id.clone());
+    let path = format!("/v3/groups/{id}/users");
+    super::users::user_list(&s, &who, &b, &path, q.as_deref(), filter, none).await
 }
 
 async fn add_member(
@@ -209,6 +237,8 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `GET /v3/users/{user_id}/groups`: the user's groups, with Keystone's filter of this
+/// route (`name`).
 async fn groups_of_user(
     State(s): State<AppState>,
     who: Who,
@@ -218,19 +248,12 @@ async fn groups_of_user(
 ) -> Res {
     who.must_be_admin_or(&user_id)?;
     let p = Params::parse(q.as_deref());
-    let paging = Paging::from(&p)?;
-    let listing = s
-        .dir
-        .groups_of_user(&who.account_id, &user_id, paging.core())
-        .await?;
-    let groups: Vec<Value> = listing
-        .items
-        .iter()
-        .map(|g| views::group(&b.0, g))
-        .collect();
-    Ok(Json(json!({
-        "groups": groups,
-        "links": paging.links(&b.0, &format!("/v3/users/{user_id}/groups"), q.as_deref(), listing.total),
-    }))
-    .into_response())
+    lists::refuse_inexact(&p, &["name"])?;
+    let filter = GroupFilter {
+        name: p.text("name"),
+        member: Some(user_id.clone()),
+        ..Default::default()
+    };
+    let path = format!("/v3/users/{user_id}/groups");
+    group_list(&s, &who, &b, &path, q.as_deref(), filter).await
 }

@@ -33,8 +33,12 @@ type Res = Result<Response, KsError>;
 async fn projects(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
     let p = Params::parse(q.as_deref());
     let paging = Paging::from(&p)?;
-    p.bool("enabled")?;
-    p.bool("is_domain")?;
+    super::lists::refuse_inexact(
+        &p,
+        &["domain_id", "name", "parent_id", "enabled", "is_domain"],
+    )?;
+    let enabled = super::lists::enabled(&p)?;
+    let is_domain = p.bool("is_domain")?;
     let other_domain =
         matches!(p.get("domain_id"), Some(d) if !d.is_empty() && d != who.account_id);
     let all = s.dir.projects_of(&who.account_id).await?;
@@ -48,13 +52,26 @@ async fn projects(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): Raw
                 .is_none_or(|x| x.is_empty() || x == pr.account_id)
         })
         // is_domain=true asks for domains acting as projects: there are none
-        .filter(|_| p.bool("is_domain").ok().flatten() != Some(true))
-        .filter(|_| p.bool("enabled").ok().flatten() != Some(false))
+        .filter(|_| is_domain != Some(true))
+        .filter(|_| enabled != Some(false))
         .collect();
     let total = matching.len() as i64;
+    let path = "/v3/projects";
+    if !paging.asked {
+        // the whole list, as Keystone: cut only by list_limit, and then said so (an account
+        // has a handful of projects, read whole by projects_of)
+        let limit = s.iam.settings.list_limit.unwrap_or(i64::MAX).min(total) as usize;
+        let mut body = json!({
+            "projects": matching[..limit].iter().map(|pr| views::project(&b.0, pr)).collect::<Vec<_>>(),
+            "links": views::whole_links(&b.0, path, q.as_deref()),
+        });
+        if limit < matching.len() {
+            body["truncated"] = json!(true);
+        }
+        return Ok(Json(body).into_response());
+    }
     let start = ((paging.page - 1) * paging.per_page).min(total) as usize;
     let end = (start + paging.per_page as usize).min(matching.len());
-    let path = "/v3/projects";
     Ok(Json(json!({
         "projects": matching[start..end].iter().map(|pr| views::project(&b.0, pr)).collect::<Vec<_>>(),
         "links": paging.links(&b.0, path, q.as_deref(), total),

@@ -5,6 +5,7 @@
 
 pub mod error;
 mod groups;
+mod lists;
 mod meta;
 pub mod state;
 mod tokens;

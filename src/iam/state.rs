@@ -44,6 +44,8 @@ pub struct IamSettings {
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed: a login through
     /// one of them is counted against the client address the proxy names.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Most entries an unpaged Keystone list returns (Keystone's `list_limit`); `None`: all.
+    pub list_limit: Option<i64>,
 }
 
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -55,6 +57,7 @@ impl Default for IamSettings {
             public_url: None,
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
+            list_limit: None,
         }
     }
 }

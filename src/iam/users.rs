@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::error::KsError;
 use super::views::{self, Paging};
-use super::{json, Base, Who};
-use crate::core::model::{NewUser, UserFilter, UserPatch, ADMIN_ACTIVATE};
+use super::{json, lists, Base, Who};
+use crate::core::model::{NewUser, User, UserFilter, UserPatch, ADMIN_ACTIVATE};
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -30,32 +30,104 @@ pub fn router() -> Router<AppState> {
 
 type Res = Result<Response, KsError>;
 
+/// `GET /v3/users`: Keystone's filters `domain_id` (only the caller's; another is a 403),
+/// `name` (exact, case-insensitive as names are unique that way), `enabled`,
+/// `password_expires_at`, and the federation filters `idp_id`, `protocol_id`, `unique_id`
+/// (no user of the directory is federated: a value matches no one).
 async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
     who.must_be_admin()?;
     let p = Params::parse(q.as_deref());
+    let federated = ["idp_id", "protocol_id", "unique_id"]
+        .iter()
+        .any(|f| p.text(f).is_some());
+    let (filter, none) = user_filter(
+        &who,
+        &p,
+        &[
+            "domain_id",
+            "enabled",
+            "name",
+            "password_expires_at",
+            "idp_id",
+            "protocol_id",
+            "unique_id",
+        ],
+    )?;
+    user_list(
+        &s,
+        &who,
+        &b,
+        "/v3/users",
+        q.as_deref(),
+        filter,
+        none || federated,
+    )
+    .await
+}
+
+/// The user filters of `/v3/users` and `/v3/groups/{id}/users` (`domain_id`, `enabled`,
+/// `name`, `password_expires_at`): the filter, and whether it matches no one.
+pub(super) fn user_filter(
+    who: &Who,
+    p: &Params,
+    filters: &[&str],
+) -> Result<(UserFilter, bool), Error> {
     who.own_domain(p.get("domain_id"))?;
-    let paging = Paging::from(&p)?;
+    lists::refuse_inexact(p, filters)?;
     let filter = UserFilter {
         names: p.text("name").into_iter().collect(),
-        disabled: p.bool("enabled")?.map(|e| !e),
+        disabled: lists::enabled(p)?.map(|e| !e),
         ..Default::default()
     };
-    // no password of the directory expires, so a password_expires_at filter matches no one
-    let listing = if p.text("password_expires_at").is_some() {
-        crate::core::model::Listing {
-            total: 0,
-            items: Vec::new(),
+    Ok((filter, lists::password_expires_at(p)?))
+}
+
+/// A user list: the page asked for (`page`/`per_page`), else the whole list streamed
+/// (cut at `list_limit`). `none`: the filters match no one (the group, if any, must still
+/// exist).
+pub(super) async fn user_list(
+    s: &AppState,
+    who: &Who,
+    b: &Base,
+    path: &str,
+    q: Option<&str>,
+    filter: UserFilter,
+    none: bool,
+) -> Res {
+    let p = Params::parse(q);
+    let paging = Paging::from(&p)?;
+    if paging.asked {
+        let mut page = paging.core();
+        if none {
+            page.limit = 0;
         }
-    } else {
-        s.dir
-            .list_users(&who.account_id, &filter, paging.core())
-            .await?
-    };
-    Ok(Json(json!({
-        "users": listing.items.iter().map(|u| views::user(&b.0, u)).collect::<Vec<_>>(),
-        "links": paging.links(&b.0, "/v3/users", q.as_deref(), listing.total),
-    }))
-    .into_response())
+        let mut listing = s.dir.list_users(&who.account_id, &filter, page).await?;
+        if none {
+            listing.total = 0;
+        }
+        return Ok(Json(json!({
+            "users": listing.items.iter().map(|u| views::user(&b.0, u)).collect::<Vec<_>>(),
+            "links": paging.links(&b.0, path, q, listing.total),
+        }))
+        .into_response());
+    }
+    let (dir, account, base) = (s.dir.clone(), who.account_id.clone(), b.0.clone());
+    Ok(lists::stream(
+        "users",
+        views::whole_links(&b.0, path, q),
+        s.iam.settings.list_limit,
+        |u: &User| u.seq,
+        move |u| views::user(&base, u),
+        move |after, n| {
+            let (dir, account, filter) = (dir.clone(), account.clone(), filter.clone());
+            // LIMIT 0 still checks that the group exists
+            async move {
+                dir.users_after(&account, &filter, after, if none { 0 } else { n })
+                    .await
+            }
+        },
+    )
+    .await?)
 }
 
 /// KeystoneCreateUserOption and Huawei's CreateUserOption (a superset).

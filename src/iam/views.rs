@@ -74,7 +74,35 @@ pub fn domain(base: &str, a: &Account) -> Value {
     })
 }
 
-/// `links` of a collection: itself, and the neighbouring pages when there are any.
+/// Characters a link's query keeps as they are (RFC 3986 unreserved); everything else is
+/// percent-encoded, a space as `%20` (not `+`), so a link means the same query to any reader.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `path?query` with the query's pairs re-encoded (`%20` for a space).
+pub fn url_with_query<'a>(
+    base: &str,
+    path: &str,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string();
+    let q = pairs
+        .into_iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    if q.is_empty() {
+        format!("{base}{path}")
+    } else {
+        format!("{base}{path}?{q}")
+    }
+}
+
+/// `links` of a collection: itself, and the neighbouring pages when there are any. The
+/// query is read as `Params` reads it (`+` a space) and written back with `%20`.
 pub fn collection_links(
     base: &str,
     path: &str,
@@ -84,23 +112,18 @@ pub fn collection_links(
     total: i64,
     paged: bool,
 ) -> Value {
+    let params = crate::http::params::Params::parse(query);
     let url = |page: Option<i64>| {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            if k != "page" && k != "per_page" {
-                q.append_pair(&k, &v);
-            }
+        let (p, pp) = (page.map(|p| p.to_string()), per_page.to_string());
+        let mut pairs: Vec<(&str, &str)> = params
+            .pairs()
+            .filter(|(k, _)| *k != "page" && *k != "per_page")
+            .collect();
+        if let Some(p) = &p {
+            pairs.push(("page", p));
+            pairs.push(("per_page", &pp));
         }
-        if let Some(p) = page {
-            q.append_pair("page", &p.to_string());
-            q.append_pair("per_page", &per_page.to_string());
-        }
-        let q = q.finish();
-        if q.is_empty() {
-            format!("{base}{path}")
-        } else {
-            format!("{base}{path}?{q}")
-        }
+        url_with_query(base, path, pairs)
     };
     let more = page * per_page < total;
     json!({
@@ -110,8 +133,15 @@ pub fn collection_links(
     })
 }
 
-/// Keystone-style paging: `page` from 1 and `per_page` from 1 to `MAX_PER_PAGE`. Without
-/// them a list holds the first `DEFAULT_PER_PAGE` items and links to the next page.
+/// `links` of a whole (unpaged) list: itself, no neighbours.
+pub fn whole_links(base: &str, path: &str, query: Option<&str>) -> Value {
+    collection_links(base, path, query, 1, 1, 0, false)
+}
+
+/// Paging on request (Huawei's `page`/`per_page`, a Roster extension on every Keystone list):
+/// `page` from 1 and `per_page` from 1 to `MAX_PER_PAGE` (default `DEFAULT_PER_PAGE` when
+/// only `page` is given); the answer links to its neighbours. Without either, a list is
+/// whole (see `iam::lists`).
 pub const DEFAULT_PER_PAGE: i64 = 1000;
 pub const MAX_PER_PAGE: i64 = 5000;
 

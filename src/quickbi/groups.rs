@@ -5,17 +5,13 @@ use serde_json::{json, Value};
 use super::error::QbError;
 use super::params::Params;
 use super::views::{self, ROOT};
-use super::Ctx;
-use crate::core::model::{GroupFilter, GroupPatch, NewGroup, Page, ParentFilter, UserFilter};
+use super::{Answer, Ctx};
+use crate::core::model::{
+    Group, GroupFilter, GroupPatch, NewGroup, Page, ParentFilter, UserFilter,
+};
+use crate::http::stream::{json_array, Frame};
 
 type Res = Result<Value, QbError>;
-
-/// Most rows one unpaged listing returns (Quick BI's listings of groups have no paging).
-const MAX_ROWS: i64 = 1000;
-const UNPAGED: Page = Page {
-    limit: MAX_ROWS,
-    offset: 0,
-};
 
 /// `-1` is the top of the tree.
 fn parent(id: String) -> Option<String> {
@@ -67,19 +63,48 @@ pub async fn delete(c: &Ctx, p: &Params) -> Res {
     Ok(json!(true))
 }
 
-pub async fn by_keyword(c: &Ctx, p: &Params) -> Res {
+/// GetUserGroupInfo: every group whose name contains `Keyword`, streamed whole.
+pub async fn by_keyword(c: &Ctx, p: &Params) -> Result<Answer, QbError> {
     let filter = GroupFilter {
         keyword: Some(p.req("Keyword")?),
         ..Default::default()
     };
-    let listing = c
-        .state
-        .dir
-        .list_groups(&c.account_id, &filter, UNPAGED)
-        .await?;
-    Ok(Value::Array(
-        listing.items.iter().map(views::group_lower).collect(),
+    stream_groups(c, filter, views::group_lower).await
+}
+
+/// An unpaged listing of groups, whole: the SDK models have no paging, so nothing may be
+/// left out; streamed (`http::stream`) so memory is bounded by a page.
+async fn stream_groups(
+    c: &Ctx,
+    filter: GroupFilter,
+    render: fn(&Group) -> Value,
+) -> Result<Answer, QbError> {
+    let (dir, account) = (c.state.dir.clone(), c.account_id.clone());
+    Ok(Answer::Response(
+        json_array(
+            frame(c),
+            None,
+            |g: &Group| g.seq,
+            render,
+            move |after, n| {
+                let (dir, account, filter) = (dir.clone(), account.clone(), filter.clone());
+                async move { dir.groups_after(&account, &filter, after, n).await }
+            },
+        )
+        .await?,
     ))
+}
+
+/// The envelope of a streamed `Result` array.
+fn frame(c: &Ctx) -> Frame {
+    Frame {
+        head: format!(
+            "{{\"RequestId\":{},\"Success\":true,\"Result\":[",
+            json!(c.request_id)
+        ),
+        end: "]}",
+        end_cut: "]}",
+    }
 }
 
 /// The groups found, and the ids that name none of the caller's groups.
@@ -93,7 +118,8 @@ pub async fn by_ids(c: &Ctx, p: &Params) -> Res {
     let listed = c
         .state
         .dir
-        .list_groups(&c.account_id, &filter, UNPAGED)
+        // bounded by the ids named (a list parameter holds at most MAX_LIST)
+        .list_groups(&c.account_id, &filter, Page::ALL)
         .await?;
     let mut found = Vec::new();
     let mut failed = Vec::new();
@@ -106,7 +132,8 @@ pub async fn by_ids(c: &Ctx, p: &Params) -> Res {
     Ok(json!({ "UserGroupModels": found, "FailedUserGroupIds": failed }))
 }
 
-pub async fn by_parent(c: &Ctx, p: &Params) -> Res {
+/// QueryUserGroupListByParentId: the direct subgroups (of the top with `-1`), whole.
+pub async fn by_parent(c: &Ctx, p: &Params) -> Result<Answer, QbError> {
     let filter = match parent(p.req("ParentUserGroupId")?) {
         None => ParentFilter::Root,
         Some(id) => {
@@ -118,14 +145,7 @@ pub async fn by_parent(c: &Ctx, p: &Params) -> Res {
         parent: Some(filter),
         ..Default::default()
     };
-    let listing = c
-        .state
-        .dir
-        .list_groups(&c.account_id, &filter, UNPAGED)
-        .await?;
-    Ok(Value::Array(
-        listing.items.iter().map(views::group_upper).collect(),
-    ))
+    stream_groups(c, filter, views::group_upper).await
 }
 
 /// Moves a group with its subtree; a move under itself or its own descendant is refused.
@@ -179,36 +199,25 @@ pub async fn remove_from_groups(c: &Ctx, p: &Params) -> Res {
     Ok(json!(true))
 }
 
-/// The group's direct subgroups (IsUserGroup true), then its direct members; `Keyword` is a
-/// substring of the subgroup's or the member's name.
-pub async fn members(c: &Ctx, p: &Params) -> Res {
+/// QueryUserGroupMember: the group's direct subgroups (IsUserGroup true), then its direct
+/// members, whole and streamed; `Keyword` is a substring of the subgroup's or the member's
+/// name.
+pub async fn members(c: &Ctx, p: &Params) -> Result<Answer, QbError> {
     let gid = p.req("UserGroupId")?;
     let keyword = p.opt("Keyword");
-    let dir = &c.state.dir;
-    let group = dir.group(&c.account_id, &gid).await?;
-    let subgroups = dir
-        .list_groups(
-            &c.account_id,
-            &GroupFilter {
-                keyword: keyword.clone(),
-                parent: Some(ParentFilter::Group(gid.clone())),
-                ..Default::default()
-            },
-            UNPAGED,
-        )
-        .await?;
-    let users = dir
-        .list_users(
-            &c.account_id,
-            &UserFilter {
-                name_contains: keyword,
-                group_id: Some(gid.clone()),
-                ..Default::default()
-            },
-            UNPAGED,
-        )
-        .await?;
-    let item = |id: &str, is_group: bool, name: &str| {
+    let group = c.state.dir.group(&c.account_id, &gid).await?;
+    let subgroups = GroupFilter {
+        keyword: keyword.clone(),
+        parent: Some(ParentFilter::Group(gid.clone())),
+        ..Default::default()
+    };
+    let users = UserFilter {
+        name_contains: keyword,
+        group_id: Some(gid.clone()),
+        ..Default::default()
+    };
+    let (dir, account) = (c.state.dir.clone(), c.account_id.clone());
+    let item = move |id: &str, is_group: bool, name: &str| {
         json!({
             "Id": id,
             "IsUserGroup": is_group,
@@ -217,31 +226,55 @@ pub async fn members(c: &Ctx, p: &Params) -> Res {
             "ParentUserGroupName": group.name,
         })
     };
-    let mut out: Vec<Value> = subgroups
-        .items
-        .iter()
-        .map(|g| item(&g.id, true, &g.name))
-        .collect();
-    out.extend(users.items.iter().map(|u| {
-        let name = if u.alias_name.is_empty() {
-            &u.name
-        } else {
-            &u.alias_name
-        };
-        item(&u.id, false, name)
-    }));
-    Ok(Value::Array(out))
+    // One keyset walk over two kinds: a subgroup's key is its seq (>= 1), a member's is
+    // -(seq + 1); so `after` >= 0 means "subgroups after it", < 0 "members after -after-1".
+    let fetch = move |after: i64, n: i64| {
+        let (dir, account) = (dir.clone(), account.clone());
+        let (subgroups, users, item) = (subgroups.clone(), users.clone(), item.clone());
+        async move {
+            let mut rows: Vec<(i64, Value)> = Vec::new();
+            let mut user_after = -after - 1;
+            if after >= 0 {
+                let gs = dir.groups_after(&account, &subgroups, after, n).await?;
+                rows.extend(gs.iter().map(|g| (g.seq, item(&g.id, true, &g.name))));
+                if rows.len() as i64 == n {
+                    return Ok(rows);
+                }
+                user_after = 0;
+            }
+            let us = dir
+                .users_after(&account, &users, user_after, n - rows.len() as i64)
+                .await?;
+            rows.extend(us.iter().map(|u| {
+                let name = if u.alias_name.is_empty() {
+                    &u.name
+                } else {
+                    &u.alias_name
+                };
+                (-(u.seq + 1), item(&u.id, false, name))
+            }));
+            Ok::<_, crate::core::Error>(rows)
+        }
+    };
+    Ok(Answer::Response(
+        json_array(
+            frame(c),
+            None,
+            |r: &(i64, Value)| r.0,
+            |r| r.1.clone(),
+            fetch,
+        )
+        .await?,
+    ))
 }
 
-pub async fn of_user(c: &Ctx, p: &Params) -> Res {
-    let listing = c
-        .state
-        .dir
-        .groups_of_user(&c.account_id, &p.req("UserId")?, UNPAGED)
-        .await?;
-    Ok(Value::Array(
-        listing.items.iter().map(views::group_lower).collect(),
-    ))
+/// ListUserGroupsByUserId: the user's groups, whole.
+pub async fn of_user(c: &Ctx, p: &Params) -> Result<Answer, QbError> {
+    let filter = GroupFilter {
+        member: Some(p.req("UserId")?),
+        ..Default::default()
+    };
+    stream_groups(c, filter, views::group_lower).await
 }
 
 pub async fn withdraw_all(c: &Ctx, p: &Params) -> Res {

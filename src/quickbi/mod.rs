@@ -35,6 +35,16 @@ pub struct Ctx {
     pub state: AppState,
     pub account_id: String,
     pub user_id: String,
+    /// The request's id, for the envelope of a streamed answer.
+    pub request_id: String,
+}
+
+/// What an action answers: its `Result` (put in the envelope by `handle`), or a whole
+/// response already made (an unpaged listing streamed with its envelope, see
+/// `groups::stream`).
+pub enum Answer {
+    Result(Value),
+    Response(Response),
 }
 
 async fn handle(State(state): State<AppState>, req: Request) -> Response {
@@ -44,18 +54,19 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(ids::new_id);
-    match serve(state, req).await {
-        Ok(result) => Json(json!({
+    match serve(state, req, &request_id).await {
+        Ok(Answer::Result(result)) => Json(json!({
             "RequestId": request_id,
             "Success": true,
             "Result": result,
         }))
         .into_response(),
+        Ok(Answer::Response(r)) => r,
         Err(e) => e.render(&request_id),
     }
 }
 
-async fn serve(state: AppState, req: Request) -> Result<Value, QbError> {
+async fn serve(state: AppState, req: Request, request_id: &str) -> Result<Answer, QbError> {
     let (parts, body) = req.into_parts();
     let body = read_body(body, state.max_body_bytes).await?;
     let raw = RawRequest {
@@ -94,6 +105,7 @@ async fn serve(state: AppState, req: Request) -> Result<Value, QbError> {
         state,
         account_id,
         user_id,
+        request_id: request_id.to_string(),
     };
     dispatch(&c, &action, &p).await
 }
@@ -144,8 +156,16 @@ async fn authenticate(
     Ok((claim.scheme, key.account_id, key.user_id))
 }
 
-async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Value, QbError> {
+async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Answer, QbError> {
+    // the unpaged listings stream their answer whole
     match action {
+        "GetUserGroupInfo" => return groups::by_keyword(c, p).await,
+        "QueryUserGroupListByParentId" => return groups::by_parent(c, p).await,
+        "QueryUserGroupMember" => return groups::members(c, p).await,
+        "ListUserGroupsByUserId" => return groups::of_user(c, p).await,
+        _ => {}
+    }
+    let result = match action {
         "AddUser" => users::add(c, p).await,
         "UpdateUser" => users::update(c, p).await,
         "DeleteUser" => users::delete(c, p).await,
@@ -159,20 +179,17 @@ async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Value, QbError> {
         "CreateUserGroup" => groups::create(c, p).await,
         "UpdateUserGroup" => groups::update(c, p).await,
         "DeleteUserGroup" => groups::delete(c, p).await,
-        "GetUserGroupInfo" => groups::by_keyword(c, p).await,
         "ListByUserGroupId" => groups::by_ids(c, p).await,
-        "QueryUserGroupListByParentId" => groups::by_parent(c, p).await,
         "TransferUsergroup" => groups::transfer(c, p).await,
         "AddUserGroupMember" => groups::add_member(c, p).await,
         "AddUserGroupMembers" => groups::add_to_groups(c, p).await,
         "DeleteUserGroupMember" => groups::remove_member(c, p).await,
         "DeleteUserGroupMembers" => groups::remove_from_groups(c, p).await,
-        "QueryUserGroupMember" => groups::members(c, p).await,
-        "ListUserGroupsByUserId" => groups::of_user(c, p).await,
         "WithdrawAllUserGroups" => groups::withdraw_all(c, p).await,
         _ => Err(QbError::new(
             "InvalidAction.NotFound",
             format!("Specified api {action:?} is not found in version {VERSION}."),
         )),
-    }
+    };
+    result.map(Answer::Result)
 }

@@ -238,6 +238,11 @@ async fn matching(
     if !f.ids.is_empty() {
         sql.push(" AND g.id IN (").bind_list(&f.ids).push(")");
     }
+    if let Some(user_id) = &f.member {
+        sql.push(" AND g.id IN (SELECT m.group_id FROM memberships m WHERE m.user_id = ")
+            .bind(user_id)
+            .push(")");
+    }
     match &f.parent {
         Some(ParentFilter::Root) => {
             sql.push(" AND g.parent_id IS NULL");

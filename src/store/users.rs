@@ -331,6 +331,28 @@ pub async fn list(
     Ok(Listing { total, items })
 }
 
+/// The next `limit` users passing `f` after sequence number `after`, in creation order: one
+/// page of a list read by keyset (`seq > after`), so a caller walks a list of any length
+/// holding one page at a time.
+pub async fn scan(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_id: &str,
+    f: &UserFilter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    let sql = matching(conn, backend, account_id, f).await?;
+    let mut select = sql.with_text(format!("SELECT {COLS} {}", sql.text));
+    select
+        .push(" AND u.seq > ")
+        .bind(after)
+        .push(" ORDER BY u.seq LIMIT ")
+        .bind(limit);
+    let rows = select.query().fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Names of the groups of each user, in group creation order.
 pub async fn group_names(
     conn: &mut AnyConnection,

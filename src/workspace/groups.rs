@@ -136,9 +136,9 @@ async fn list_users(
     RawQuery(q): RawQuery,
 ) -> Res {
     let p = Params::parse(q.as_deref());
-    let mut filter = user_filter(&p)?;
+    let (mut filter, none) = (user_filter(&p)?, super::users::matches_no_one(&p)?);
     filter.group_id = Some(group_id);
-    let listing = s.dir.list_users(&t.account_id, &filter, page(&p)?).await?;
+    let listing = super::users::list_users(&s, &t.account_id, &filter, none, page(&p)?).await?;
     Ok(Json(json!({
         "total_count": listing.total,
         "users": listing.items.iter().map(views::user_in_group).collect::<Vec<_>>(),

@@ -34,15 +34,10 @@ pub fn router() -> Router<AppState> {
 
 type Res = Result<Json<Value>, WsError>;
 
-/// The user filters shared by the user list and the list of a group's users.
+/// The user filters shared by the user list and the list of a group's users (ListUsers'
+/// and ListUsersOfGroup's request models); see [`matches_no_one`] for the desktop flags.
 pub fn user_filter(p: &Params) -> Result<UserFilter, Error> {
-    for flag in [
-        "share_space_subscription",
-        "share_space_desktops",
-        "is_query_total_desktops",
-    ] {
-        p.bool(flag)?;
-    }
+    matches_no_one(p)?;
     Ok(UserFilter {
         name_contains: p.text("user_name"),
         names: p.list("user_names")?,
@@ -57,12 +52,39 @@ pub fn user_filter(p: &Params) -> Result<UserFilter, Error> {
     })
 }
 
+/// Whether ListUsers' desktop flags match no one: `share_space_subscription=true` or
+/// `share_space_desktops=true` ask for users with a shared-space subscription or desktops,
+/// and Roster's users have neither (they show `false` and 0); `is_query_total_desktops`
+/// only asks for the desktop count in the answer (always 0). Not booleans: a 400.
+pub fn matches_no_one(p: &Params) -> Result<bool, Error> {
+    p.bool("is_query_total_desktops")?;
+    Ok(p.bool("share_space_subscription")? == Some(true)
+        || p.bool("share_space_desktops")? == Some(true))
+}
+
+/// A filtered listing, or an empty one when the filters match no one (still checking, with
+/// a zero-row read, that a group named by the filter exists).
+pub async fn list_users(
+    s: &AppState,
+    account_id: &str,
+    filter: &UserFilter,
+    none: bool,
+    mut page: crate::core::model::Page,
+) -> Result<crate::core::model::Listing<crate::core::model::User>, Error> {
+    if none {
+        page.limit = 0;
+    }
+    let mut listing = s.dir.list_users(account_id, filter, page).await?;
+    if none {
+        listing.total = 0;
+    }
+    Ok(listing)
+}
+
 async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Res {
     let p = Params::parse(q.as_deref());
-    let listing = s
-        .dir
-        .list_users(&t.account_id, &user_filter(&p)?, page(&p)?)
-        .await?;
+    let (filter, none) = (user_filter(&p)?, matches_no_one(&p)?);
+    let listing = list_users(&s, &t.account_id, &filter, none, page(&p)?).await?;
     let ids: Vec<String> = listing.items.iter().map(|u| u.id.clone()).collect();
     let names = s.dir.group_names_of(&ids).await?;
     let none = Vec::new();

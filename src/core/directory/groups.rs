@@ -100,6 +100,11 @@ impl Directory {
             validate::keyword(kw)?;
         }
         let mut tx = self.db.read().await?;
+        if let Some(uid) = &filter.member {
+            if users::get(&mut tx, account_id, uid).await?.is_none() {
+                return Err(Error::NotFound(Entity::User, uid.clone()));
+            }
+        }
         let listing = groups::list(&mut tx, self.db.backend, account_id, filter, page).await?;
         tx.commit().await?;
         Ok(listing)

@@ -29,6 +29,7 @@ pub use exports::ExportReader;
 mod groups;
 mod iam;
 mod imports;
+mod lists;
 mod memberships;
 mod nonces;
 pub mod org_members;

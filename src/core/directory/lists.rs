@@ -1,0 +1,70 @@
+//! Lists read by keyset, one page at a time: what a face needs to answer a list of any
+//! length (a million users) while holding one page. Each call is one short read
+//! transaction, so a list walked this way is not one snapshot: rows created while it is
+//! walked may appear (they sort last), rows deleted before their page is read do not.
+
+use super::Directory;
+use crate::core::error::{Entity, Error};
+use crate::core::model::{Group, GroupFilter, User, UserFilter};
+use crate::core::validate;
+use crate::store::{groups, users};
+
+impl Directory {
+    /// Up to `limit` users of the account passing `filter` whose sequence number is above
+    /// `after`, in creation order (`User::seq` ascending): pass the last one's `seq` to get
+    /// the next page; fewer than `limit` means the list has ended.
+    ///
+    /// Errors: a `filter.group_id` naming no group of the account is `NotFound(Group)`, on
+    /// every page (a group deleted while its members are walked ends the walk with it); a
+    /// malformed keyword is `Invalid`.
+    pub async fn users_after(
+        &self,
+        account_id: &str,
+        filter: &UserFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<User>, Error> {
+        for kw in [&filter.name_contains, &filter.description_contains]
+            .into_iter()
+            .flatten()
+        {
+            validate::keyword(kw)?;
+        }
+        let mut tx = self.db.read().await?;
+        if let Some(gid) = &filter.group_id {
+            if groups::get(&mut tx, account_id, gid).await?.is_none() {
+                return Err(Error::NotFound(Entity::Group, gid.clone()));
+            }
+        }
+        let rows = users::scan(&mut tx, self.db.backend, account_id, filter, after, limit).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Up to `limit` groups of the account passing `filter` whose sequence number is above
+    /// `after`, in creation order (`Group::seq` ascending), with their parents; as
+    /// [`Directory::users_after`].
+    ///
+    /// Errors: a `filter.member` naming no user of the account is `NotFound(User)`, on
+    /// every page; a malformed keyword is `Invalid`.
+    pub async fn groups_after(
+        &self,
+        account_id: &str,
+        filter: &GroupFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Group>, Error> {
+        if let Some(kw) = &filter.keyword {
+            validate::keyword(kw)?;
+        }
+        let mut tx = self.db.read().await?;
+        if let Some(uid) = &filter.member {
+            if users::get(&mut tx, account_id, uid).await?.is_none() {
+                return Err(Error::NotFound(Entity::User, uid.clone()));
+            }
+        }
+        let rows = groups::scan(&mut tx, self.db.backend, account_id, filter, after, limit).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}

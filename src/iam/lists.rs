@@ -1,0 +1,104 @@
+//! Keystone lists: the query filters each list route takes, and whole lists streamed.
+//!
+//! Keystone applies no limit to a list unless `[DEFAULT] list_limit` is configured, and a
+//! list that limit cuts says `"truncated": true` (keystone/server/flask/common.py,
+//! `wrap_collection`); its clients (keystoneclient, the IAM SDK) read one response and never
+//! follow `links.next`. So a list asked without `page`/`per_page` is the whole list, or the
+//! first `list_limit` entries with `"truncated": true`. It is streamed: the JSON is written
+//! page by page, each page (`http::stream::PAGE_ROWS` rows) read by keyset (`seq > last`)
+//! in its own short read transaction, so memory is bounded by a page whatever the list's
+//! length.
+//!
+//! Errors: the first page is read before the status is sent, so a missing group, a bad
+//! filter or an unavailable database gets its status and Keystone error body. A read that
+//! fails after the first byte cannot change the status: the error is logged and the
+//! connection is ended without finishing the body (for HTTP/1.1 chunked, no last chunk), so
+//! the client sees a broken response, never a valid-looking short list. The same holds when
+//! the group (or user) whose members (or groups) are listed is deleted mid-list.
+
+use std::future::Future;
+
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::core::Error;
+use crate::http::params::Params;
+use crate::http::stream::{json_array, Frame};
+
+/// Keystone's `enabled` filter: oslo's `bool_from_string` words (`true/false`, `1/0`,
+/// `yes/no`, `on/off`, `t/f`, `y/n`, any case); absent or empty is no filter; anything
+/// else is a 400 (Keystone would take it as true).
+pub fn enabled(p: &Params) -> Result<Option<bool>, Error> {
+    match p.get("enabled").map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" | "t" | "y" => Ok(Some(true)),
+            "false" | "0" | "no" | "off" | "f" | "n" => Ok(Some(false)),
+            _ => Err(Error::invalid(format!(
+                "enabled must be true or false, not {v:?}"
+            ))),
+        },
+    }
+}
+
+/// Keystone's `password_expires_at` filter, `{operator}:{timestamp}` with operator `lt`,
+/// `lte`, `gt`, `gte`, `eq` (the default when absent) or `neq` and an ISO 8601 timestamp
+/// (`2016-12-08T22:02:00Z`); malformed is a 400. Returns whether the filter was given: no
+/// password of the directory expires (`password_expires_at` is null), and Keystone's SQL
+/// comparison with null holds for no operator, so a given filter matches no user.
+pub fn password_expires_at(p: &Params) -> Result<bool, Error> {
+    let Some(v) = p.text("password_expires_at") else {
+        return Ok(false);
+    };
+    let (_op, time) = match v.split_once(':') {
+        Some((op, t)) if ["lt", "lte", "gt", "gte", "eq", "neq"].contains(&op) => (op, t),
+        _ => ("eq", v.as_str()),
+    };
+    if crate::core::ids::parse_time_ms(time).is_none() {
+        return Err(Error::invalid(format!(
+            "password_expires_at must be {{lt|lte|gt|gte|eq|neq}}:YYYY-MM-DDTHH:mm:ssZ, not {v:?}"
+        )));
+    }
+    Ok(true)
+}
+
+/// Keystone's inexact filters (`name__contains`, `name__istartswith`, ...) on the route's
+/// filters are refused with a 400 rather than ignored: Roster applies exact filters only.
+/// Other unknown parameters are ignored, as Keystone ignores them.
+pub fn refuse_inexact(p: &Params, filters: &[&str]) -> Result<(), Error> {
+    for (k, _) in p.pairs() {
+        if let Some((f, op)) = k.split_once("__") {
+            if filters.contains(&f) {
+                return Err(Error::invalid(format!(
+                    "the inexact filter {f}__{op} is not supported; filter by exact {f}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A whole Keystone list, streamed: `{"links": links, key: [...]}` plus `"truncated":
+/// true` when `limit` cut it; see [`crate::http::stream::json_array`] for `seq`, `render`,
+/// `fetch` and the errors.
+pub async fn stream<T, F, Fut, R>(
+    key: &'static str,
+    links: Value,
+    limit: Option<i64>,
+    seq: fn(&T) -> i64,
+    render: R,
+    fetch: F,
+) -> Result<Response, Error>
+where
+    T: Send + 'static,
+    F: FnMut(i64, i64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, Error>> + Send + 'static,
+    R: Fn(&T) -> Value + Send + 'static,
+{
+    let frame = Frame {
+        head: format!("{{\"links\":{links},\"{key}\":["),
+        end: "]}",
+        end_cut: "],\"truncated\":true}",
+    };
+    json_array(frame, limit, seq, render, fetch).await
+}
