@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::query::Sql;
 use super::search::{self, Field};
-use super::Backend;
+use super::{Backend, RowLock};
 use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
 
 const FIELDS: [&str; 15] = [
@@ -182,6 +182,18 @@ pub async fn get(
     .await?
     .map(|r| with_parent(&r))
     .transpose()
+}
+
+/// Locks the account's groups among `ids` in id order (see `RowLock`); returns the ids of
+/// those that exist. Membership writes hold their groups with `KeyShare` (after their
+/// users), so a deletion (`Update`) waits for them and they find a deleted group gone.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+    lock: RowLock,
+) -> Result<Vec<String>, sqlx::Error> {
+    super::lock_rows(conn, "user_groups", account_id, ids, lock).await
 }
 
 /// The group with this id in any account: ids are unique across the directory.
@@ -455,7 +467,8 @@ pub async fn move_subtree(
 }
 
 /// Deletes groups (whole subtrees: a parent's children must be among `ids`) with their
-/// memberships.
+/// memberships. The caller holds the groups (`lock(.., RowLock::Update)`), so no membership
+/// write is half-way through one of them.
 pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());

@@ -1,13 +1,13 @@
 //! SQL for users.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::query::Sql;
 use super::search::{self, Field};
-use super::{accounts, flag, Backend};
+use super::{accounts, flag, Backend, RowLock};
 use crate::core::exports::{UserBatch, UserSpans};
 use crate::core::model::{Listing, Page, User, UserFilter};
 
@@ -180,6 +180,18 @@ pub async fn get_for_update(
     .await?
     .map(|r| from_row(&r))
     .transpose()
+}
+
+/// Locks the account's users among `ids` in id order (see `RowLock`); returns the ids of
+/// those that exist. Every membership write locks its users (`KeyShare`) before anything
+/// else, and a deletion locks them (`Update`), so the two never interleave.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+    lock: RowLock,
+) -> Result<Vec<String>, sqlx::Error> {
+    super::lock_rows(conn, "users", account_id, ids, lock).await
 }
 
 pub async fn get(
@@ -417,22 +429,61 @@ pub async fn password_hash(
     )
 }
 
-/// Deletes users with their memberships and keys, keeping every group's `user_quantity` exact.
-pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+/// Deletes users of the account with their memberships and keys. Every group's
+/// `user_quantity` goes down by the memberships this statement really deleted (`RETURNING`),
+/// so the count is exact by construction. The caller holds the users
+/// (`lock(.., RowLock::Update)`): no membership of theirs can come or go meanwhile (every
+/// membership write locks its users first). Their groups are locked here, in id order,
+/// before any membership row, as group deletion does, so the two cannot deadlock.
+pub async fn delete_many(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
     }
     accounts::count_out(conn, accounts::Counted::Users, ids).await?;
     let mut sql = Sql::on(
         &*conn,
-        "UPDATE user_groups SET user_quantity = user_quantity - \
-         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id AND m.user_id IN (",
+        "SELECT DISTINCT group_id FROM memberships WHERE user_id IN (",
     );
-    sql.bind_list(ids)
-        .push(")) WHERE id IN (SELECT m.group_id FROM memberships m WHERE m.user_id IN (");
-    sql.bind_list(ids).push("))");
-    sql.query().execute(&mut *conn).await?;
-    for table in ["memberships", "access_keys", "users"] {
+    sql.bind_list(ids).push(")");
+    let mut groups: Vec<String> = sql
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("group_id"))
+        .collect::<Result<_, _>>()?;
+    groups.sort();
+    super::groups::lock(conn, account_id, &groups, RowLock::NoKeyUpdate).await?;
+    let mut del = Sql::on(&*conn, "DELETE FROM memberships WHERE user_id IN (");
+    del.bind_list(ids).push(") RETURNING group_id");
+    // group -> memberships deleted, then the groups by that number: one UPDATE per distinct
+    // number (deleting one user: one UPDATE for all its groups)
+    let mut removed: BTreeMap<String, i64> = BTreeMap::new();
+    for r in del.query().fetch_all(&mut *conn).await? {
+        *removed.entry(r.try_get("group_id")?).or_default() += 1;
+    }
+    let mut by_count: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (g, n) in removed {
+        by_count.entry(n).or_default().push(g);
+    }
+    for (n, groups) in by_count {
+        for chunk in groups.chunks(1000) {
+            let mut upd = Sql::on(
+                &*conn,
+                "UPDATE user_groups SET user_quantity = user_quantity - ",
+            );
+            upd.bind(n)
+                .push(" WHERE id IN (")
+                .bind_list(chunk)
+                .push(")");
+            upd.query().execute(&mut *conn).await?;
+        }
+    }
+    for table in ["access_keys", "users"] {
         let col = if table == "users" { "id" } else { "user_id" };
         let mut del = Sql::on(&*conn, &format!("DELETE FROM {table} WHERE {col} IN ("));
         del.bind_list(ids).push(")");

@@ -5,13 +5,19 @@ use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::ids;
 use crate::core::model::Page;
-use crate::store::{groups, memberships, users, Tx};
+use crate::store::{groups, memberships, users, RowLock, Tx};
 
+/// Holds the user until the transaction ends (before any group: see `store::RowLock`), so
+/// its deletion cannot interleave with this write.
 async fn must_have_user(tx: &mut Tx, account_id: &str, user_id: &str) -> Result<(), Error> {
-    match users::get(tx, account_id, user_id).await? {
-        Some(_) => Ok(()),
-        None => Err(Error::NotFound(Entity::User, user_id.into())),
+    let one = [user_id.to_string()];
+    if users::lock(tx, account_id, &one, RowLock::KeyShare)
+        .await?
+        .is_empty()
+    {
+        return Err(Error::NotFound(Entity::User, user_id.into()));
     }
+    Ok(())
 }
 
 impl Directory {
@@ -51,10 +57,9 @@ impl Directory {
         let group_ids = check_batch("group ids", group_ids)?;
         let mut tx = self.db.write().await?;
         must_have_user(&mut tx, account_id, user_id).await?;
-        for gid in &group_ids {
-            if groups::get(&mut tx, account_id, gid).await?.is_none() {
-                return Err(Error::NotFound(Entity::Group, gid.clone()));
-            }
+        let found = groups::lock(&mut tx, account_id, &group_ids, RowLock::KeyShare).await?;
+        if let Some(missing) = group_ids.iter().find(|g| !found.contains(g)) {
+            return Err(Error::NotFound(Entity::Group, missing.clone()));
         }
         let one = [user_id.to_string()];
         let now = ids::now_ms();
@@ -89,6 +94,8 @@ impl Directory {
             .map(|g| g.id)
             .collect();
         gids.sort();
+        // a group deleted meanwhile took its memberships with it
+        let gids = groups::lock(&mut tx, account_id, &gids, RowLock::KeyShare).await?;
         let one = [user_id.to_string()];
         let mut changed = 0;
         for gid in &gids {
