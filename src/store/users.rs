@@ -15,7 +15,7 @@ const COLS: &str = "u.seq, u.id, u.account_id, u.name, u.description, u.email, u
     u.alias_name, u.active_type, u.platform_type, u.domain, u.enterprise_project_id, \
     u.user_info_map, u.account_expires, u.password_hash, u.enable_change_password, \
     u.next_login_change_password, u.password_never_expired, u.locked, u.disabled, u.is_root, \
-    u.created_at, u.updated_at, u.password_changed_at";
+    u.created_at, u.updated_at, u.password_changed_at, u.tokens_valid_after";
 
 fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     let b = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
@@ -44,6 +44,7 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         password_changed_at: r.try_get("password_changed_at")?,
+        tokens_valid_after: r.try_get("tokens_valid_after")?,
     })
 }
 
@@ -366,10 +367,11 @@ pub async fn group_names(
     Ok(out)
 }
 
-/// Writes every field of `u` back (the caller read it in the same transaction).
+/// Writes every field of `u` back (the caller read it in the same transaction) and sets
+/// `u.tokens_valid_after` to what the row now holds.
 pub async fn update(
     conn: &mut AnyConnection,
-    u: &User,
+    u: &mut User,
     password_hash: Option<Option<String>>,
 ) -> Result<(), sqlx::Error> {
     let mut sql = Sql::on(&*conn, "UPDATE users SET name = ");
@@ -404,6 +406,20 @@ pub async fn update(
         .bind(flag(u.disabled))
         .push(", updated_at = ")
         .bind(u.updated_at);
+    // An update that finds the user inactive or leaves it so (the old row's values on the
+    // right of SET) ends the tokens issued before it: disabling or locking a user, and
+    // enabling it again, never brings an earlier token back (see `iam::state`)
+    let now = u.updated_at;
+    let inactive = u.disabled || u.locked || u.expired_at(now);
+    sql.push(", tokens_valid_after = CASE WHEN ")
+        .bind(flag(inactive))
+        .push(
+            " = 1 OR disabled <> 0 OR locked <> 0 OR (account_expires <> 0 AND account_expires <= ",
+        )
+        .bind(now)
+        .push(") THEN ")
+        .bind(now)
+        .push(" ELSE tokens_valid_after END");
     if let Some(hash) = password_hash {
         // a new password ends the tokens issued before it (see `iam::state`)
         sql.push(", password_hash = ")
@@ -411,8 +427,14 @@ pub async fn update(
             .push(", password_changed_at = ")
             .bind(u.updated_at);
     }
-    sql.push(" WHERE id = ").bind(&u.id);
-    sql.query().execute(conn).await?;
+    sql.push(" WHERE id = ")
+        .bind(&u.id)
+        .push(" RETURNING tokens_valid_after");
+    u.tokens_valid_after = sql
+        .query()
+        .fetch_one(conn)
+        .await?
+        .try_get("tokens_valid_after")?;
     Ok(())
 }
 

@@ -295,7 +295,7 @@ impl Directory {
              password_never_expired => password_never_expired, disabled => disabled,
              user_info_map => user_info_map);
         u.updated_at = ids::now_ms();
-        if let Err(e) = users::update(&mut tx, &u, new_hash).await {
+        if let Err(e) = users::update(&mut tx, &mut u, new_hash).await {
             if is_unique_violation(&e) {
                 return Err(Error::Duplicate(Entity::User, u.name));
             }
@@ -386,7 +386,7 @@ impl Directory {
         if let Some(h) = &password_hash {
             u.has_password = h.is_some();
         }
-        users::update(&mut tx, &u, password_hash).await?;
+        users::update(&mut tx, &mut u, password_hash).await?;
         tx.commit().await?;
         Ok(u)
     }
