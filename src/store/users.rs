@@ -281,7 +281,7 @@ async fn matching(
     }
     if let Some(g) = &f.group_id {
         sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
-            .bind(g)
+            .bind(super::groups::key(account_id, g))
             .push(")");
     }
     if let Some(g) = &f.group_name {

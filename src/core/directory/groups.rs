@@ -51,7 +51,7 @@ impl Directory {
         {
             return Err(Error::Duplicate(Entity::Group, g.name));
         }
-        if groups::id_taken(&mut tx, &id).await? {
+        if groups::id_taken(&mut tx, account_id, &id).await? {
             return Err(Error::Conflict(format!("group id {id} is already in use")));
         }
         let group = Group {
@@ -298,9 +298,9 @@ impl Directory {
             return Err(Error::NotFound(Entity::Group, group_id.into()));
         }
         let changed = if add {
-            memberships::add(&mut tx, group_id, &user_ids, ids::now_ms()).await?
+            memberships::add(&mut tx, account_id, group_id, &user_ids, ids::now_ms()).await?
         } else {
-            memberships::remove(&mut tx, group_id, &user_ids).await?
+            memberships::remove(&mut tx, account_id, group_id, &user_ids).await?
         };
         tx.commit().await?;
         Ok(changed)
@@ -317,7 +317,7 @@ impl Directory {
         if users::get(&mut tx, account_id, user_id).await?.is_none() {
             return Err(Error::NotFound(Entity::User, user_id.into()));
         }
-        let member = memberships::is_member(&mut tx, group_id, user_id).await?;
+        let member = memberships::is_member(&mut tx, account_id, group_id, user_id).await?;
         tx.commit().await?;
         Ok(member)
     }

@@ -66,9 +66,9 @@ impl Directory {
         let mut changed = 0;
         for gid in &group_ids {
             changed += if add {
-                memberships::add(&mut tx, gid, &one, now).await?
+                memberships::add(&mut tx, account_id, gid, &one, now).await?
             } else {
-                memberships::remove(&mut tx, gid, &one).await?
+                memberships::remove(&mut tx, account_id, gid, &one).await?
             };
         }
         tx.commit().await?;
@@ -99,7 +99,7 @@ impl Directory {
         let one = [user_id.to_string()];
         let mut changed = 0;
         for gid in &gids {
-            changed += memberships::remove(&mut tx, gid, &one).await?;
+            changed += memberships::remove(&mut tx, account_id, gid, &one).await?;
         }
         tx.commit().await?;
         Ok(changed)

@@ -170,7 +170,7 @@ impl Directory {
         }
         for (gid, mut user_ids) in members {
             user_ids.sort();
-            memberships::add(&mut tx, gid, &user_ids, now).await?;
+            memberships::add(&mut tx, account_id, gid, &user_ids, now).await?;
         }
         let mut out = Vec::with_capacity(prepared.len());
         for (rec, _) in prepared {
