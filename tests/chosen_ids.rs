@@ -306,3 +306,126 @@ async fn reserved_and_unusable_group_ids_are_refused() {
     .await;
     assert_eq!(ok(&r).as_array().unwrap().len(), 2, "{}", r.body);
 }
+
+/// Chosen ids stored before migration 0009 (globally unique, as given) keep working after it,
+/// with their memberships, children and paths, and another account may then choose them.
+#[tokio::test]
+async fn chosen_ids_made_before_the_migration_keep_working() {
+    use roster::auth::sealing::MasterKey;
+    use roster::core::model::{NewGroup, Page, UserFilter};
+    use roster::core::Directory;
+    use roster::store::{Backend, Db, PoolSettings};
+    use sqlx::migrate::Migrator;
+    use std::sync::Arc;
+
+    let test_db = TestDb::new();
+    let db = Db::connect(&test_db.url(), &PoolSettings::default())
+        .await
+        .unwrap();
+    let dir_name = match db.backend {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let mut before = Migrator::new(std::path::Path::new(dir_name)).await.unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 9)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before
+        .run(&mut *db.pool.acquire().await.unwrap())
+        .await
+        .unwrap();
+    let dir = Directory::new(db.clone(), Arc::new(MasterKey::from_bytes(&[1u8; 32])));
+    let a = dir.create_account("acme", "default").await.unwrap();
+    let acc = a.domain_id.clone();
+    let made = "0123456789abcdef0123456789abcdef";
+    let mut conn = db.pool.acquire().await.unwrap();
+    for (id, parent, path, depth, qty) in [
+        ("sales", None, "sales".to_string(), 1, 1),
+        ("kid", Some("sales"), "sales/kid".to_string(), 2, 0),
+        (made, Some("sales"), format!("sales/{made}"), 2, 1),
+    ] {
+        sqlx::query(
+            "INSERT INTO user_groups (id, account_id, name, name_fold, parent_id, path, depth, \
+             user_quantity, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0)",
+        )
+        .bind(id)
+        .bind(&acc)
+        .bind(format!("Group {id}"))
+        .bind(format!("group {id}"))
+        .bind(parent)
+        .bind(path)
+        .bind(depth)
+        .bind(qty)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    for gid in ["sales", made] {
+        sqlx::query("INSERT INTO memberships (group_id, user_id, created_at) VALUES ($1, $2, 0)")
+            .bind(gid)
+            .bind(&a.user_id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    drop(conn);
+    db.migrate().await.unwrap();
+
+    let sales = dir.group(&acc, "sales").await.unwrap();
+    assert_eq!((sales.path.as_str(), sales.user_quantity), ("sales", 1));
+    let kid = dir.group(&acc, "kid").await.unwrap();
+    assert_eq!(kid.parent_id.as_deref(), Some("sales"));
+    assert_eq!(kid.parent.as_ref().unwrap().id, "sales");
+    assert_eq!(
+        dir.group(&acc, made).await.unwrap().parent_id.as_deref(),
+        Some("sales")
+    );
+    let of_root = dir
+        .groups_of_user(&acc, &a.user_id, Page::ALL)
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = of_root.items.iter().map(|g| g.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, [made, "sales"]);
+    let filter = UserFilter {
+        group_id: Some("sales".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        dir.list_users(&acc, &filter, Page::ALL)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        dir.remove_members(&acc, "sales", std::slice::from_ref(&a.user_id))
+            .await
+            .unwrap(),
+        1
+    );
+    dir.delete_groups(&acc, &["sales".to_string()])
+        .await
+        .unwrap();
+    assert!(dir.group(&acc, "kid").await.is_err());
+    // the id is free for another account, and for this one again
+    let b = dir.create_account("other", "default").await.unwrap();
+    for who in [&b.domain_id, &acc] {
+        let g = dir
+            .create_group(
+                who,
+                NewGroup {
+                    id: Some("sales".into()),
+                    name: "Sales".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(g.id, "sales");
+    }
+}
