@@ -20,6 +20,13 @@ async fn must_have_user(tx: &mut Tx, account_id: &str, user_id: &str) -> Result<
     Ok(())
 }
 
+/// Group ids in the order of their stored keys, the order in which `groups::lock` took them:
+/// each group's `user_quantity` is then updated in that order too, by every writer.
+pub(super) fn in_key_order(account_id: &str, mut ids: Vec<String>) -> Vec<String> {
+    ids.sort_by_cached_key(|g| groups::key(account_id, g));
+    ids
+}
+
 impl Directory {
     /// Puts a user in every one of `group_ids`; returns in how many it was not yet.
     pub async fn add_user_to_groups(
@@ -64,7 +71,7 @@ impl Directory {
         let one = [user_id.to_string()];
         let now = ids::now_ms();
         let mut changed = 0;
-        for gid in &group_ids {
+        for gid in &in_key_order(account_id, group_ids) {
             changed += if add {
                 memberships::add(&mut tx, account_id, gid, &one, now).await?
             } else {
@@ -98,7 +105,7 @@ impl Directory {
         let gids = groups::lock(&mut tx, account_id, &gids, RowLock::KeyShare).await?;
         let one = [user_id.to_string()];
         let mut changed = 0;
-        for gid in &gids {
+        for gid in &in_key_order(account_id, gids) {
             changed += memberships::remove(&mut tx, account_id, gid, &one).await?;
         }
         tx.commit().await?;

@@ -168,9 +168,10 @@ impl Directory {
         if let Some(missing) = wanted.iter().find(|g| !found.contains(g)) {
             return Err(Error::NotFound(Entity::Group, missing.clone()));
         }
-        for (gid, mut user_ids) in members {
+        for gid in super::memberships::in_key_order(account_id, wanted) {
+            let mut user_ids = members.remove(&gid).unwrap_or_default();
             user_ids.sort();
-            memberships::add(&mut tx, account_id, gid, &user_ids, now).await?;
+            memberships::add(&mut tx, account_id, &gid, &user_ids, now).await?;
         }
         let mut out = Vec::with_capacity(prepared.len());
         for (rec, _) in prepared {
