@@ -227,24 +227,6 @@ pub async fn get_by_name(
     .transpose()
 }
 
-/// The ids among `ids` that are users of the account.
-pub async fn existing_ids(
-    conn: &mut AnyConnection,
-    account_id: &str,
-    ids: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::on(&*conn, "SELECT id FROM users WHERE account_id = ");
-    sql.bind(account_id)
-        .push(" AND id IN (")
-        .bind_list(ids)
-        .push(")");
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(|r| r.try_get("id")).collect()
-}
-
 /// `FROM users u WHERE ...`: the account's users that pass `f`.
 async fn matching(
     conn: &mut AnyConnection,
