@@ -65,7 +65,8 @@ pub enum Error {
     #[error("the directory database is unavailable")]
     Unavailable(String),
     /// The transaction lost a conflict with another one and was rolled back whole
-    /// (PostgreSQL 40001 / 40P01): safe to run again (503 if it keeps losing).
+    /// (PostgreSQL 40001 serialization failure, 40P01 deadlock, 23503 a referenced row
+    /// deleted by a concurrent transaction): safe to run again (503 if it keeps losing).
     #[error("the request conflicted with a concurrent change; try again")]
     Contention(String),
     /// A fault of ours (500). The text is logged, not shown.
@@ -102,8 +103,12 @@ impl From<sqlx::Error> for Error {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => Error::Unavailable(e.to_string()),
+            // 23503 on PostgreSQL: a row this write references went away under it (a
+            // concurrent deletion committed between its check and its insert). The writes
+            // lock what they reference first (`store::RowLock`), so this is a race they
+            // did not foresee: run again, the check then answers 404
             sqlx::Error::Database(db)
-                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+                if matches!(db.code().as_deref(), Some("40001" | "40P01" | "23503")) =>
             {
                 Error::Contention(e.to_string())
             }

@@ -51,6 +51,10 @@ pub struct User {
     /// Unix ms of the last password change (0: none since creation); tokens issued before it
     /// are refused.
     pub password_changed_at: i64,
+    /// Unix ms of the last update that found or left the user inactive (disabled, locked or
+    /// expired): IAM tokens issued before it are refused, also once the user is active again
+    /// (Keystone revokes a user's tokens when it is disabled). 0: never.
+    pub tokens_valid_after: i64,
 }
 
 impl User {

@@ -74,7 +74,8 @@ pub fn group_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A caller-chosen group id: 1 to 64 of `A-Za-z0-9-_`.
+/// A caller-chosen group id: 1 to 64 of `A-Za-z0-9-_`, not a negative number (Quick BI's root
+/// is `-1`) and not 32 lower-case hex digits (the ids Roster makes).
 pub fn chosen_id(id: &str) -> Result<(), Error> {
     if id.is_empty()
         || id.len() > 64
@@ -84,6 +85,22 @@ pub fn chosen_id(id: &str) -> Result<(), Error> {
     {
         return Err(Error::invalid(
             "a chosen id must have 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'",
+        ));
+    }
+    // Quick BI's root is "-1" (aliyun-quickbi.md): negative numbers are its markers, never
+    // a group. 32 lower-case hex digits is the shape of the ids Roster makes, which are
+    // unique across accounts (see store::groups::key): a client may not take one.
+    if id
+        .strip_prefix('-')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(Error::invalid(format!(
+            "{id} is reserved (-1 is the root of the group tree)"
+        )));
+    }
+    if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(Error::invalid(
+            "a chosen id must not be 32 lower-case hex digits (the shape of the ids Roster makes)",
         ));
     }
     Ok(())

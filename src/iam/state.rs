@@ -71,6 +71,9 @@ pub struct UserState {
     /// Unix ms of the user's last password change: tokens issued before it are refused, as
     /// Keystone revokes a user's tokens when the password changes.
     pub password_changed_at: i64,
+    /// Unix ms of the last change that made the user inactive or active again (disable,
+    /// lock, expiry; `User::tokens_valid_after`): tokens issued before it are refused.
+    pub tokens_valid_after: i64,
 }
 
 #[derive(Default)]
@@ -153,6 +156,9 @@ impl IamState {
             Some(u) if claims.issued_at < u.password_changed_at => Err(unauth(
                 "the token was issued before the user's password was changed",
             )),
+            Some(u) if claims.issued_at < u.tokens_valid_after => Err(unauth(
+                "the token was issued before the user was disabled or locked",
+            )),
             Some(u) => Ok((claims, u)),
             None => Err(unauth("the token's user no longer exists")),
         }
@@ -207,6 +213,7 @@ impl IamState {
                 active: !u.disabled && !u.locked && !u.expired_at(ids::now_ms()),
                 is_root: u.is_root,
                 password_changed_at: u.password_changed_at,
+                tokens_valid_after: u.tokens_valid_after,
             }),
             Err(Error::NotFound(Entity::User, _)) => None,
             Err(e) => return Err(e),

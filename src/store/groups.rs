@@ -5,8 +5,46 @@ use sqlx::{AnyConnection, Row};
 
 use super::query::Sql;
 use super::search::{self, Field};
-use super::Backend;
+use super::{Backend, RowLock};
 use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
+
+/// Whether `id` has the shape of the ids Roster makes (`ids::new_id`: 32 lower-case hex
+/// digits). Clients may not choose ids of this shape (`core::validate::chosen_id`).
+pub fn is_generated(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The stored key (`user_groups.id`, `memberships.group_id`, `user_groups.parent_id`) of the
+/// group with public id `id` in the account. Group ids are unique per account, not across
+/// the directory: a made id is its own key (unique everywhere by construction), a chosen id
+/// is stored as `{id}.{account_id}` ('.' is never in a chosen id), so two accounts may
+/// choose the same id and neither can tell the other's exists. Idempotent: a stored key of
+/// this account maps to itself; another account's key maps to a key of this account that
+/// does not exist. Paths (`user_groups.path`) hold public ids: they are only ever compared
+/// within one account.
+pub fn key(account_id: &str, id: &str) -> String {
+    if is_generated(id)
+        || id
+            .strip_suffix(account_id)
+            .is_some_and(|rest| rest.ends_with('.'))
+    {
+        id.to_string()
+    } else {
+        format!("{id}.{account_id}")
+    }
+}
+
+/// The public id of a stored key (see `key`).
+pub fn public_id(key: &str) -> String {
+    match key.rfind('.') {
+        Some(i) => key[..i].to_string(),
+        None => key.to_string(),
+    }
+}
+
+fn keys(account_id: &str, ids: &[String]) -> Vec<String> {
+    ids.iter().map(|id| key(account_id, id)).collect()
+}
 
 const FIELDS: [&str; 15] = [
     "seq",
@@ -51,13 +89,15 @@ fn from_row(r: &AnyRow, a: &str) -> Result<Group, sqlx::Error> {
     let c = |f: &str| format!("{a}_{f}");
     Ok(Group {
         seq: r.try_get(c("seq").as_str())?,
-        id: r.try_get(c("id").as_str())?,
+        id: public_id(&r.try_get::<String, _>(c("id").as_str())?),
         account_id: r.try_get(c("account_id").as_str())?,
         name: r.try_get(c("name").as_str())?,
         description: r.try_get(c("description").as_str())?,
         platform_type: r.try_get(c("platform_type").as_str())?,
         domain: r.try_get(c("domain").as_str())?,
-        parent_id: r.try_get(c("parent_id").as_str())?,
+        parent_id: r
+            .try_get::<Option<String>, _>(c("parent_id").as_str())?
+            .map(|p| public_id(&p)),
         path: r.try_get(c("path").as_str())?,
         depth: r.try_get(c("depth").as_str())?,
         user_quantity: r.try_get(c("user_quantity").as_str())?,
@@ -84,7 +124,7 @@ fn with_parent(r: &AnyRow) -> Result<Group, sqlx::Error> {
     if let Some(id) = r.try_get::<Option<String>, _>("p_id")? {
         g.parent = Some(Box::new(Group {
             seq: 0,
-            id,
+            id: public_id(&id),
             account_id: r.try_get("p_account_id")?,
             name: r.try_get("p_name")?,
             description: r.try_get("p_description")?,
@@ -125,7 +165,7 @@ pub async fn insert_many(conn: &mut AnyConnection, groups: &[Group]) -> Result<(
     );
     for (i, g) in groups.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(&g.id)
+        sql.bind(key(&g.account_id, &g.id))
             .push(", ")
             .bind(&g.account_id)
             .push(", ")
@@ -139,7 +179,7 @@ pub async fn insert_many(conn: &mut AnyConnection, groups: &[Group]) -> Result<(
             .push(", ")
             .bind(&g.domain)
             .push(", ")
-            .bind(g.parent_id.clone())
+            .bind(g.parent_id.as_deref().map(|p| key(&g.account_id, p)))
             .push(", ")
             .bind(&g.path)
             .push(", ")
@@ -177,18 +217,48 @@ pub async fn get(
         select_with_parent()
     ))
     .bind(account_id)
-    .bind(id)
+    .bind(key(account_id, id))
     .fetch_optional(conn)
     .await?
     .map(|r| with_parent(&r))
     .transpose()
 }
 
-/// The group with this id in any account: ids are unique across the directory.
-pub async fn id_taken(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+/// Locks the account's groups among `ids` (public ids or keys: see `key`) in key order (see
+/// `RowLock`); returns those of `ids` that exist, as given. Membership writes hold their groups with `KeyShare` (after their
+/// users), so a deletion (`Update`) waits for them and they find a deleted group gone.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+    lock: RowLock,
+) -> Result<Vec<String>, sqlx::Error> {
+    let found: std::collections::HashSet<String> = super::lock_rows(
+        conn,
+        "user_groups",
+        account_id,
+        &keys(account_id, ids),
+        lock,
+    )
+    .await?
+    .into_iter()
+    .collect();
+    Ok(ids
+        .iter()
+        .filter(|id| found.contains(&key(account_id, id)))
+        .cloned()
+        .collect())
+}
+
+/// Whether the account has a group with this id (ids are unique per account: see `key`).
+pub async fn id_taken(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
     Ok(
         sqlx::query("SELECT 1 AS one FROM user_groups WHERE id = $1")
-            .bind(id)
+            .bind(key(account_id, id))
             .fetch_optional(conn)
             .await?
             .is_some(),
@@ -236,7 +306,9 @@ async fn matching(
         sql.push(" AND g.domain = ").bind(d);
     }
     if !f.ids.is_empty() {
-        sql.push(" AND g.id IN (").bind_list(&f.ids).push(")");
+        sql.push(" AND g.id IN (")
+            .bind_list(&keys(account_id, &f.ids))
+            .push(")");
     }
     if let Some(user_id) = &f.member {
         sql.push(" AND g.id IN (SELECT m.group_id FROM memberships m WHERE m.user_id = ")
@@ -248,7 +320,7 @@ async fn matching(
             sql.push(" AND g.parent_id IS NULL");
         }
         Some(ParentFilter::Group(p)) => {
-            sql.push(" AND g.parent_id = ").bind(p);
+            sql.push(" AND g.parent_id = ").bind(key(account_id, p));
         }
         None => {}
     }
@@ -365,7 +437,7 @@ pub async fn update_fields(conn: &mut AnyConnection, g: &Group) -> Result<(), sq
     .bind(&g.description)
     .bind(&g.updated_by)
     .bind(g.updated_at)
-    .bind(&g.id)
+    .bind(key(&g.account_id, &g.id))
     .execute(conn)
     .await?;
     Ok(())
@@ -401,7 +473,8 @@ pub async fn subtree_max_depth(
     .await
 }
 
-/// Ids of the subtree rooted at the group with path `path`, deepest first.
+/// Stored keys (see `key`) of the subtree rooted at the group with path `path`, deepest
+/// first.
 pub async fn subtree_ids(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -450,17 +523,18 @@ pub async fn move_subtree(
     sqlx::query(
         "UPDATE user_groups SET parent_id = $1, updated_at = $2, updated_by = $3 WHERE id = $4",
     )
-    .bind(new_parent)
+    .bind(new_parent.map(|p| key(account_id, p)))
     .bind(now)
     .bind(by)
-    .bind(group_id)
+    .bind(key(account_id, group_id))
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// Deletes groups (whole subtrees: a parent's children must be among `ids`) with their
-/// memberships.
+/// memberships. The caller holds the groups (`lock(.., RowLock::Update)`), so no membership
+/// write is half-way through one of them.
 pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
@@ -477,7 +551,7 @@ pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(),
     Ok(())
 }
 
-/// `(id, seq, name)` of the account's groups among `ids`.
+/// `(key, seq, name)` of the account's groups among `ids` (public ids or keys: see `key`).
 pub async fn names_by_ids(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -492,9 +566,10 @@ pub async fn names_by_ids(
         &*conn,
         "SELECT id, seq, name FROM user_groups WHERE account_id || '' = ",
     );
+    let ids: Vec<String> = ids.iter().map(|id| key(account_id, id)).collect();
     sql.bind(account_id)
         .push(" AND id IN (")
-        .bind_list(ids)
+        .bind_list(&ids)
         .push(")");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
@@ -502,7 +577,7 @@ pub async fn names_by_ids(
         .collect()
 }
 
-/// `(name_fold, id)` of the account's groups whose folded name is among `folded`.
+/// `(name_fold, key)` of the account's groups whose folded name is among `folded`.
 pub async fn ids_by_folded_names(
     conn: &mut AnyConnection,
     account_id: &str,

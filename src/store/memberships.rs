@@ -4,12 +4,15 @@
 
 use sqlx::AnyConnection;
 
+use super::groups::key;
 use super::query::Sql;
 
-/// Adds users to a group in one statement; returns how many were not members before.
-/// Callers pass ids sorted, so concurrent changes lock rows in the same order.
+/// Adds users to the account's group `group_id` (a public id or a key: see `groups::key`)
+/// in one statement; returns how many were not members before. Callers pass ids sorted, so
+/// concurrent changes lock rows in the same order.
 pub async fn add(
     conn: &mut AnyConnection,
+    account_id: &str,
     group_id: &str,
     user_ids: &[String],
     now: i64,
@@ -17,6 +20,7 @@ pub async fn add(
     if user_ids.is_empty() {
         return Ok(0);
     }
+    let group_id = &key(account_id, group_id);
     let mut sql = Sql::on(
         &*conn,
         "INSERT INTO memberships (group_id, user_id, created_at) VALUES ",
@@ -36,15 +40,18 @@ pub async fn add(
     Ok(added)
 }
 
-/// Removes users from a group in one statement; returns how many were members.
+/// Removes users from the account's group `group_id` in one statement; returns how many
+/// were members.
 pub async fn remove(
     conn: &mut AnyConnection,
+    account_id: &str,
     group_id: &str,
     user_ids: &[String],
 ) -> Result<i64, sqlx::Error> {
     if user_ids.is_empty() {
         return Ok(0);
     }
+    let group_id = &key(account_id, group_id);
     let mut sql = Sql::on(&*conn, "DELETE FROM memberships WHERE group_id = ");
     sql.bind(group_id)
         .push(" AND user_id IN (")
@@ -68,12 +75,13 @@ async fn adjust(conn: &mut AnyConnection, group_id: &str, delta: i64) -> Result<
 
 pub async fn is_member(
     conn: &mut AnyConnection,
+    account_id: &str,
     group_id: &str,
     user_id: &str,
 ) -> Result<bool, sqlx::Error> {
     Ok(
         sqlx::query("SELECT 1 AS one FROM memberships WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id)
+            .bind(key(account_id, group_id))
             .bind(user_id)
             .fetch_optional(conn)
             .await?

@@ -215,6 +215,71 @@ async fn apply_pragmas(
     Ok(())
 }
 
+/// A row lock taken by `SELECT .. FOR ..` on PostgreSQL before a write changes memberships
+/// or deletes the rows they reference; SQLite needs none (`Db::write` takes the database's
+/// one write lock up front). Rows are always locked in id order, users before groups, so
+/// writers that lock the same rows cannot deadlock (see ARCHITECTURE.md, "user_quantity is
+/// exact").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    /// `FOR KEY SHARE`: the row stays (a membership write keeps its user and groups from
+    /// being deleted until it commits); other such writers go on at once.
+    KeyShare,
+    /// `FOR NO KEY UPDATE`: the row's counters are about to change (a user deletion holds
+    /// the groups whose `user_quantity` it decrements).
+    NoKeyUpdate,
+    /// `FOR UPDATE`: the row is about to be deleted; waits for every writer holding it.
+    Update,
+}
+
+impl RowLock {
+    /// The clause ending a `SELECT` on this connection's backend ("" on SQLite).
+    pub fn clause(self, conn: &sqlx::AnyConnection) -> &'static str {
+        if conn.backend_name() != "PostgreSQL" {
+            return "";
+        }
+        match self {
+            RowLock::KeyShare => " FOR KEY SHARE",
+            RowLock::NoKeyUpdate => " FOR NO KEY UPDATE",
+            RowLock::Update => " FOR UPDATE",
+        }
+    }
+}
+
+/// Locks the rows of `table` (`users` or `user_groups`) of the account among `ids`, in id
+/// order; returns the ids of those that exist (a row deleted by a transaction this one
+/// waited for is not among them: PostgreSQL skips it after the wait).
+async fn lock_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    account_id: &str,
+    ids: &[String],
+    lock: RowLock,
+) -> Result<Vec<String>, sqlx::Error> {
+    use sqlx::Row;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let clause = lock.clause(conn);
+    // PostgreSQL sorts text by the database's collation; "C" is byte order, the order of
+    // Rust's sort, in which writers then update the rows they locked
+    let order = if clause.is_empty() {
+        ""
+    } else {
+        " COLLATE \"C\""
+    };
+    let mut sql = query::Sql::on(
+        &*conn,
+        &format!("SELECT id FROM {table} WHERE account_id = "),
+    );
+    sql.bind(account_id)
+        .push(" AND id IN (")
+        .bind_list(ids)
+        .push(&format!(") ORDER BY id{order}{clause}"));
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
 pub fn flag(b: bool) -> i64 {
     b as i64
 }

@@ -1,13 +1,13 @@
 //! SQL for users.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::query::Sql;
 use super::search::{self, Field};
-use super::{accounts, flag, Backend};
+use super::{accounts, flag, Backend, RowLock};
 use crate::core::exports::{UserBatch, UserSpans};
 use crate::core::model::{Listing, Page, User, UserFilter};
 
@@ -15,7 +15,7 @@ const COLS: &str = "u.seq, u.id, u.account_id, u.name, u.description, u.email, u
     u.alias_name, u.active_type, u.platform_type, u.domain, u.enterprise_project_id, \
     u.user_info_map, u.account_expires, u.password_hash, u.enable_change_password, \
     u.next_login_change_password, u.password_never_expired, u.locked, u.disabled, u.is_root, \
-    u.created_at, u.updated_at, u.password_changed_at";
+    u.created_at, u.updated_at, u.password_changed_at, u.tokens_valid_after";
 
 fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     let b = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
@@ -44,6 +44,7 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         password_changed_at: r.try_get("password_changed_at")?,
+        tokens_valid_after: r.try_get("tokens_valid_after")?,
     })
 }
 
@@ -182,6 +183,18 @@ pub async fn get_for_update(
     .transpose()
 }
 
+/// Locks the account's users among `ids` in id order (see `RowLock`); returns the ids of
+/// those that exist. Every membership write locks its users (`KeyShare`) before anything
+/// else, and a deletion locks them (`Update`), so the two never interleave.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+    lock: RowLock,
+) -> Result<Vec<String>, sqlx::Error> {
+    super::lock_rows(conn, "users", account_id, ids, lock).await
+}
+
 pub async fn get(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -212,24 +225,6 @@ pub async fn get_by_name(
     .await?
     .map(|r| from_row(&r))
     .transpose()
-}
-
-/// The ids among `ids` that are users of the account.
-pub async fn existing_ids(
-    conn: &mut AnyConnection,
-    account_id: &str,
-    ids: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::on(&*conn, "SELECT id FROM users WHERE account_id = ");
-    sql.bind(account_id)
-        .push(" AND id IN (")
-        .bind_list(ids)
-        .push(")");
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(|r| r.try_get("id")).collect()
 }
 
 /// `FROM users u WHERE ...`: the account's users that pass `f`.
@@ -268,7 +263,7 @@ async fn matching(
     }
     if let Some(g) = &f.group_id {
         sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
-            .bind(g)
+            .bind(super::groups::key(account_id, g))
             .push(")");
     }
     if let Some(g) = &f.group_name {
@@ -376,10 +371,11 @@ pub async fn group_names(
     Ok(out)
 }
 
-/// Writes every field of `u` back (the caller read it in the same transaction).
+/// Writes every field of `u` back (the caller read it in the same transaction) and sets
+/// `u.tokens_valid_after` to what the row now holds.
 pub async fn update(
     conn: &mut AnyConnection,
-    u: &User,
+    u: &mut User,
     password_hash: Option<Option<String>>,
 ) -> Result<(), sqlx::Error> {
     let mut sql = Sql::on(&*conn, "UPDATE users SET name = ");
@@ -414,6 +410,20 @@ pub async fn update(
         .bind(flag(u.disabled))
         .push(", updated_at = ")
         .bind(u.updated_at);
+    // An update that finds the user inactive or leaves it so (the old row's values on the
+    // right of SET) ends the tokens issued before it: disabling or locking a user, and
+    // enabling it again, never brings an earlier token back (see `iam::state`)
+    let now = u.updated_at;
+    let inactive = u.disabled || u.locked || u.expired_at(now);
+    sql.push(", tokens_valid_after = CASE WHEN ")
+        .bind(flag(inactive))
+        .push(
+            " = 1 OR disabled <> 0 OR locked <> 0 OR (account_expires <> 0 AND account_expires <= ",
+        )
+        .bind(now)
+        .push(") THEN ")
+        .bind(now)
+        .push(" ELSE tokens_valid_after END");
     if let Some(hash) = password_hash {
         // a new password ends the tokens issued before it (see `iam::state`)
         sql.push(", password_hash = ")
@@ -421,8 +431,14 @@ pub async fn update(
             .push(", password_changed_at = ")
             .bind(u.updated_at);
     }
-    sql.push(" WHERE id = ").bind(&u.id);
-    sql.query().execute(conn).await?;
+    sql.push(" WHERE id = ")
+        .bind(&u.id)
+        .push(" RETURNING tokens_valid_after");
+    u.tokens_valid_after = sql
+        .query()
+        .fetch_one(conn)
+        .await?
+        .try_get("tokens_valid_after")?;
     Ok(())
 }
 
@@ -439,22 +455,61 @@ pub async fn password_hash(
     )
 }
 
-/// Deletes users with their memberships and keys, keeping every group's `user_quantity` exact.
-pub async fn delete_many(conn: &mut AnyConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+/// Deletes users of the account with their memberships and keys. Every group's
+/// `user_quantity` goes down by the memberships this statement really deleted (`RETURNING`),
+/// so the count is exact by construction. The caller holds the users
+/// (`lock(.., RowLock::Update)`): no membership of theirs can come or go meanwhile (every
+/// membership write locks its users first). Their groups are locked here, in id order,
+/// before any membership row, as group deletion does, so the two cannot deadlock.
+pub async fn delete_many(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
     }
     accounts::count_out(conn, accounts::Counted::Users, ids).await?;
     let mut sql = Sql::on(
         &*conn,
-        "UPDATE user_groups SET user_quantity = user_quantity - \
-         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id AND m.user_id IN (",
+        "SELECT DISTINCT group_id FROM memberships WHERE user_id IN (",
     );
-    sql.bind_list(ids)
-        .push(")) WHERE id IN (SELECT m.group_id FROM memberships m WHERE m.user_id IN (");
-    sql.bind_list(ids).push("))");
-    sql.query().execute(&mut *conn).await?;
-    for table in ["memberships", "access_keys", "users"] {
+    sql.bind_list(ids).push(")");
+    let mut groups: Vec<String> = sql
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("group_id"))
+        .collect::<Result<_, _>>()?;
+    groups.sort();
+    super::groups::lock(conn, account_id, &groups, RowLock::NoKeyUpdate).await?;
+    let mut del = Sql::on(&*conn, "DELETE FROM memberships WHERE user_id IN (");
+    del.bind_list(ids).push(") RETURNING group_id");
+    // group -> memberships deleted, then the groups by that number: one UPDATE per distinct
+    // number (deleting one user: one UPDATE for all its groups)
+    let mut removed: BTreeMap<String, i64> = BTreeMap::new();
+    for r in del.query().fetch_all(&mut *conn).await? {
+        *removed.entry(r.try_get("group_id")?).or_default() += 1;
+    }
+    let mut by_count: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (g, n) in removed {
+        by_count.entry(n).or_default().push(g);
+    }
+    for (n, groups) in by_count {
+        for chunk in groups.chunks(1000) {
+            let mut upd = Sql::on(
+                &*conn,
+                "UPDATE user_groups SET user_quantity = user_quantity - ",
+            );
+            upd.bind(n)
+                .push(" WHERE id IN (")
+                .bind_list(chunk)
+                .push(")");
+            upd.query().execute(&mut *conn).await?;
+        }
+    }
+    for table in ["access_keys", "users"] {
         let col = if table == "users" { "id" } else { "user_id" };
         let mut del = Sql::on(&*conn, &format!("DELETE FROM {table} WHERE {col} IN ("));
         del.bind_list(ids).push(")");

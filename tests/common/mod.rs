@@ -4,6 +4,7 @@
 
 pub mod e2e;
 pub mod iam;
+pub mod quickbi;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

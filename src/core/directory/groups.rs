@@ -4,7 +4,7 @@ use super::{check_batch, Directory};
 use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, validate};
-use crate::store::{groups, memberships, users, Tx};
+use crate::store::{groups, memberships, users, RowLock, Tx};
 
 async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Error> {
     groups::get(tx, account_id, id)
@@ -51,7 +51,7 @@ impl Directory {
         {
             return Err(Error::Duplicate(Entity::Group, g.name));
         }
-        if groups::id_taken(&mut tx, &id).await? {
+        if groups::id_taken(&mut tx, account_id, &id).await? {
             return Err(Error::Conflict(format!("group id {id} is already in use")));
         }
         let group = Group {
@@ -241,6 +241,10 @@ impl Directory {
                 }
             }
         }
+        // held until the end: a membership write on these groups (which holds them shared)
+        // finishes first, and one that comes later finds them gone
+        doomed.sort();
+        groups::lock(&mut tx, account_id, &doomed, RowLock::Update).await?;
         groups::delete_many(&mut tx, &doomed).await?;
         tx.commit().await?;
         Ok(())
@@ -284,14 +288,24 @@ impl Directory {
         let user_ids = check_batch("user_ids", user_ids)?;
         let mut tx = self.db.write().await?;
         must_get(&mut tx, account_id, group_id).await?;
-        let found = users::existing_ids(&mut tx, account_id, &user_ids).await?;
+        // the users, then the group, held until the end: a deletion of any of them waits for
+        // this write, or this write waits for it and answers 404 (never a half-counted
+        // membership or a foreign-key failure)
+        let found = users::lock(&mut tx, account_id, &user_ids, RowLock::KeyShare).await?;
         if let Some(missing) = user_ids.iter().find(|u| !found.contains(u)) {
             return Err(Error::NotFound(Entity::User, missing.clone()));
         }
+        let group = [group_id.to_string()];
+        if groups::lock(&mut tx, account_id, &group, RowLock::KeyShare)
+            .await?
+            .is_empty()
+        {
+            return Err(Error::NotFound(Entity::Group, group_id.into()));
+        }
         let changed = if add {
-            memberships::add(&mut tx, group_id, &user_ids, ids::now_ms()).await?
+            memberships::add(&mut tx, account_id, group_id, &user_ids, ids::now_ms()).await?
         } else {
-            memberships::remove(&mut tx, group_id, &user_ids).await?
+            memberships::remove(&mut tx, account_id, group_id, &user_ids).await?
         };
         tx.commit().await?;
         Ok(changed)
@@ -308,7 +322,7 @@ impl Directory {
         if users::get(&mut tx, account_id, user_id).await?.is_none() {
             return Err(Error::NotFound(Entity::User, user_id.into()));
         }
-        let member = memberships::is_member(&mut tx, group_id, user_id).await?;
+        let member = memberships::is_member(&mut tx, account_id, group_id, user_id).await?;
         tx.commit().await?;
         Ok(member)
     }

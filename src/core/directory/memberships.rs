@@ -5,13 +5,26 @@ use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::ids;
 use crate::core::model::Page;
-use crate::store::{groups, memberships, users, Tx};
+use crate::store::{groups, memberships, users, RowLock, Tx};
 
+/// Holds the user until the transaction ends (before any group: see `store::RowLock`), so
+/// its deletion cannot interleave with this write.
 async fn must_have_user(tx: &mut Tx, account_id: &str, user_id: &str) -> Result<(), Error> {
-    match users::get(tx, account_id, user_id).await? {
-        Some(_) => Ok(()),
-        None => Err(Error::NotFound(Entity::User, user_id.into())),
+    let one = [user_id.to_string()];
+    if users::lock(tx, account_id, &one, RowLock::KeyShare)
+        .await?
+        .is_empty()
+    {
+        return Err(Error::NotFound(Entity::User, user_id.into()));
     }
+    Ok(())
+}
+
+/// Group ids in the order of their stored keys, the order in which `groups::lock` took them:
+/// each group's `user_quantity` is then updated in that order too, by every writer.
+pub(super) fn in_key_order(account_id: &str, mut ids: Vec<String>) -> Vec<String> {
+    ids.sort_by_cached_key(|g| groups::key(account_id, g));
+    ids
 }
 
 impl Directory {
@@ -51,19 +64,18 @@ impl Directory {
         let group_ids = check_batch("group ids", group_ids)?;
         let mut tx = self.db.write().await?;
         must_have_user(&mut tx, account_id, user_id).await?;
-        for gid in &group_ids {
-            if groups::get(&mut tx, account_id, gid).await?.is_none() {
-                return Err(Error::NotFound(Entity::Group, gid.clone()));
-            }
+        let found = groups::lock(&mut tx, account_id, &group_ids, RowLock::KeyShare).await?;
+        if let Some(missing) = group_ids.iter().find(|g| !found.contains(g)) {
+            return Err(Error::NotFound(Entity::Group, missing.clone()));
         }
         let one = [user_id.to_string()];
         let now = ids::now_ms();
         let mut changed = 0;
-        for gid in &group_ids {
+        for gid in &in_key_order(account_id, group_ids) {
             changed += if add {
-                memberships::add(&mut tx, gid, &one, now).await?
+                memberships::add(&mut tx, account_id, gid, &one, now).await?
             } else {
-                memberships::remove(&mut tx, gid, &one).await?
+                memberships::remove(&mut tx, account_id, gid, &one).await?
             };
         }
         tx.commit().await?;
@@ -89,10 +101,12 @@ impl Directory {
             .map(|g| g.id)
             .collect();
         gids.sort();
+        // a group deleted meanwhile took its memberships with it
+        let gids = groups::lock(&mut tx, account_id, &gids, RowLock::KeyShare).await?;
         let one = [user_id.to_string()];
         let mut changed = 0;
-        for gid in &gids {
-            changed += memberships::remove(&mut tx, gid, &one).await?;
+        for gid in &in_key_order(account_id, gids) {
+            changed += memberships::remove(&mut tx, account_id, gid, &one).await?;
         }
         tx.commit().await?;
         Ok(changed)

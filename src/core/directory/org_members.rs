@@ -334,7 +334,7 @@ impl Directory {
                 user.disabled = d;
             }
             user.updated_at = now;
-            users::update(&mut tx, &user, None).await?;
+            users::update(&mut tx, &mut user, None).await?;
         }
         m.user_type = p.user_type.unwrap_or(m.user_type);
         match p.role_ids {

@@ -7,7 +7,7 @@ use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, password, validate};
 use crate::store::users::{self, UserRecord};
-use crate::store::{groups, memberships};
+use crate::store::{groups, memberships, RowLock};
 
 /// The core's rules for a new user; returns its activation and platform types.
 pub(crate) fn check_new_user(u: &NewUser) -> Result<(String, String), Error> {
@@ -126,25 +126,30 @@ impl Directory {
             }
             prepared.push((rec, groups));
         }
+        // the transaction runs again if it loses a race (the hashes are not made again)
+        retry_conflicts!(self.create_users_once(account_id, &prepared, now).await)
+    }
+
+    async fn create_users_once(
+        &self,
+        account_id: &str,
+        prepared: &[(UserRecord, Vec<String>)],
+        now: i64,
+    ) -> Result<Vec<User>, Error> {
         // group id -> the new users to put in it (sorted maps: stable lock order)
         let mut members: std::collections::BTreeMap<&String, Vec<String>> = Default::default();
-        for (rec, group_ids) in &prepared {
+        for (rec, group_ids) in prepared {
             for gid in group_ids {
                 members.entry(gid).or_default().push(rec.id.clone());
             }
         }
         let mut tx = self.db.write().await?;
-        for (rec, _) in &prepared {
+        for (rec, _) in prepared {
             if users::get_by_name(&mut tx, account_id, &rec.name)
                 .await?
                 .is_some()
             {
                 return Err(Error::Duplicate(Entity::User, rec.name.clone()));
-            }
-        }
-        for gid in members.keys() {
-            if groups::get(&mut tx, account_id, gid).await?.is_none() {
-                return Err(Error::NotFound(Entity::Group, (*gid).clone()));
             }
         }
         for chunk in prepared.chunks(500) {
@@ -156,12 +161,20 @@ impl Directory {
                 return Err(e.into());
             }
         }
-        for (gid, mut user_ids) in members {
+        // the groups are held until the memberships are in (after the account's counters,
+        // which the inserts above updated: group deletion takes them in the same order)
+        let wanted: Vec<String> = members.keys().map(|g| (*g).clone()).collect();
+        let found = groups::lock(&mut tx, account_id, &wanted, RowLock::KeyShare).await?;
+        if let Some(missing) = wanted.iter().find(|g| !found.contains(g)) {
+            return Err(Error::NotFound(Entity::Group, missing.clone()));
+        }
+        for gid in super::memberships::in_key_order(account_id, wanted) {
+            let mut user_ids = members.remove(&gid).unwrap_or_default();
             user_ids.sort();
-            memberships::add(&mut tx, gid, &user_ids, now).await?;
+            memberships::add(&mut tx, account_id, &gid, &user_ids, now).await?;
         }
         let mut out = Vec::with_capacity(prepared.len());
-        for (rec, _) in &prepared {
+        for (rec, _) in prepared {
             out.push(
                 users::get(&mut tx, account_id, &rec.id)
                     .await?
@@ -283,7 +296,7 @@ impl Directory {
              password_never_expired => password_never_expired, disabled => disabled,
              user_info_map => user_info_map);
         u.updated_at = ids::now_ms();
-        if let Err(e) = users::update(&mut tx, &u, new_hash).await {
+        if let Err(e) = users::update(&mut tx, &mut u, new_hash).await {
             if is_unique_violation(&e) {
                 return Err(Error::Duplicate(Entity::User, u.name));
             }
@@ -301,6 +314,11 @@ impl Directory {
     async fn delete_users_once(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("user_ids", ids)?;
         let mut tx = self.db.write().await?;
+        // held until the end: a membership write on these users waits, then finds them gone
+        let found = users::lock(&mut tx, account_id, &ids, RowLock::Update).await?;
+        if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+            return Err(Error::NotFound(Entity::User, missing.clone()));
+        }
         for id in &ids {
             let u = users::get(&mut tx, account_id, id)
                 .await?
@@ -311,7 +329,7 @@ impl Directory {
                 )));
             }
         }
-        users::delete_many(&mut tx, &ids).await?;
+        users::delete_many(&mut tx, account_id, &ids).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -369,7 +387,7 @@ impl Directory {
         if let Some(h) = &password_hash {
             u.has_password = h.is_some();
         }
-        users::update(&mut tx, &u, password_hash).await?;
+        users::update(&mut tx, &mut u, password_hash).await?;
         tx.commit().await?;
         Ok(u)
     }
