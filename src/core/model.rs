@@ -145,11 +145,17 @@ pub struct GroupPatch {
 /// Filters of a user listing; all given filters must hold.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserFilter {
-    /// Case-insensitive substring of the user name.
+    /// Substring of the user name (folded: `store::search::fold`).
     pub name_contains: Option<String>,
+    /// Substring of the nick name (`alias_name`), folded.
+    #[serde(default)]
+    pub alias_contains: Option<String>,
+    /// Substring of the user name or of the nick name, folded (Quick BI's member keywords).
+    #[serde(default)]
+    pub name_or_alias_contains: Option<String>,
     /// Exact user names (any of them).
     pub names: Vec<String>,
-    /// Case-insensitive substring of the description.
+    /// Substring of the description, folded.
     pub description_contains: Option<String>,
     pub active_type: Option<String>,
     /// Members of the group with this exact name.
@@ -167,6 +173,8 @@ impl UserFilter {
     pub fn is_empty(&self) -> bool {
         let blank = |o: &Option<String>| o.as_deref().is_none_or(str::is_empty);
         blank(&self.name_contains)
+            && blank(&self.alias_contains)
+            && blank(&self.name_or_alias_contains)
             && self.names.is_empty()
             && blank(&self.description_contains)
             && self.active_type.is_none()
@@ -182,7 +190,7 @@ impl UserFilter {
 /// Filters of a group listing.
 #[derive(Debug, Clone, Default)]
 pub struct GroupFilter {
-    /// Case-insensitive substring of the group name.
+    /// Substring of the group name, folded (`store::search::fold`).
     pub keyword: Option<String>,
     /// Exact name.
     pub name: Option<String>,

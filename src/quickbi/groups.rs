@@ -180,7 +180,8 @@ pub async fn remove_from_groups(c: &Ctx, p: &Params) -> Res {
 }
 
 /// The group's direct subgroups (IsUserGroup true), then its direct members; `Keyword` is a
-/// substring of the subgroup's or the member's name.
+/// substring of the subgroup's name, or of the member's user name or nick name (the
+/// reference: "用户组成员用户名或昵称的关键字").
 pub async fn members(c: &Ctx, p: &Params) -> Res {
     let gid = p.req("UserGroupId")?;
     let keyword = p.opt("Keyword");
@@ -201,7 +202,7 @@ pub async fn members(c: &Ctx, p: &Params) -> Res {
         .list_users(
             &c.account_id,
             &UserFilter {
-                name_contains: keyword,
+                name_or_alias_contains: keyword,
                 group_id: Some(gid.clone()),
                 ..Default::default()
             },

@@ -4,7 +4,7 @@ use super::{check_batch, Directory};
 use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, validate};
-use crate::store::{groups, memberships, users, Tx};
+use crate::store::{groups, memberships, search, users, Tx};
 
 async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Error> {
     groups::get(tx, account_id, id)
@@ -13,9 +13,12 @@ async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Erro
 }
 
 impl Directory {
-    pub async fn create_group(&self, account_id: &str, g: NewGroup) -> Result<Group, Error> {
+    pub async fn create_group(&self, account_id: &str, mut g: NewGroup) -> Result<Group, Error> {
+        for s in [&mut g.name, &mut g.description, &mut g.domain] {
+            validate::normalize(s);
+        }
         validate::group_name(&g.name)?;
-        validate::text("description", &g.description, validate::MAX_DESCRIPTION)?;
+        validate::description(&g.description)?;
         validate::text("domain", &g.domain, 255)?;
         let platform_type = g
             .platform_type
@@ -124,18 +127,21 @@ impl Directory {
         &self,
         account_id: &str,
         id: &str,
-        p: GroupPatch,
+        mut p: GroupPatch,
     ) -> Result<Group, Error> {
+        for s in [&mut p.name, &mut p.description].into_iter().flatten() {
+            validate::normalize(s);
+        }
         if let Some(n) = &p.name {
             validate::group_name(n)?;
         }
         if let Some(d) = &p.description {
-            validate::text("description", d, validate::MAX_DESCRIPTION)?;
+            validate::description(d)?;
         }
         let mut tx = self.db.write().await?;
         let mut g = must_get(&mut tx, account_id, id).await?;
         if let Some(n) = p.name {
-            if n.to_lowercase() != g.name.to_lowercase()
+            if search::fold(&n) != search::fold(&g.name)
                 && groups::get_by_name(&mut tx, account_id, &n)
                     .await?
                     .is_some()

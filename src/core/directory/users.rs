@@ -7,12 +7,31 @@ use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, password, validate};
 use crate::store::users::{self, UserRecord};
-use crate::store::{groups, memberships};
+use crate::store::{groups, memberships, search};
 
-/// The core's rules for a new user; returns its activation and platform types.
-pub(crate) fn check_new_user(u: &NewUser) -> Result<(String, String), Error> {
+/// Puts every text field of a new user in NFC (`validate::nfc`); the password is left as
+/// typed (its hash must keep matching what the user types).
+fn normalize_new_user(u: &mut NewUser) {
+    for s in [
+        &mut u.name,
+        &mut u.description,
+        &mut u.email,
+        &mut u.phone,
+        &mut u.alias_name,
+        &mut u.domain,
+        &mut u.enterprise_project_id,
+        &mut u.user_info_map,
+    ] {
+        validate::normalize(s);
+    }
+}
+
+/// The core's rules for a new user, after putting its text in NFC; returns its activation
+/// and platform types.
+pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(String, String), Error> {
+    normalize_new_user(u);
     validate::user_name(&u.name)?;
-    validate::text("description", &u.description, validate::MAX_DESCRIPTION)?;
+    validate::description(&u.description)?;
     validate::text("alias_name", &u.alias_name, 64)?;
     validate::text("user_info_map", &u.user_info_map, 1024)?;
     validate::text("enterprise_project_id", &u.enterprise_project_id, 64)?;
@@ -60,10 +79,10 @@ pub(crate) fn check_new_user(u: &NewUser) -> Result<(String, String), Error> {
 /// Checks a new user and turns it into a row (hashing its password, if any).
 async fn prepare(
     account_id: &str,
-    u: NewUser,
+    mut u: NewUser,
     now: i64,
 ) -> Result<(UserRecord, Vec<String>), Error> {
-    let (active_type, platform_type) = check_new_user(&u)?;
+    let (active_type, platform_type) = check_new_user(&mut u)?;
     let password_hash = match u.password {
         Some(p) => Some(password::hash(p).await?),
         None => None,
@@ -121,7 +140,7 @@ impl Directory {
         let mut seen = std::collections::HashSet::new();
         for u in new {
             let (rec, groups) = prepare(account_id, u, now).await?;
-            if !seen.insert(rec.name.to_lowercase()) {
+            if !seen.insert(search::fold(&rec.name)) {
                 return Err(Error::Duplicate(Entity::User, rec.name));
             }
             prepared.push((rec, groups));
@@ -192,9 +211,14 @@ impl Directory {
         filter: &UserFilter,
         page: Page,
     ) -> Result<Listing<User>, Error> {
-        for kw in [&filter.name_contains, &filter.description_contains]
-            .into_iter()
-            .flatten()
+        for kw in [
+            &filter.name_contains,
+            &filter.alias_contains,
+            &filter.name_or_alias_contains,
+            &filter.description_contains,
+        ]
+        .into_iter()
+        .flatten()
         {
             validate::keyword(kw)?;
         }
@@ -222,13 +246,26 @@ impl Directory {
         &self,
         account_id: &str,
         id: &str,
-        p: UserPatch,
+        mut p: UserPatch,
     ) -> Result<User, Error> {
+        for s in [
+            &mut p.name,
+            &mut p.description,
+            &mut p.email,
+            &mut p.phone,
+            &mut p.alias_name,
+            &mut p.user_info_map,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            validate::normalize(s);
+        }
         if let Some(n) = &p.name {
             validate::user_name(n)?;
         }
         if let Some(d) = &p.description {
-            validate::text("description", d, validate::MAX_DESCRIPTION)?;
+            validate::description(d)?;
         }
         if let Some(e) = &p.email {
             validate::email(e)?;
@@ -266,7 +303,7 @@ impl Directory {
             .await?
             .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
         if let Some(n) = p.name {
-            if n.to_lowercase() != u.name.to_lowercase()
+            if search::fold(&n) != search::fold(&u.name)
                 && users::get_by_name(&mut tx, account_id, &n).await?.is_some()
             {
                 return Err(Error::Duplicate(Entity::User, n));
