@@ -370,12 +370,15 @@ async fn migration_0008_brings_an_old_database_along() {
             .execute(&mut *conn)
             .await
             .unwrap();
+        // g5 and g6: both fold anew to "massé", which no row held before
         let groups = [
             "ΚΑΣΑ-x",
             "Caf\u{e9}",
             "Cafe\u{301}",
             "bad\u{1}name",
             "OpsX ",
+            "Maß\u{e9}",
+            "Masse\u{301}",
         ];
         for (i, name) in groups.iter().enumerate() {
             sqlx::query(
@@ -410,7 +413,7 @@ async fn migration_0008_brings_an_old_database_along() {
             .await
             .unwrap();
         }
-        sqlx::query("UPDATE accounts SET user_count = 3, group_count = 5")
+        sqlx::query("UPDATE accounts SET user_count = 3, group_count = 7")
             .execute(&mut *conn)
             .await
             .unwrap();
@@ -424,7 +427,7 @@ async fn migration_0008_brings_an_old_database_along() {
     assert!(
         applied
             .iter()
-            .any(|m| m.contains("fold-v2") && m.contains("2 name collisions")),
+            .any(|m| m.contains("fold-v2") && m.contains("3 name collisions")),
         "{applied:?}"
     );
     let dir = roster::core::Directory::new(
@@ -447,6 +450,7 @@ async fn migration_0008_brings_an_old_database_along() {
     }
     // both spellings stay readable and are found; the first keeps the name
     assert_eq!(gnames("CAFÉ").await, ["g1", "g2"]);
+    assert_eq!(gnames("MASSÉ").await, ["g5", "g6"]);
     let exact = GroupFilter {
         name: Some("Cafe\u{301}".into()),
         ..Default::default()

@@ -8,8 +8,7 @@
 ALTER TABLE users ADD COLUMN alias_name_fold TEXT NOT NULL DEFAULT '';
 
 -- The users' FTS5 table gets the nick name: contentless tables cannot add a column, so it
--- is made again and filled from the folded columns (the data step's updates then re-index
--- the rows whose folding changes, through the update trigger).
+-- is made again, empty: the data step fills it from the recomputed folded columns.
 DROP TRIGGER users_fts_ins;
 DROP TRIGGER users_fts_del;
 DROP TRIGGER users_fts_upd;
@@ -36,11 +35,6 @@ ON users BEGIN
     VALUES (new.seq, new.name_fold || char(1, 1), new.description_fold || char(1, 1),
             new.alias_name_fold || char(1, 1));
 END;
-
-INSERT INTO users_fts (rowid, name, description, alias_name)
-SELECT seq, name_fold || char(1, 1), description_fold || char(1, 1),
-       alias_name_fold || char(1, 1)
-FROM users;
 
 -- Data steps run in Rust after the migrations, once each (src/store/refold.rs).
 CREATE TABLE data_steps (
