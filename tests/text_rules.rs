@@ -503,3 +503,44 @@ async fn migration_0008_brings_an_old_database_along() {
     // the step ran once: opening again applies nothing
     assert!(db.migrate().await.unwrap().is_empty());
 }
+
+/// Exact-name filters and lookups get the same door as keywords: a NUL (which PostgreSQL
+/// cannot even take as a parameter) or another control character is a clear 400 in the
+/// face's format, never a fault of ours.
+#[tokio::test]
+async fn control_characters_in_name_filters_are_a_clear_400() {
+    let server = Server::start();
+    let a = create_account(&server.db, "acme");
+    let c = server.client(&a);
+    for ch in ["\u{0}", "\u{1f}", "\n"] {
+        for (path, key) in [
+            ("/users", "user_names"),
+            ("/users", "group_name"),
+            ("/users", "user_name"),
+            ("/users", "description"),
+            ("/groups", "keyword"),
+        ] {
+            let r = c
+                .call("GET", &q(&c, path, key, &format!("a{ch}b")), None)
+                .await;
+            assert_error(&r, 400, "WKS.0001");
+        }
+        // an export task's filter: refused at once, not a task that fails later
+        let r = c
+            .call(
+                "POST",
+                &format!("/v3/{}/users/export", c.project),
+                Some(&json!({ "user_name": format!("a{ch}b") })),
+            )
+            .await;
+        assert_error(&r, 400, "WKS.0001");
+        let r = c
+            .call(
+                "GET",
+                &q(&c, "/export-tasks", "file_name", &format!("a{ch}b")),
+                None,
+            )
+            .await;
+        assert_error(&r, 400, "WKS.0001");
+    }
+}

@@ -280,6 +280,14 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {
     }
 }
 
+/// A name given to look something up by (an exact-name filter, a login name, a group named
+/// in an import row): at most 255 characters of the single-line class. No stored name can
+/// hold anything else, and PostgreSQL cannot even take a NUL as a parameter: refusing here
+/// makes such input a 400, not a fault. `field` names it in the message.
+pub fn lookup_name(field: &str, name: &str) -> Result<(), Error> {
+    text(field, name, MAX_KEYWORD)
+}
+
 /// A search keyword: at most 255 characters, no control character, separator or
 /// noncharacter (no stored text can contain them, so such a keyword is a caller's mistake).
 pub fn keyword(kw: &str) -> Result<(), Error> {

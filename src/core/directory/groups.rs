@@ -12,6 +12,28 @@ async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Erro
         .ok_or_else(|| Error::NotFound(Entity::Group, id.into()))
 }
 
+/// The keyword and names of a group filter are text a stored group could hold (see
+/// `validate::keyword`, `validate::lookup_name`): listings and export tasks check them
+/// before any query.
+pub(crate) fn check_group_filter(filter: &GroupFilter) -> Result<(), Error> {
+    if let Some(kw) = &filter.keyword {
+        validate::keyword(kw)?;
+    }
+    if let Some(n) = &filter.name {
+        validate::lookup_name("name", n)?;
+    }
+    if let Some(d) = &filter.domain {
+        validate::lookup_name("domain", d)?;
+    }
+    for v in filter.platform_types.iter().chain(&filter.ids) {
+        validate::lookup_name("filter", v)?;
+    }
+    if let Some(ParentFilter::Group(p)) = &filter.parent {
+        validate::lookup_name("parent id", p)?;
+    }
+    Ok(())
+}
+
 impl Directory {
     pub async fn create_group(&self, account_id: &str, mut g: NewGroup) -> Result<Group, Error> {
         for s in [&mut g.name, &mut g.description, &mut g.domain] {
@@ -99,9 +121,7 @@ impl Directory {
         filter: &GroupFilter,
         page: Page,
     ) -> Result<Listing<Group>, Error> {
-        if let Some(kw) = &filter.keyword {
-            validate::keyword(kw)?;
-        }
+        check_group_filter(filter)?;
         let mut tx = self.db.read().await?;
         let listing = groups::list(&mut tx, self.db.backend, account_id, filter, page).await?;
         tx.commit().await?;

@@ -9,6 +9,41 @@ use crate::core::{ids, password, validate};
 use crate::store::users::{self, UserRecord};
 use crate::store::{groups, memberships, search};
 
+/// The keywords and names of a user filter are text a stored user could hold (see
+/// `validate::keyword`, `validate::lookup_name`): listings and export tasks check them
+/// before any query.
+pub(crate) fn check_user_filter(filter: &UserFilter) -> Result<(), Error> {
+    for kw in [
+        &filter.name_contains,
+        &filter.alias_contains,
+        &filter.name_or_alias_contains,
+        &filter.description_contains,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        validate::keyword(kw)?;
+    }
+    for n in &filter.names {
+        validate::lookup_name("user_names", n)?;
+    }
+    if let Some(g) = &filter.group_name {
+        validate::lookup_name("group_name", g)?;
+    }
+    for (field, v) in [
+        ("active_type", &filter.active_type),
+        ("enterprise_project_id", &filter.enterprise_project_id),
+        ("domain", &filter.domain),
+        ("platform_type", &filter.platform_type),
+        ("group_id", &filter.group_id),
+    ] {
+        if let Some(v) = v {
+            validate::lookup_name(field, v)?;
+        }
+    }
+    Ok(())
+}
+
 /// Puts every text field of a new user in NFC (`validate::nfc`); the password is left as
 /// typed (its hash must keep matching what the user types).
 fn normalize_new_user(u: &mut NewUser) {
@@ -198,7 +233,15 @@ impl Directory {
             .ok_or_else(|| Error::NotFound(Entity::User, id.into()))
     }
 
+    /// The user of this name (compared folded). A name no user can have (a control
+    /// character, ...) is simply not found.
     pub async fn user_by_name(&self, account_id: &str, name: &str) -> Result<User, Error> {
+        if validate::lookup_name("name", name).is_err() {
+            return Err(Error::NotFound(
+                Entity::User,
+                name.escape_debug().to_string(),
+            ));
+        }
         let mut conn = self.db.pool.acquire().await?;
         users::get_by_name(&mut conn, account_id, name)
             .await?
@@ -211,17 +254,7 @@ impl Directory {
         filter: &UserFilter,
         page: Page,
     ) -> Result<Listing<User>, Error> {
-        for kw in [
-            &filter.name_contains,
-            &filter.alias_contains,
-            &filter.name_or_alias_contains,
-            &filter.description_contains,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            validate::keyword(kw)?;
-        }
+        check_user_filter(filter)?;
         let mut tx = self.db.read().await?;
         if let Some(gid) = &filter.group_id {
             if groups::get(&mut tx, account_id, gid).await?.is_none() {

@@ -59,3 +59,10 @@ def test_canonically_equal_names_are_one_name(face, tag):
     u = create_user(face, f"Jose\u0301-{tag}")
     assert u.name == f"Jos\u00e9-{tag}"
     expect_error(lambda: create_user(face, f"Jos\u00e9-{tag}"), 409)
+
+
+def test_a_name_filter_no_name_can_match_is_a_400(face, tag):
+    c = face.client
+    for ch in ["\x00", "\x1f", "\n"]:
+        expect_error(lambda: c.keystone_list_groups(KeystoneListGroupsRequest(name=f"a{ch}b")), 400)
+        expect_error(lambda: c.keystone_list_users(KeystoneListUsersRequest(name=f"a{ch}b")), 400)

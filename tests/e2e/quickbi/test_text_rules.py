@@ -84,3 +84,15 @@ def test_keywords_match_what_the_reference_says(qb, tag):
     assert role_users(tag[::-1]) == [uid]
     assert role_users(f"ΟΔΟς {tag[::-1]}") == [uid]
     assert role_users(f"kw{tag}") == []
+
+
+def test_lookups_by_text_no_name_can_hold_are_clear_errors(qb, tag):
+    for ch in ["\x00", "\x1f"]:
+        expect_error("Application.Object.NotExist", qb.query_user_info_by_account,
+                     m.QueryUserInfoByAccountRequest(account=f"a{ch}b"))
+        expect_error("Invalid.Parameter", qb.query_user_list,
+                     m.QueryUserListRequest(keyword=f"a{ch}b"))
+        expect_error("Invalid.Parameter", qb.get_user_group_info,
+                     m.GetUserGroupInfoRequest(keyword=f"a{ch}b"))
+        expect_error("Invalid.Parameter", qb.list_by_user_group_id,
+                     m.ListByUserGroupIdRequest(user_group_ids=f"a{ch}b"))
