@@ -544,3 +544,106 @@ async fn control_characters_in_name_filters_are_a_clear_400() {
         assert_error(&r, 400, "WKS.0001");
     }
 }
+
+/// Keystone's `name` is an exact match (folded, as Roster's names are unique); its string
+/// comparison filters `name__[i]contains`, `name__[i]startswith`, `name__[i]endswith`
+/// (Keystone API reference) compare case-sensitively, or folded with the `i` prefix.
+#[tokio::test]
+async fn keystone_name_filters_match_what_the_reference_says() {
+    let server = Server::start();
+    let a = create_account(&server.db, "acme");
+    let c = server.client(&a);
+    for name in ["Ops-East", "ops-west", "DevOps", "ΚΑΣΑ"] {
+        let r = c
+            .call(
+                "POST",
+                &c.ws("/groups"),
+                Some(&json!({ "group_name": name })),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    for name in ["Straße", "STRASSEN", "strand"] {
+        let r = c
+            .call(
+                "POST",
+                &c.ws("/users"),
+                Some(&json!({"user_name": name, "user_email": "s@example.com"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let (token, _) = common::iam::login(&server.url, &a).await;
+    let list = |what: &'static str, key: &'static str, value: &'static str| {
+        let (url, token) = (server.url.clone(), token.clone());
+        async move {
+            let r = common::iam::with_token(
+                "GET",
+                &format!("{url}/v3/{what}?{key}={}", pct(value)),
+                &token,
+                None,
+            )
+            .await;
+            assert_eq!(r.status, 200, "{key}={value}: {}", r.body);
+            let mut names: Vec<String> = r.body[what]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["name"].as_str().unwrap().to_string())
+                .filter(|n| n != "acme")
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(list("groups", "name", "ops-east").await, ["Ops-East"]);
+    assert_eq!(
+        list("groups", "name__contains", "Ops").await,
+        ["DevOps", "Ops-East"]
+    );
+    assert_eq!(
+        list("groups", "name__icontains", "OPS").await,
+        ["DevOps", "Ops-East", "ops-west"]
+    );
+    assert_eq!(
+        list("groups", "name__startswith", "Ops").await,
+        ["Ops-East"]
+    );
+    assert_eq!(
+        list("groups", "name__istartswith", "ops").await,
+        ["Ops-East", "ops-west"]
+    );
+    assert_eq!(list("groups", "name__endswith", "Ops").await, ["DevOps"]);
+    assert_eq!(
+        list("groups", "name__endswith", "ops").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        list("groups", "name__iendswith", "WEST").await,
+        ["ops-west"]
+    );
+    assert_eq!(list("groups", "name__iendswith", "ασα").await, ["ΚΑΣΑ"]);
+    assert_eq!(list("groups", "name__istartswith", "κας").await, ["ΚΑΣΑ"]);
+    assert_eq!(
+        list("groups", "name__endswith", "ΚΑΣΑ-longer").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        list("users", "name__icontains", "strass").await,
+        ["STRASSEN", "Straße"]
+    );
+    assert_eq!(list("users", "name__contains", "Stra").await, ["Straße"]);
+    assert_eq!(
+        list("users", "name__istartswith", "str").await,
+        ["STRASSEN", "Straße", "strand"]
+    );
+    assert_eq!(list("users", "name__startswith", "str").await, ["strand"]);
+    let r = common::iam::with_token(
+        "GET",
+        &format!("{}/v3/groups?name__contains=a%00b", server.url),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+}

@@ -142,6 +142,49 @@ pub struct GroupPatch {
     pub updated_by: String,
 }
 
+/// How a Keystone string comparison filter (`name__contains`, `name__istartswith`, ...;
+/// Keystone API reference, "Filtering and searching by query parameters") compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum NameOp {
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+/// One string comparison of the name: `op` with `value`, exactly as typed (NFC) when
+/// `case_sensitive`, else folded like every search (`store::search::fold`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NameCondition {
+    pub op: NameOp,
+    pub case_sensitive: bool,
+    pub value: String,
+}
+
+impl NameCondition {
+    /// The Keystone comparison filters of `name` in a query string: each of
+    /// `name__contains`, `name__icontains`, `name__startswith`, `name__istartswith`,
+    /// `name__endswith`, `name__iendswith` that `get` finds.
+    pub fn keystone(get: impl Fn(&str) -> Option<String>) -> Vec<NameCondition> {
+        let mut out = Vec::new();
+        for (suffix, op) in [
+            ("contains", NameOp::Contains),
+            ("startswith", NameOp::StartsWith),
+            ("endswith", NameOp::EndsWith),
+        ] {
+            for (prefix, case_sensitive) in [("", true), ("i", false)] {
+                if let Some(value) = get(&format!("name__{prefix}{suffix}")) {
+                    out.push(NameCondition {
+                        op,
+                        case_sensitive,
+                        value,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Filters of a user listing; all given filters must hold.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserFilter {
@@ -155,6 +198,9 @@ pub struct UserFilter {
     pub name_or_alias_contains: Option<String>,
     /// Exact user names (any of them).
     pub names: Vec<String>,
+    /// Keystone string comparisons of the user name (all must hold).
+    #[serde(default)]
+    pub name_conditions: Vec<NameCondition>,
     /// Substring of the description, folded.
     pub description_contains: Option<String>,
     pub active_type: Option<String>,
@@ -175,6 +221,7 @@ impl UserFilter {
         blank(&self.name_contains)
             && blank(&self.alias_contains)
             && blank(&self.name_or_alias_contains)
+            && self.name_conditions.is_empty()
             && self.names.is_empty()
             && blank(&self.description_contains)
             && self.active_type.is_none()
@@ -194,6 +241,8 @@ pub struct GroupFilter {
     pub keyword: Option<String>,
     /// Exact name.
     pub name: Option<String>,
+    /// Keystone string comparisons of the name (all must hold).
+    pub name_conditions: Vec<NameCondition>,
     pub platform_types: Vec<String>,
     pub domain: Option<String>,
     pub parent: Option<ParentFilter>,
@@ -206,6 +255,7 @@ impl GroupFilter {
     pub fn is_empty(&self) -> bool {
         self.keyword.as_deref().is_none_or(str::is_empty)
             && self.name.is_none()
+            && self.name_conditions.is_empty()
             && self.platform_types.is_empty()
             && self.domain.is_none()
             && self.parent.is_none()

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, Base, Who};
-use crate::core::model::{GroupFilter, GroupPatch, NewGroup, UserFilter};
+use crate::core::model::{GroupFilter, GroupPatch, NameCondition, NewGroup, UserFilter};
 use crate::core::{Entity, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -42,6 +42,7 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
     let paging = Paging::from(&p)?;
     let filter = GroupFilter {
         name: p.text("name"),
+        name_conditions: NameCondition::keystone(|k| p.text(k)),
         ..Default::default()
     };
     let listing = s

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, Base, Who};
-use crate::core::model::{NewUser, UserFilter, UserPatch, ADMIN_ACTIVATE};
+use crate::core::model::{NameCondition, NewUser, UserFilter, UserPatch, ADMIN_ACTIVATE};
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -37,6 +37,7 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
     let paging = Paging::from(&p)?;
     let filter = UserFilter {
         names: p.text("name").into_iter().collect(),
+        name_conditions: NameCondition::keystone(|k| p.text(k)),
         disabled: p.bool("enabled")?.map(|e| !e),
         ..Default::default()
     };

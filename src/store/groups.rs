@@ -227,6 +227,9 @@ async fn matching(
     if let Some(name) = &f.name {
         sql.push(" AND g.name_fold = ").bind(search::fold(name));
     }
+    for cond in &f.name_conditions {
+        search::push_name_condition(&mut sql, conn, backend, "g", Field::GroupName, cond).await?;
+    }
     if !f.platform_types.is_empty() {
         sql.push(" AND g.platform_type IN (")
             .bind_list(&f.platform_types)

@@ -19,6 +19,7 @@ use sqlx::AnyConnection;
 
 use super::query::Sql;
 use super::Backend;
+use crate::core::model::{NameCondition, NameOp};
 
 /// What is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +170,62 @@ pub async fn push_contains(
         }
     }
     Ok(())
+}
+
+/// Appends ` AND <alias>.<field> <op> <value>` for a Keystone string comparison: the
+/// folded substring search of `push_contains` (index-backed; every comparison implies it),
+/// then the comparison itself on the row's name (case-sensitive) or folded name.
+pub async fn push_name_condition(
+    sql: &mut Sql,
+    conn: &mut AnyConnection,
+    backend: Backend,
+    alias: &str,
+    field: Field,
+    cond: &NameCondition,
+) -> Result<(), sqlx::Error> {
+    if cond.value.is_empty() {
+        return Ok(());
+    }
+    push_contains(sql, conn, backend, alias, &[field], &cond.value).await?;
+    // the FTS5 column names are those of the table's text columns
+    let (column, value) = if cond.case_sensitive {
+        (field.fts_column(), nfc(&cond.value).into_owned())
+    } else {
+        (field.fold_column(), fold(&cond.value))
+    };
+    let n = value.chars().count() as i64;
+    let col = format!("{alias}.{column}");
+    match (cond.op, cond.case_sensitive) {
+        (NameOp::Contains, false) => {}
+        (NameOp::Contains, true) => {
+            let find = match backend {
+                Backend::Sqlite => "instr",
+                Backend::Postgres => "strpos",
+            };
+            sql.push(&format!(" AND {find}({col}, "))
+                .bind(value)
+                .push(") > 0");
+        }
+        (NameOp::StartsWith, _) => {
+            sql.push(&format!(" AND substr({col}, 1, CAST("))
+                .bind(n)
+                .push(" AS INTEGER)) = ")
+                .bind(value);
+        }
+        (NameOp::EndsWith, _) => {
+            sql.push(&format!(" AND length({col}) >= "))
+                .bind(n)
+                .push(&format!(" AND substr({col}, CAST(length({col}) - "))
+                .bind(n)
+                .push(" + 1 AS INTEGER)) = ")
+                .bind(value);
+        }
+    }
+    Ok(())
+}
+
+fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::core::validate::nfc(s)
 }
 
 #[cfg(test)]

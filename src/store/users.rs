@@ -256,6 +256,9 @@ async fn matching(
             search::push_contains(&mut sql, conn, backend, "u", fields, kw).await?;
         }
     }
+    for cond in &f.name_conditions {
+        search::push_name_condition(&mut sql, conn, backend, "u", Field::UserName, cond).await?;
+    }
     if !f.names.is_empty() {
         let folded: Vec<String> = f.names.iter().map(|n| search::fold(n)).collect();
         sql.push(" AND u.name_fold IN (")

@@ -22,6 +22,9 @@ pub(crate) fn check_group_filter(filter: &GroupFilter) -> Result<(), Error> {
     if let Some(n) = &filter.name {
         validate::lookup_name("name", n)?;
     }
+    for c in &filter.name_conditions {
+        validate::keyword(&c.value)?;
+    }
     if let Some(d) = &filter.domain {
         validate::lookup_name("domain", d)?;
     }

@@ -27,6 +27,9 @@ pub(crate) fn check_user_filter(filter: &UserFilter) -> Result<(), Error> {
     for n in &filter.names {
         validate::lookup_name("user_names", n)?;
     }
+    for c in &filter.name_conditions {
+        validate::keyword(&c.value)?;
+    }
     if let Some(g) = &filter.group_name {
         validate::lookup_name("group_name", g)?;
     }
