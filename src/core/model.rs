@@ -146,14 +146,66 @@ pub struct GroupPatch {
     pub updated_by: String,
 }
 
+/// How a Keystone string comparison filter (`name__contains`, `name__istartswith`, ...;
+/// Keystone API reference, "Filtering and searching by query parameters") compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum NameOp {
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+/// One string comparison of the name: `op` with `value`, exactly as typed (NFC) when
+/// `case_sensitive`, else folded like every search (`store::search::fold`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NameCondition {
+    pub op: NameOp,
+    pub case_sensitive: bool,
+    pub value: String,
+}
+
+impl NameCondition {
+    /// The Keystone comparison filters of `name` in a query string: each of
+    /// `name__contains`, `name__icontains`, `name__startswith`, `name__istartswith`,
+    /// `name__endswith`, `name__iendswith` that `get` finds.
+    pub fn keystone(get: impl Fn(&str) -> Option<String>) -> Vec<NameCondition> {
+        let mut out = Vec::new();
+        for (suffix, op) in [
+            ("contains", NameOp::Contains),
+            ("startswith", NameOp::StartsWith),
+            ("endswith", NameOp::EndsWith),
+        ] {
+            for (prefix, case_sensitive) in [("", true), ("i", false)] {
+                if let Some(value) = get(&format!("name__{prefix}{suffix}")) {
+                    out.push(NameCondition {
+                        op,
+                        case_sensitive,
+                        value,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Filters of a user listing; all given filters must hold.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserFilter {
-    /// Case-insensitive substring of the user name.
+    /// Substring of the user name (folded: `store::search::fold`).
     pub name_contains: Option<String>,
+    /// Substring of the nick name (`alias_name`), folded.
+    #[serde(default)]
+    pub alias_contains: Option<String>,
+    /// Substring of the user name or of the nick name, folded (Quick BI's member keywords).
+    #[serde(default)]
+    pub name_or_alias_contains: Option<String>,
     /// Exact user names (any of them).
     pub names: Vec<String>,
-    /// Case-insensitive substring of the description.
+    /// Keystone string comparisons of the user name (all must hold).
+    #[serde(default)]
+    pub name_conditions: Vec<NameCondition>,
+    /// Substring of the description, folded.
     pub description_contains: Option<String>,
     pub active_type: Option<String>,
     /// Members of the group with this exact name.
@@ -171,6 +223,9 @@ impl UserFilter {
     pub fn is_empty(&self) -> bool {
         let blank = |o: &Option<String>| o.as_deref().is_none_or(str::is_empty);
         blank(&self.name_contains)
+            && blank(&self.alias_contains)
+            && blank(&self.name_or_alias_contains)
+            && self.name_conditions.is_empty()
             && self.names.is_empty()
             && blank(&self.description_contains)
             && self.active_type.is_none()
@@ -186,10 +241,12 @@ impl UserFilter {
 /// Filters of a group listing.
 #[derive(Debug, Clone, Default)]
 pub struct GroupFilter {
-    /// Case-insensitive substring of the group name.
+    /// Substring of the group name, folded (`store::search::fold`).
     pub keyword: Option<String>,
     /// Exact name.
     pub name: Option<String>,
+    /// Keystone string comparisons of the name (all must hold).
+    pub name_conditions: Vec<NameCondition>,
     pub platform_types: Vec<String>,
     pub domain: Option<String>,
     pub parent: Option<ParentFilter>,
@@ -204,6 +261,7 @@ impl GroupFilter {
     pub fn is_empty(&self) -> bool {
         self.keyword.as_deref().is_none_or(str::is_empty)
             && self.name.is_none()
+            && self.name_conditions.is_empty()
             && self.platform_types.is_empty()
             && self.domain.is_none()
             && self.parent.is_none()

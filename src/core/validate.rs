@@ -1,4 +1,26 @@
 //! Input rules shared by the faces. A face may add its own, stricter rules on top.
+//!
+//! **Text on the way in.** Every text field a caller writes is put in Unicode Normalization
+//! Form C first ([`nfc`]; UAX #15), so canonically equivalent spellings (`é` precomposed, or
+//! `e` + U+0301) are stored alike, and the rules below count and check the normalized text.
+//! Then each field is checked against one of three character classes (the reason for each:
+//! what a stored value must survive is JSON, the workbook export — XML 1.0, which cannot
+//! hold most C0 controls nor U+FFFE/U+FFFF — and the import that reads it back):
+//!
+//! - **names** (user and group names): no control character (`Cc`: C0, DEL, C1), no line or
+//!   paragraph separator (U+2028, U+2029), no noncharacter, no invisible format character
+//!   (`Cf`, such as U+200B, U+FEFF, bidirectional controls; U+200C/U+200D, which some
+//!   scripts and emoji need, are allowed), and no white space (`char::is_whitespace`: also
+//!   U+00A0, U+3000, ...) at either end. Inner spaces are allowed.
+//! - **single-line text** (e-mail, phone, nick name, domain, ids, ...): no control character,
+//!   separator or noncharacter; format characters are allowed.
+//! - **multi-line text** (descriptions): as single-line text, but a line feed (U+000A) is
+//!   allowed; it exports and imports back intact. Carriage returns and tabs are refused.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::Error;
 
@@ -7,12 +29,71 @@ pub const MAX_GROUP_NAME: usize = 64;
 pub const MAX_USER_NAME: usize = 64;
 pub const MAX_KEYWORD: usize = 255;
 
-fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control())
+/// `s` in Unicode Normalization Form C (borrowed when it already is, the common case).
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    match is_nfc_quick(s.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(s),
+        _ => Cow::Owned(s.chars().nfc().collect()),
+    }
 }
 
-/// The directory-wide rule for user names: 1 to 64 characters, no control characters, no
-/// surrounding blanks, not starting with a digit.
+/// Puts `s` in Normalization Form C in place (no allocation when it already is).
+pub fn normalize(s: &mut String) {
+    if let Cow::Owned(n) = nfc(s) {
+        *s = n;
+    }
+}
+
+/// Which characters a field may hold; see the module's documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Name,
+    Line,
+    MultiLine,
+}
+
+fn is_noncharacter(c: char) -> bool {
+    let u = c as u32;
+    (0xFDD0..=0xFDEF).contains(&u) || u & 0xFFFE == 0xFFFE
+}
+
+/// Why `c` may not be in a field of `class`, or `None` when it may.
+fn refused(c: char, class: Class) -> Option<&'static str> {
+    match c {
+        '\n' if class == Class::MultiLine => None,
+        '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some("a line break"),
+        c if c.is_control() => Some("a control character"),
+        c if is_noncharacter(c) => Some("a Unicode noncharacter"),
+        '\u{200C}' | '\u{200D}' => None,
+        c if class == Class::Name && c.general_category() == GeneralCategory::Format => {
+            Some("an invisible format character")
+        }
+        _ => None,
+    }
+}
+
+/// The first character of `value` that a field of `class` may not hold, as a message.
+fn bad_char(field: &str, value: &str, class: Class) -> Option<String> {
+    value.chars().find_map(|c| {
+        refused(c, class).map(|why| format!("{field} must not contain U+{:04X} ({why})", c as u32))
+    })
+}
+
+/// A name's characters and ends (names of users and groups).
+fn name_chars(what: &str, name: &str) -> Result<(), Error> {
+    if let Some(msg) = bad_char(what, name, Class::Name) {
+        return Err(Error::InvalidName(msg));
+    }
+    if name.starts_with(char::is_whitespace) || name.ends_with(char::is_whitespace) {
+        return Err(Error::InvalidName(format!(
+            "{what} must not start or end with white space"
+        )));
+    }
+    Ok(())
+}
+
+/// The directory-wide rule for user names (NFC): 1 to 64 characters, the name characters
+/// of the module's documentation, no white space at either end, not starting with a digit.
 pub fn user_name(name: &str) -> Result<(), Error> {
     let n = name.chars().count();
     if n == 0 || n > MAX_USER_NAME {
@@ -20,11 +101,7 @@ pub fn user_name(name: &str) -> Result<(), Error> {
             "user name must have 1 to {MAX_USER_NAME} characters"
         )));
     }
-    if has_control(name) || name.trim() != name {
-        return Err(Error::InvalidName(
-            "user name must not contain control characters or surrounding blanks".into(),
-        ));
-    }
+    name_chars("user name", name)?;
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(Error::InvalidName(
             "user name must not start with a digit".into(),
@@ -34,8 +111,11 @@ pub fn user_name(name: &str) -> Result<(), Error> {
 }
 
 /// The Workspace rule for user names: 1 to 20 characters, letters (any script), digits, `_`
-/// and `-` only, not starting with a digit.
+/// and `-` only, not starting with a digit. Checked on the NFC form (a letter typed as base
+/// letter + combining accent is one letter).
 pub fn workspace_user_name(name: &str) -> Result<(), Error> {
+    let name = nfc(name);
+    let name = name.as_ref();
     let n = name.chars().count();
     if n == 0 || n > 20 {
         return Err(Error::InvalidName(
@@ -58,7 +138,9 @@ pub fn workspace_user_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Group names: 1 to 64 characters, not blank, no control characters.
+/// Group names (NFC): 1 to 64 characters, the name characters of the module's
+/// documentation, no white space at either end (`OpsX ` and `OpsX\u{3000}` are refused, not
+/// trimmed: a caller learns that its name was not taken as sent).
 pub fn group_name(name: &str) -> Result<(), Error> {
     let n = name.chars().count();
     if n == 0 || n > MAX_GROUP_NAME || name.trim().is_empty() {
@@ -66,12 +148,7 @@ pub fn group_name(name: &str) -> Result<(), Error> {
             "group name must have 1 to {MAX_GROUP_NAME} characters and not be blank"
         )));
     }
-    if has_control(name) {
-        return Err(Error::InvalidName(
-            "group name must not contain control characters".into(),
-        ));
-    }
-    Ok(())
+    name_chars("group name", name)
 }
 
 /// A caller-chosen group id: 1 to 64 of `A-Za-z0-9-_`, not a negative number (Quick BI's root
@@ -106,26 +183,42 @@ pub fn chosen_id(id: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Single-line text (NFC): at most `max` characters of the single-line class of the
+/// module's documentation. Errors name `field`.
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.chars().count() > max {
         return Err(Error::invalid(format!(
             "{field} must have at most {max} characters"
         )));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(Error::invalid(format!(
-            "{field} must not contain control characters"
-        )));
+    match bad_char(field, value, Class::Line) {
+        Some(msg) => Err(Error::invalid(msg)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
+/// A description (NFC): at most `MAX_DESCRIPTION` characters of the multi-line class (line
+/// feeds allowed, no other control character).
+pub fn description(value: &str) -> Result<(), Error> {
+    if value.chars().count() > MAX_DESCRIPTION {
+        return Err(Error::invalid(format!(
+            "description must have at most {MAX_DESCRIPTION} characters"
+        )));
+    }
+    match bad_char("description", value, Class::MultiLine) {
+        Some(msg) => Err(Error::invalid(msg)),
+        None => Ok(()),
+    }
+}
+
+/// An e-mail address, or empty: at most 64 bytes, single-line characters, no white
+/// space, one `@` with something before it and a dotted domain after it.
 pub fn email(value: &str) -> Result<(), Error> {
     if value.is_empty() {
         return Ok(());
+    }
+    if let Some(msg) = bad_char("user_email", value, Class::Line) {
+        return Err(Error::invalid(msg));
     }
     let ok = value.len() <= 64
         && !value.contains(char::is_whitespace)
@@ -139,6 +232,8 @@ pub fn email(value: &str) -> Result<(), Error> {
     }
 }
 
+/// A phone number, or empty: at most 32 bytes of ASCII digits (3 or more), `+`, `-`,
+/// space and parentheses.
 pub fn phone(value: &str) -> Result<(), Error> {
     if value.is_empty() {
         return Ok(());
@@ -202,15 +297,18 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {
     }
 }
 
-/// A search keyword: at most 255 characters, no control characters.
+/// A name given to look something up by (an exact-name filter, a login name, a group named
+/// in an import row): at most 255 characters of the single-line class. No stored name can
+/// hold anything else, and PostgreSQL cannot even take a NUL as a parameter: refusing here
+/// makes such input a 400, not a fault. `field` names it in the message.
+pub fn lookup_name(field: &str, name: &str) -> Result<(), Error> {
+    text(field, name, MAX_KEYWORD)
+}
+
+/// A search keyword: at most 255 characters, no control character, separator or
+/// noncharacter (no stored text can contain them, so such a keyword is a caller's mistake).
 pub fn keyword(kw: &str) -> Result<(), Error> {
-    text("keyword", kw, MAX_KEYWORD)?;
-    if kw.chars().any(|c| c.is_control()) {
-        return Err(Error::invalid(
-            "keyword must not contain control characters",
-        ));
-    }
-    Ok(())
+    text("keyword", kw, MAX_KEYWORD)
 }
 
 #[cfg(test)]
@@ -254,5 +352,67 @@ mod tests {
         }
         assert!(phone("+86 138-0000-0000").is_ok());
         assert!(phone("call me").is_err());
+    }
+
+    /// Every control character (C0, DEL, C1), the separators and the noncharacters are
+    /// refused in every kind of field; a line feed only in descriptions.
+    #[test]
+    fn control_characters_are_refused_everywhere() {
+        let specials = (0u32..0x20)
+            .chain(0x7F..0xA0)
+            .chain([0x2028, 0x2029, 0xFFFE, 0xFFFF, 0xFDD0, 0x1FFFF])
+            .map(|u| char::from_u32(u).unwrap());
+        for c in specials {
+            let s = format!("first{c}last");
+            let mail = format!("first{c}last@example.com");
+            assert!(user_name(&s).is_err(), "{c:?}");
+            assert!(group_name(&s).is_err(), "{c:?}");
+            assert!(email(&mail).is_err(), "{c:?}");
+            assert!(phone(&format!("138{c}0000")).is_err(), "{c:?}");
+            assert!(text("alias_name", &s, 64).is_err(), "{c:?}");
+            assert!(keyword(&s).is_err(), "{c:?}");
+            assert_eq!(description(&s).is_ok(), c == '\n', "{c:?}");
+        }
+        assert!(description("line one\nline two").is_ok());
+    }
+
+    #[test]
+    fn names_refuse_surrounding_white_space_and_invisible_characters() {
+        for bad in [
+            "OpsX ",
+            " OpsX",
+            "OpsX\u{3000}",
+            "\u{a0}OpsX",
+            "OpsX\u{2003}",
+            "Ops\u{200b}X",
+            "\u{feff}OpsX",
+            "Ops\u{202e}X",
+            "Ops\u{2028}X",
+        ] {
+            assert!(group_name(bad).is_err(), "{bad:?}");
+            assert!(user_name(bad).is_err(), "{bad:?}");
+        }
+        for ok in [
+            "OpsX",
+            "Ops X",
+            "研发　一部",
+            "ΚΑΣΑ-x",
+            "Café",
+            "\u{644}\u{200c}\u{627}",
+        ] {
+            assert!(group_name(ok).is_ok(), "{ok:?}");
+        }
+        // format characters are fine outside names
+        assert!(text("alias_name", "Ops\u{200b}X", 64).is_ok());
+    }
+
+    #[test]
+    fn nfc_is_canonical() {
+        assert_eq!(nfc("Cafe\u{301}"), "Caf\u{e9}");
+        assert!(matches!(nfc("Caf\u{e9}"), Cow::Borrowed(_)));
+        let mut s = String::from("Cafe\u{301}");
+        normalize(&mut s);
+        assert_eq!(s, "Caf\u{e9}");
+        assert!(workspace_user_name("Jose\u{301}").is_ok());
     }
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, lists, Base, Who};
-use crate::core::model::{Group, GroupFilter, GroupPatch, NewGroup};
+use crate::core::model::{Group, GroupFilter, GroupPatch, NameCondition, NewGroup};
 use crate::core::{Entity, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -41,9 +41,10 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
     who.must_be_admin()?;
     let p = Params::parse(q.as_deref());
     who.own_domain(p.get("domain_id"))?;
-    lists::refuse_inexact(&p, &["domain_id", "name"])?;
+    lists::refuse_inexact(&p, &["domain_id", "name"], true)?;
     let filter = GroupFilter {
         name: p.text("name"),
+        name_conditions: NameCondition::keystone(|k| p.text(k)),
         ..Default::default()
     };
     group_list(&s, &who, &b, "/v3/groups", q.as_deref(), filter).await
@@ -248,9 +249,10 @@ async fn groups_of_user(
 ) -> Res {
     who.must_be_admin_or(&user_id)?;
     let p = Params::parse(q.as_deref());
-    lists::refuse_inexact(&p, &["name"])?;
+    lists::refuse_inexact(&p, &["name"], true)?;
     let filter = GroupFilter {
         name: p.text("name"),
+        name_conditions: NameCondition::keystone(|k| p.text(k)),
         member: Some(user_id.clone()),
         ..Default::default()
     };

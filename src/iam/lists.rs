@@ -62,12 +62,25 @@ pub fn password_expires_at(p: &Params) -> Result<bool, Error> {
     Ok(true)
 }
 
-/// Keystone's inexact filters (`name__contains`, `name__istartswith`, ...) on the route's
-/// filters are refused with a 400 rather than ignored: Roster applies exact filters only.
-/// Other unknown parameters are ignored, as Keystone ignores them.
-pub fn refuse_inexact(p: &Params, filters: &[&str]) -> Result<(), Error> {
+/// Keystone's inexact filters on the route's filters: `name__{i,}{contains,startswith,
+/// endswith}` are let through where the route applies them (`name_ops`, through
+/// `NameCondition::keystone`); any other (`domain_id__contains`,
+/// ...) is refused with a 400 rather than ignored. Other unknown parameters are ignored, as
+/// Keystone ignores them.
+pub fn refuse_inexact(p: &Params, filters: &[&str], name_ops: bool) -> Result<(), Error> {
+    const APPLIED: [&str; 6] = [
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+    ];
     for (k, _) in p.pairs() {
         if let Some((f, op)) = k.split_once("__") {
+            if name_ops && f == "name" && APPLIED.contains(&op) && filters.contains(&f) {
+                continue;
+            }
             if filters.contains(&f) {
                 return Err(Error::invalid(format!(
                     "the inexact filter {f}__{op} is not supported; filter by exact {f}"

@@ -36,6 +36,7 @@ async fn projects(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): Raw
     super::lists::refuse_inexact(
         &p,
         &["domain_id", "name", "parent_id", "enabled", "is_domain"],
+        false,
     )?;
     let enabled = super::lists::enabled(&p)?;
     let is_domain = p.bool("is_domain")?;

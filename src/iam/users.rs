@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, lists, Base, Who};
-use crate::core::model::{NewUser, User, UserFilter, UserPatch, ADMIN_ACTIVATE};
+use crate::core::model::{NameCondition, NewUser, User, UserFilter, UserPatch, ADMIN_ACTIVATE};
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -73,9 +73,10 @@ pub(super) fn user_filter(
     filters: &[&str],
 ) -> Result<(UserFilter, bool), Error> {
     who.own_domain(p.get("domain_id"))?;
-    lists::refuse_inexact(p, filters)?;
+    lists::refuse_inexact(p, filters, true)?;
     let filter = UserFilter {
         names: p.text("name").into_iter().collect(),
+        name_conditions: NameCondition::keystone(|k| p.text(k)),
         disabled: lists::enabled(p)?.map(|e| !e),
         ..Default::default()
     };

@@ -200,8 +200,8 @@ pub async fn remove_from_groups(c: &Ctx, p: &Params) -> Res {
 }
 
 /// QueryUserGroupMember: the group's direct subgroups (IsUserGroup true), then its direct
-/// members, whole and streamed; `Keyword` is a substring of the subgroup's or the member's
-/// name.
+/// members, whole and streamed; `Keyword` is a substring of the subgroup's name, or of the
+/// member's user name or nick name (the reference: "用户组成员用户名或昵称的关键字").
 pub async fn members(c: &Ctx, p: &Params) -> Result<Answer, QbError> {
     let gid = p.req("UserGroupId")?;
     let keyword = p.opt("Keyword");
@@ -212,7 +212,7 @@ pub async fn members(c: &Ctx, p: &Params) -> Result<Answer, QbError> {
         ..Default::default()
     };
     let users = UserFilter {
-        name_contains: keyword,
+        name_or_alias_contains: keyword,
         group_id: Some(gid.clone()),
         ..Default::default()
     };

@@ -127,8 +127,9 @@ pub async fn info_by_account(c: &Ctx, p: &Params) -> Res {
 
 pub async fn list(c: &Ctx, p: &Params) -> Res {
     let (num, size, page) = page(p)?;
+    // the reference: "组织成员用户名或昵称的关键字" (user name or nick name)
     let filter = UserFilter {
-        name_contains: p.opt("Keyword"),
+        name_or_alias_contains: p.opt("Keyword"),
         ..Default::default()
     };
     let listing = c.state.dir.list_users(&c.account_id, &filter, page).await?;
@@ -166,6 +167,8 @@ pub fn role_config(p: &Params) -> Res {
     Ok(views::role(org_role(id).expect("checked")))
 }
 
+/// The members holding a role; `Keyword` is a substring of the nick name (the reference:
+/// "组织成员昵称的关键字").
 pub async fn role_users(c: &Ctx, p: &Params) -> Res {
     let id = role_id(p)?;
     let (num, size, page) = page(p)?;

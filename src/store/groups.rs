@@ -292,10 +292,13 @@ async fn matching(
     let mut sql = Sql::on(&*conn, " WHERE g.account_id = ");
     sql.bind(account_id);
     if let Some(kw) = f.keyword.as_deref().filter(|s| !s.is_empty()) {
-        search::push_contains(&mut sql, conn, backend, "g", Field::GroupName, kw).await?;
+        search::push_contains(&mut sql, conn, backend, "g", &[Field::GroupName], kw).await?;
     }
     if let Some(name) = &f.name {
         sql.push(" AND g.name_fold = ").bind(search::fold(name));
+    }
+    for cond in &f.name_conditions {
+        search::push_name_condition(&mut sql, conn, backend, "g", Field::GroupName, cond).await?;
     }
     if !f.platform_types.is_empty() {
         sql.push(" AND g.platform_type IN (")
@@ -427,11 +430,15 @@ pub async fn of_user(
     Ok(Listing { total, items })
 }
 
+/// Writes the group's name and description back. `name_fold` changes only with the name: a
+/// legacy row whose folded name the fold-v2 step made unique (`store::refold`) keeps it.
 pub async fn update_fields(conn: &mut AnyConnection, g: &Group) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE user_groups SET name = $1, name_fold = $2, description = $3, updated_by = $4, \
-         updated_at = $5 WHERE id = $6",
+        "UPDATE user_groups SET name = $1, \
+         name_fold = CASE WHEN name = $2 THEN name_fold ELSE $3 END, description = $4, \
+         updated_by = $5, updated_at = $6 WHERE id = $7",
     )
+    .bind(&g.name)
     .bind(&g.name)
     .bind(search::fold(&g.name))
     .bind(&g.description)

@@ -16,6 +16,7 @@ pub mod memberships;
 pub mod nonces;
 pub mod org_members;
 pub mod query;
+pub mod refold;
 pub mod search;
 pub mod users;
 
@@ -130,7 +131,8 @@ impl Db {
         Ok(format!("sqlite://{}", data_dir.join("roster.db").display()))
     }
 
-    /// Applies pending migrations; returns the descriptions of those applied now.
+    /// Applies pending migrations, then pending data steps (`refold`); returns the
+    /// descriptions of those applied now.
     pub async fn migrate(&self) -> Result<Vec<String>, Error> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -145,11 +147,15 @@ impl Db {
             .run(&mut *conn)
             .await
             .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
-        Ok(migrator
+        drop(conn);
+        let mut done: Vec<String> = migrator
             .iter()
             .filter(|m| !applied.contains(&m.version))
             .map(|m| format!("{} {}", m.version, m.description))
-            .collect())
+            .collect();
+        // data steps that need Rust (src/store/refold.rs), each once, after the schema
+        done.extend(refold::run_pending(self).await?);
+        Ok(done)
     }
 
     /// Starts a write transaction. SQLite takes the write lock up front (BEGIN IMMEDIATE) so a

@@ -96,7 +96,8 @@ pub struct RoleHolder {
 
 /// Users of the account holding `role_id`: those whose row lists it, and those without a row
 /// whose default role (`root_default` for the root user, `default` for the others) it is.
-/// `keyword` is a case-insensitive substring of the user name.
+/// `keyword` is a case-insensitive substring of the nick name (`alias_name`): what Quick BI's
+/// reference says ListOrganizationRoleUsers' Keyword matches.
 #[allow(clippy::too_many_arguments)]
 pub async fn role_holders(
     conn: &mut AnyConnection,
@@ -129,8 +130,8 @@ pub async fn role_holders(
     let mut rows = Sql::on(&*conn, &format!("SELECT u.id, u.name, u.alias_name {from}"));
     filter(&mut rows);
     if let Some(kw) = keyword.filter(|k| !k.is_empty()) {
-        search::push_contains(&mut count, conn, backend, "u", Field::UserName, kw).await?;
-        search::push_contains(&mut rows, conn, backend, "u", Field::UserName, kw).await?;
+        search::push_contains(&mut count, conn, backend, "u", &[Field::UserAlias], kw).await?;
+        search::push_contains(&mut rows, conn, backend, "u", &[Field::UserAlias], kw).await?;
     }
     rows.push(" ORDER BY u.seq LIMIT ")
         .bind(page.limit)

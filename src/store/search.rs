@@ -1,9 +1,9 @@
 //! Case-insensitive substring search, index-backed on both backends. This is the one place
 //! where the SQL of the two backends differs.
 //!
-//! Both compare the case-folded column (`*_fold`, Rust's `to_lowercase`, written on every
-//! insert and update) with the case-folded keyword, so both give the same matches; `%` and
-//! `_` are ordinary characters.
+//! Both compare the folded column (`*_fold`, [`fold`], written by the store on every insert
+//! and update) with the keyword folded by the same function, so both give the same matches;
+//! `%` and `_` are ordinary characters.
 //!
 //! - SQLite: contentless FTS5 trigram tables (`*_fts`). A keyword of three or more
 //!   characters is a phrase query, which with the trigram tokenizer is exactly a substring
@@ -19,102 +19,148 @@ use sqlx::AnyConnection;
 
 use super::query::Sql;
 use super::Backend;
+use crate::core::model::{NameCondition, NameOp};
 
 /// What is searched.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     GroupName,
     UserName,
     UserDescription,
+    /// The nick name (`alias_name`; Quick BI's NickName).
+    UserAlias,
 }
 
 impl Field {
     fn fts_table(self) -> &'static str {
         match self {
             Field::GroupName => "user_groups_fts",
-            Field::UserName | Field::UserDescription => "users_fts",
+            Field::UserName | Field::UserDescription | Field::UserAlias => "users_fts",
         }
     }
     fn fts_column(self) -> &'static str {
         match self {
             Field::GroupName | Field::UserName => "name",
             Field::UserDescription => "description",
+            Field::UserAlias => "alias_name",
         }
     }
     fn fold_column(self) -> &'static str {
         match self {
             Field::GroupName | Field::UserName => "name_fold",
             Field::UserDescription => "description_fold",
+            Field::UserAlias => "alias_name_fold",
         }
     }
 }
 
 const MAX_EXPANSION: usize = 512;
 
+/// The one folding of searched and compared text: Unicode full default case folding
+/// (CaseFolding.txt, statuses C and F; `caseless`) of the canonical decomposition, then
+/// recomposed to NFC, i.e. the NFC form of the Unicode "canonical caseless" form
+/// (Unicode 16, §3.13, D145). Folded, `ΚΑΣΑ`, `κασα` and `κας` agree (no context-dependent
+/// final-sigma rule), `Straße` becomes `strasse` (lengths may change, which substring
+/// matching on folded text on both sides does not mind), and canonically equivalent
+/// spellings (`é` or `e` + U+0301) fold alike. Stored `*_fold` columns, unique names and
+/// keywords all go through here; changing it needs a data step (`store::refold`).
 pub fn fold(s: &str) -> String {
-    s.to_lowercase()
+    use caseless::Caseless;
+    use unicode_normalization::UnicodeNormalization;
+    s.chars().nfd().default_case_fold().nfc().collect()
 }
 
 fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Appends ` AND <alias>.<field> contains <keyword>` to `sql`. `conn` is used on SQLite to
-/// expand short keywords; run it on the connection (transaction) of the main query.
+/// Appends ` AND (<alias>.<f1> contains <keyword> OR <alias>.<f2> contains ...)` to `sql`:
+/// the row matches when any of `fields` (all of one table, at least one) contains the
+/// folded keyword. `conn` is used on SQLite to expand short keywords; run it on the
+/// connection (transaction) of the main query.
 pub async fn push_contains(
     sql: &mut Sql,
     conn: &mut AnyConnection,
     backend: Backend,
     alias: &str,
-    field: Field,
+    fields: &[Field],
     keyword: &str,
 ) -> Result<(), sqlx::Error> {
     let kw = fold(keyword);
+    let Some(first) = fields.first() else {
+        return Ok(());
+    };
+    debug_assert!(fields.iter().all(|f| f.fts_table() == first.fts_table()));
     match backend {
-        Backend::Postgres if kw.chars().count() < 3 => {
-            sql.push(&format!(
-                " AND roster_short_grams({alias}.{}) @> ARRAY[CAST(",
-                field.fold_column()
-            ))
-            .bind(kw)
-            .push(" AS TEXT)]");
-        }
         Backend::Postgres => {
-            let escaped = kw
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            sql.push(&format!(" AND {alias}.{} LIKE ", field.fold_column()))
-                .bind(format!("%{escaped}%"))
-                .push(" ESCAPE '\\'");
+            let short = kw.chars().count() < 3;
+            let escaped = format!(
+                "%{}%",
+                kw.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            sql.push(" AND (");
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" OR ");
+                }
+                if short {
+                    sql.push(&format!(
+                        "roster_short_grams({alias}.{}) @> ARRAY[CAST(",
+                        field.fold_column()
+                    ))
+                    .bind(kw.clone())
+                    .push(" AS TEXT)]");
+                } else {
+                    sql.push(&format!("{alias}.{} LIKE ", field.fold_column()))
+                        .bind(escaped.clone())
+                        .push(" ESCAPE '\\'");
+                }
+            }
+            sql.push(")");
         }
         Backend::Sqlite => {
-            let table = field.fts_table();
-            let column = field.fts_column();
+            let table = first.fts_table();
+            let columns: Vec<&str> = fields.iter().map(|f| f.fts_column()).collect();
+            let colspec = format!("{{{}}}", columns.join(" "));
             let expr = if kw.chars().count() >= 3 {
-                format!("{column} : {}", fts_phrase(&kw))
+                format!("{colspec} : {}", fts_phrase(&kw))
             } else {
-                let terms: Vec<String> = sqlx::query_scalar(&format!(
-                    "SELECT DISTINCT term FROM {table}_vocab WHERE col = $1 AND term >= $2 AND term < $3 LIMIT {}",
+                let marks: Vec<String> =
+                    (0..columns.len()).map(|i| format!("${}", i + 3)).collect();
+                let text = format!(
+                    "SELECT DISTINCT term FROM {table}_vocab WHERE term >= $1 AND term < $2 \
+                     AND col IN ({}) LIMIT {}",
+                    marks.join(", "),
                     MAX_EXPANSION + 1
-                ))
-                .bind(column)
-                .bind(kw.as_str())
-                .bind(format!("{kw}\u{10FFFF}"))
-                .fetch_all(&mut *conn)
-                .await?;
+                );
+                let mut q = sqlx::query_scalar(&text)
+                    .bind(kw.as_str())
+                    .bind(format!("{kw}\u{10FFFF}"));
+                for c in &columns {
+                    q = q.bind(*c);
+                }
+                let terms: Vec<String> = q.fetch_all(&mut *conn).await?;
                 if terms.is_empty() {
                     sql.push(" AND 1 = 0");
                     return Ok(());
                 }
                 if terms.len() > MAX_EXPANSION {
-                    sql.push(&format!(" AND instr({alias}.{}, ", field.fold_column()))
-                        .bind(kw)
-                        .push(") > 0");
+                    sql.push(" AND (");
+                    for (i, field) in fields.iter().enumerate() {
+                        if i > 0 {
+                            sql.push(" OR ");
+                        }
+                        sql.push(&format!("instr({alias}.{}, ", field.fold_column()))
+                            .bind(kw.clone())
+                            .push(") > 0");
+                    }
+                    sql.push(")");
                     return Ok(());
                 }
                 let alternatives: Vec<String> = terms.iter().map(|t| fts_phrase(t)).collect();
-                format!("{column} : ({})", alternatives.join(" OR "))
+                format!("{colspec} : ({})", alternatives.join(" OR "))
             };
             sql.push(&format!(
                 " AND {alias}.seq IN (SELECT rowid FROM {table} WHERE {table} MATCH "
@@ -124,4 +170,79 @@ pub async fn push_contains(
         }
     }
     Ok(())
+}
+
+/// Appends ` AND <alias>.<field> <op> <value>` for a Keystone string comparison: the
+/// folded substring search of `push_contains` (index-backed; every comparison implies it),
+/// then the comparison itself on the row's name (case-sensitive) or folded name.
+pub async fn push_name_condition(
+    sql: &mut Sql,
+    conn: &mut AnyConnection,
+    backend: Backend,
+    alias: &str,
+    field: Field,
+    cond: &NameCondition,
+) -> Result<(), sqlx::Error> {
+    if cond.value.is_empty() {
+        return Ok(());
+    }
+    push_contains(sql, conn, backend, alias, &[field], &cond.value).await?;
+    // the FTS5 column names are those of the table's text columns
+    let (column, value) = if cond.case_sensitive {
+        (field.fts_column(), nfc(&cond.value).into_owned())
+    } else {
+        (field.fold_column(), fold(&cond.value))
+    };
+    let n = value.chars().count() as i64;
+    let col = format!("{alias}.{column}");
+    match (cond.op, cond.case_sensitive) {
+        (NameOp::Contains, false) => {}
+        (NameOp::Contains, true) => {
+            let find = match backend {
+                Backend::Sqlite => "instr",
+                Backend::Postgres => "strpos",
+            };
+            sql.push(&format!(" AND {find}({col}, "))
+                .bind(value)
+                .push(") > 0");
+        }
+        (NameOp::StartsWith, _) => {
+            sql.push(&format!(" AND substr({col}, 1, CAST("))
+                .bind(n)
+                .push(" AS INTEGER)) = ")
+                .bind(value);
+        }
+        (NameOp::EndsWith, _) => {
+            sql.push(&format!(" AND length({col}) >= "))
+                .bind(n)
+                .push(&format!(" AND substr({col}, CAST(length({col}) - "))
+                .bind(n)
+                .push(" + 1 AS INTEGER)) = ")
+                .bind(value);
+        }
+    }
+    Ok(())
+}
+
+fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::core::validate::nfc(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn folding_is_context_free_full_and_canonical() {
+        // the issue's group: every spelling of its part folds to the same text
+        let stored = fold("ΚΑΣΑ-x");
+        for kw in ["ΑΣ", "ΚΑΣ", "ας", "ασ", "Ας"] {
+            assert!(stored.contains(&fold(kw)), "{kw}");
+        }
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("STRASSE"), fold("straße"));
+        assert_eq!(fold("Cafe\u{301}"), fold("Caf\u{e9}"));
+        assert_eq!(fold("Cafe\u{301}"), "caf\u{e9}");
+        assert_eq!(fold("研发一部"), "研发一部");
+    }
 }

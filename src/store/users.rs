@@ -75,7 +75,7 @@ pub struct UserRecord {
 }
 
 const INSERT_COLS: &str = "id, account_id, name, name_fold, description, description_fold, \
-    email, phone, alias_name, active_type, platform_type, domain, enterprise_project_id, \
+    email, phone, alias_name, alias_name_fold, active_type, platform_type, domain, enterprise_project_id, \
     user_info_map, account_expires, password_hash, enable_change_password, \
     next_login_change_password, password_never_expired, locked, disabled, is_root, \
     created_at, updated_at";
@@ -99,6 +99,8 @@ fn push_values(sql: &mut Sql, u: &UserRecord) {
         .bind(&u.phone)
         .push(", ")
         .bind(&u.alias_name)
+        .push(", ")
+        .bind(search::fold(&u.alias_name))
         .push(", ")
         .bind(&u.active_type)
         .push(", ")
@@ -132,7 +134,7 @@ fn push_values(sql: &mut Sql, u: &UserRecord) {
         .push(")");
 }
 
-/// Inserts users in one statement. 24 values a row: callers keep batches to at most 1,000
+/// Inserts users in one statement. 25 values a row: callers keep batches to at most 1,000
 /// rows (SQLite allows 32,766 parameters, PostgreSQL 65,535).
 pub async fn insert_many(
     conn: &mut AnyConnection,
@@ -236,11 +238,21 @@ async fn matching(
 ) -> Result<Sql, sqlx::Error> {
     let mut sql = Sql::on(&*conn, "FROM users u WHERE u.account_id = ");
     sql.bind(account_id);
-    if let Some(kw) = f.name_contains.as_deref().filter(|s| !s.is_empty()) {
-        search::push_contains(&mut sql, conn, backend, "u", Field::UserName, kw).await?;
+    for (kw, fields) in [
+        (&f.name_contains, &[Field::UserName][..]),
+        (&f.alias_contains, &[Field::UserAlias][..]),
+        (
+            &f.name_or_alias_contains,
+            &[Field::UserName, Field::UserAlias][..],
+        ),
+        (&f.description_contains, &[Field::UserDescription][..]),
+    ] {
+        if let Some(kw) = kw.as_deref().filter(|s| !s.is_empty()) {
+            search::push_contains(&mut sql, conn, backend, "u", fields, kw).await?;
+        }
     }
-    if let Some(kw) = f.description_contains.as_deref().filter(|s| !s.is_empty()) {
-        search::push_contains(&mut sql, conn, backend, "u", Field::UserDescription, kw).await?;
+    for cond in &f.name_conditions {
+        search::push_name_condition(&mut sql, conn, backend, "u", Field::UserName, cond).await?;
     }
     if !f.names.is_empty() {
         let folded: Vec<String> = f.names.iter().map(|n| search::fold(n)).collect();
@@ -378,11 +390,15 @@ pub async fn update(
     u: &mut User,
     password_hash: Option<Option<String>>,
 ) -> Result<(), sqlx::Error> {
+    // name_fold only changes with the name: a legacy row whose folded name was made unique
+    // by the fold-v2 step (`store::refold`) keeps it through updates of its other fields
     let mut sql = Sql::on(&*conn, "UPDATE users SET name = ");
     sql.bind(&u.name)
-        .push(", name_fold = ")
+        .push(", name_fold = CASE WHEN name = ")
+        .bind(&u.name)
+        .push(" THEN name_fold ELSE ")
         .bind(search::fold(&u.name))
-        .push(", description = ")
+        .push(" END, description = ")
         .bind(&u.description)
         .push(", description_fold = ")
         .bind(search::fold(&u.description))
@@ -392,6 +408,8 @@ pub async fn update(
         .bind(&u.phone)
         .push(", alias_name = ")
         .bind(&u.alias_name)
+        .push(", alias_name_fold = ")
+        .bind(search::fold(&u.alias_name))
         .push(", active_type = ")
         .bind(&u.active_type)
         .push(", user_info_map = ")

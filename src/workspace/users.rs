@@ -49,6 +49,7 @@ pub fn user_filter(p: &Params) -> Result<UserFilter, Error> {
         domain: p.text("domain"),
         platform_type: p.text("platform_type"),
         group_id: None,
+        ..UserFilter::default()
     })
 }
 

@@ -21,6 +21,21 @@ impl Directory {
         spec: TaskSpec,
         file_name: String,
     ) -> Result<ExportTask, Error> {
+        // what the worker will query must be text a row could hold: a NUL in a keyword made
+        // the task FAIL on PostgreSQL, long after the caller was told it was accepted
+        match &spec.spec {
+            Spec::Users { filter } | Spec::GroupUsers { filter, .. } => {
+                super::users::check_user_filter(filter)?
+            }
+            Spec::Groups { name, group_ids } => {
+                super::groups::check_group_filter(&crate::core::model::GroupFilter {
+                    keyword: name.clone(),
+                    ids: group_ids.clone(),
+                    ..Default::default()
+                })?
+            }
+        }
+        crate::core::validate::text("file name", &file_name, 255)?;
         if let Spec::GroupUsers { group_id, .. } = &spec.spec {
             self.group(account_id, group_id).await?;
         }
@@ -65,6 +80,9 @@ impl Directory {
         let column = filter.sort_column()?;
         if let Some(s) = &filter.status {
             crate::core::validate::one_of("status", s, &STATUSES)?;
+        }
+        for v in [&filter.file_name, &filter.task_id].into_iter().flatten() {
+            crate::core::validate::keyword(v)?;
         }
         let mut tx = self.db.read().await?;
         let listing = exports::list(&mut tx, project_id, filter, column, page).await?;

@@ -4,7 +4,7 @@ use super::{check_batch, Directory};
 use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, validate};
-use crate::store::{groups, memberships, users, RowLock, Tx};
+use crate::store::{groups, memberships, search, users, RowLock, Tx};
 
 async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Error> {
     groups::get(tx, account_id, id)
@@ -12,10 +12,38 @@ async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Erro
         .ok_or_else(|| Error::NotFound(Entity::Group, id.into()))
 }
 
+/// The keyword and names of a group filter are text a stored group could hold (see
+/// `validate::keyword`, `validate::lookup_name`): listings and export tasks check them
+/// before any query.
+pub(crate) fn check_group_filter(filter: &GroupFilter) -> Result<(), Error> {
+    if let Some(kw) = &filter.keyword {
+        validate::keyword(kw)?;
+    }
+    if let Some(n) = &filter.name {
+        validate::lookup_name("name", n)?;
+    }
+    for c in &filter.name_conditions {
+        validate::keyword(&c.value)?;
+    }
+    if let Some(d) = &filter.domain {
+        validate::lookup_name("domain", d)?;
+    }
+    for v in filter.platform_types.iter().chain(&filter.ids) {
+        validate::lookup_name("filter", v)?;
+    }
+    if let Some(ParentFilter::Group(p)) = &filter.parent {
+        validate::lookup_name("parent id", p)?;
+    }
+    Ok(())
+}
+
 impl Directory {
-    pub async fn create_group(&self, account_id: &str, g: NewGroup) -> Result<Group, Error> {
+    pub async fn create_group(&self, account_id: &str, mut g: NewGroup) -> Result<Group, Error> {
+        for s in [&mut g.name, &mut g.description, &mut g.domain] {
+            validate::normalize(s);
+        }
         validate::group_name(&g.name)?;
-        validate::text("description", &g.description, validate::MAX_DESCRIPTION)?;
+        validate::description(&g.description)?;
         validate::text("domain", &g.domain, 255)?;
         let platform_type = g
             .platform_type
@@ -96,9 +124,7 @@ impl Directory {
         filter: &GroupFilter,
         page: Page,
     ) -> Result<Listing<Group>, Error> {
-        if let Some(kw) = &filter.keyword {
-            validate::keyword(kw)?;
-        }
+        check_group_filter(filter)?;
         let mut tx = self.db.read().await?;
         if let Some(uid) = &filter.member {
             if users::get(&mut tx, account_id, uid).await?.is_none() {
@@ -129,18 +155,21 @@ impl Directory {
         &self,
         account_id: &str,
         id: &str,
-        p: GroupPatch,
+        mut p: GroupPatch,
     ) -> Result<Group, Error> {
+        for s in [&mut p.name, &mut p.description].into_iter().flatten() {
+            validate::normalize(s);
+        }
         if let Some(n) = &p.name {
             validate::group_name(n)?;
         }
         if let Some(d) = &p.description {
-            validate::text("description", d, validate::MAX_DESCRIPTION)?;
+            validate::description(d)?;
         }
         let mut tx = self.db.write().await?;
         let mut g = must_get(&mut tx, account_id, id).await?;
         if let Some(n) = p.name {
-            if n.to_lowercase() != g.name.to_lowercase()
+            if search::fold(&n) != search::fold(&g.name)
                 && groups::get_by_name(&mut tx, account_id, &n)
                     .await?
                     .is_some()

@@ -8,6 +8,7 @@ use super::Directory;
 use crate::core::error::{Entity, Error};
 use crate::core::exports::{ImportOutcome, ImportRow};
 use crate::core::model::NewUser;
+use crate::core::validate;
 use crate::store::{groups, search, users};
 
 /// Rows created per transaction.
@@ -30,7 +31,7 @@ impl Directory {
         let mut seen = HashSet::new();
         let mut ok: Vec<(ImportRow, NewUser)> = Vec::with_capacity(rows.len());
         for row in rows {
-            let new = NewUser {
+            let mut new = NewUser {
                 name: row.name.clone(),
                 description: row.description.clone(),
                 email: row.email.clone(),
@@ -38,7 +39,13 @@ impl Directory {
                 account_expires: row.account_expires,
                 ..NewUser::default()
             };
-            let checked = face_rule(&row.name).and_then(|_| check_new_user(&new).map(|_| ()));
+            let checked = face_rule(&row.name)
+                .and_then(|_| check_new_user(&mut new).map(|_| ()))
+                .and_then(|_| {
+                    row.groups
+                        .iter()
+                        .try_for_each(|g| validate::lookup_name("user groups", g))
+                });
             match checked {
                 Err(e) => out.failed.push((row, e)),
                 Ok(()) if !seen.insert(search::fold(&row.name)) => {

@@ -6,7 +6,6 @@
 use super::Directory;
 use crate::core::error::{Entity, Error};
 use crate::core::model::{Group, GroupFilter, User, UserFilter};
-use crate::core::validate;
 use crate::store::{groups, users};
 
 impl Directory {
@@ -16,7 +15,7 @@ impl Directory {
     ///
     /// Errors: a `filter.group_id` naming no group of the account is `NotFound(Group)`, on
     /// every page (a group deleted while its members are walked ends the walk with it); a
-    /// malformed keyword is `Invalid`.
+    /// malformed keyword or name is `Invalid`.
     pub async fn users_after(
         &self,
         account_id: &str,
@@ -24,12 +23,7 @@ impl Directory {
         after: i64,
         limit: i64,
     ) -> Result<Vec<User>, Error> {
-        for kw in [&filter.name_contains, &filter.description_contains]
-            .into_iter()
-            .flatten()
-        {
-            validate::keyword(kw)?;
-        }
+        super::users::check_user_filter(filter)?;
         let mut tx = self.db.read().await?;
         if let Some(gid) = &filter.group_id {
             if groups::get(&mut tx, account_id, gid).await?.is_none() {
@@ -46,7 +40,7 @@ impl Directory {
     /// [`Directory::users_after`].
     ///
     /// Errors: a `filter.member` naming no user of the account is `NotFound(User)`, on
-    /// every page; a malformed keyword is `Invalid`.
+    /// every page; a malformed keyword or name is `Invalid`.
     pub async fn groups_after(
         &self,
         account_id: &str,
@@ -54,9 +48,7 @@ impl Directory {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Group>, Error> {
-        if let Some(kw) = &filter.keyword {
-            validate::keyword(kw)?;
-        }
+        super::groups::check_group_filter(filter)?;
         let mut tx = self.db.read().await?;
         if let Some(uid) = &filter.member {
             if users::get(&mut tx, account_id, uid).await?.is_none() {

@@ -204,6 +204,9 @@ impl Directory {
         account_id: &str,
         mut m: NewOrgMember,
     ) -> Result<OrgMember, Error> {
+        for s in [&mut m.name, &mut m.nick_name, &mut m.aliyun_account_id] {
+            validate::normalize(s);
+        }
         validate::user_name(&m.name)?;
         validate::text("nick name", &m.nick_name, 64)?;
         validate::text("AccountId", &m.aliyun_account_id, 64)?;
@@ -299,6 +302,9 @@ impl Directory {
         user_id: &str,
         mut p: OrgMemberPatch,
     ) -> Result<OrgMember, Error> {
+        if let Some(n) = p.nick_name.as_mut() {
+            validate::normalize(n);
+        }
         if let Some(n) = &p.nick_name {
             validate::text("nick name", n, 64)?;
         }
@@ -356,7 +362,7 @@ impl Directory {
         Ok(m)
     }
 
-    /// Members holding a role, in creation order; `keyword` is a substring of the user name.
+    /// Members holding a role, in creation order; `keyword` is a substring of the nick name.
     pub async fn org_role_holders(
         &self,
         account_id: &str,

@@ -7,12 +7,69 @@ use crate::core::error::{is_unique_violation, Entity, Error};
 use crate::core::model::*;
 use crate::core::{ids, password, validate};
 use crate::store::users::{self, UserRecord};
-use crate::store::{groups, memberships, RowLock};
+use crate::store::{groups, memberships, search, RowLock};
 
-/// The core's rules for a new user; returns its activation and platform types.
-pub(crate) fn check_new_user(u: &NewUser) -> Result<(String, String), Error> {
+/// The keywords and names of a user filter are text a stored user could hold (see
+/// `validate::keyword`, `validate::lookup_name`): listings and export tasks check them
+/// before any query.
+pub(crate) fn check_user_filter(filter: &UserFilter) -> Result<(), Error> {
+    for kw in [
+        &filter.name_contains,
+        &filter.alias_contains,
+        &filter.name_or_alias_contains,
+        &filter.description_contains,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        validate::keyword(kw)?;
+    }
+    for n in &filter.names {
+        validate::lookup_name("user_names", n)?;
+    }
+    for c in &filter.name_conditions {
+        validate::keyword(&c.value)?;
+    }
+    if let Some(g) = &filter.group_name {
+        validate::lookup_name("group_name", g)?;
+    }
+    for (field, v) in [
+        ("active_type", &filter.active_type),
+        ("enterprise_project_id", &filter.enterprise_project_id),
+        ("domain", &filter.domain),
+        ("platform_type", &filter.platform_type),
+        ("group_id", &filter.group_id),
+    ] {
+        if let Some(v) = v {
+            validate::lookup_name(field, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts every text field of a new user in NFC (`validate::nfc`); the password is left as
+/// typed (its hash must keep matching what the user types).
+fn normalize_new_user(u: &mut NewUser) {
+    for s in [
+        &mut u.name,
+        &mut u.description,
+        &mut u.email,
+        &mut u.phone,
+        &mut u.alias_name,
+        &mut u.domain,
+        &mut u.enterprise_project_id,
+        &mut u.user_info_map,
+    ] {
+        validate::normalize(s);
+    }
+}
+
+/// The core's rules for a new user, after putting its text in NFC; returns its activation
+/// and platform types.
+pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(String, String), Error> {
+    normalize_new_user(u);
     validate::user_name(&u.name)?;
-    validate::text("description", &u.description, validate::MAX_DESCRIPTION)?;
+    validate::description(&u.description)?;
     validate::text("alias_name", &u.alias_name, 64)?;
     validate::text("user_info_map", &u.user_info_map, 1024)?;
     validate::text("enterprise_project_id", &u.enterprise_project_id, 64)?;
@@ -60,10 +117,10 @@ pub(crate) fn check_new_user(u: &NewUser) -> Result<(String, String), Error> {
 /// Checks a new user and turns it into a row (hashing its password, if any).
 async fn prepare(
     account_id: &str,
-    u: NewUser,
+    mut u: NewUser,
     now: i64,
 ) -> Result<(UserRecord, Vec<String>), Error> {
-    let (active_type, platform_type) = check_new_user(&u)?;
+    let (active_type, platform_type) = check_new_user(&mut u)?;
     let password_hash = match u.password {
         Some(p) => Some(password::hash(p).await?),
         None => None,
@@ -121,7 +178,7 @@ impl Directory {
         let mut seen = std::collections::HashSet::new();
         for u in new {
             let (rec, groups) = prepare(account_id, u, now).await?;
-            if !seen.insert(rec.name.to_lowercase()) {
+            if !seen.insert(search::fold(&rec.name)) {
                 return Err(Error::Duplicate(Entity::User, rec.name));
             }
             prepared.push((rec, groups));
@@ -192,7 +249,15 @@ impl Directory {
             .ok_or_else(|| Error::NotFound(Entity::User, id.into()))
     }
 
+    /// The user of this name (compared folded). A name no user can have (a control
+    /// character, ...) is simply not found.
     pub async fn user_by_name(&self, account_id: &str, name: &str) -> Result<User, Error> {
+        if validate::lookup_name("name", name).is_err() {
+            return Err(Error::NotFound(
+                Entity::User,
+                name.escape_debug().to_string(),
+            ));
+        }
         let mut conn = self.db.pool.acquire().await?;
         users::get_by_name(&mut conn, account_id, name)
             .await?
@@ -205,12 +270,7 @@ impl Directory {
         filter: &UserFilter,
         page: Page,
     ) -> Result<Listing<User>, Error> {
-        for kw in [&filter.name_contains, &filter.description_contains]
-            .into_iter()
-            .flatten()
-        {
-            validate::keyword(kw)?;
-        }
+        check_user_filter(filter)?;
         let mut tx = self.db.read().await?;
         if let Some(gid) = &filter.group_id {
             if groups::get(&mut tx, account_id, gid).await?.is_none() {
@@ -235,13 +295,26 @@ impl Directory {
         &self,
         account_id: &str,
         id: &str,
-        p: UserPatch,
+        mut p: UserPatch,
     ) -> Result<User, Error> {
+        for s in [
+            &mut p.name,
+            &mut p.description,
+            &mut p.email,
+            &mut p.phone,
+            &mut p.alias_name,
+            &mut p.user_info_map,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            validate::normalize(s);
+        }
         if let Some(n) = &p.name {
             validate::user_name(n)?;
         }
         if let Some(d) = &p.description {
-            validate::text("description", d, validate::MAX_DESCRIPTION)?;
+            validate::description(d)?;
         }
         if let Some(e) = &p.email {
             validate::email(e)?;
@@ -279,7 +352,7 @@ impl Directory {
             .await?
             .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
         if let Some(n) = p.name {
-            if n.to_lowercase() != u.name.to_lowercase()
+            if search::fold(&n) != search::fold(&u.name)
                 && users::get_by_name(&mut tx, account_id, &n).await?.is_some()
             {
                 return Err(Error::Duplicate(Entity::User, n));

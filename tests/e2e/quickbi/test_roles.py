@@ -19,15 +19,18 @@ def test_the_built_in_roles(qb):
 
 
 def test_role_users(qb, creds, tag):
-    a = add_user(qb, f"ra{tag}", nick="Role A", role_ids=f"{ROLE_AUTH_ADMIN},{ROLE_USER}").user_id
-    b = add_user(qb, f"rb{tag}", nick="Role B", role_ids=f"{ROLE_AUTH_ADMIN}").user_id
-    # the names ra<tag> and rb<tag> both contain the tag
+    a = add_user(qb, f"ra{tag}", nick=f"Role A {tag}", role_ids=f"{ROLE_AUTH_ADMIN},{ROLE_USER}").user_id
+    b = add_user(qb, f"rb{tag}", nick=f"Role B {tag}", role_ids=f"{ROLE_AUTH_ADMIN}").user_id
+    # Keyword is a part of the nick name (the API reference), not of the account name
+    none = qb.list_organization_role_users(
+        m.ListOrganizationRoleUsersRequest(role_id=ROLE_AUTH_ADMIN, keyword=f"ra{tag}")).body.result
+    assert none.total_num == 0 and none.data == []
     r = qb.list_organization_role_users(
         m.ListOrganizationRoleUsersRequest(role_id=ROLE_AUTH_ADMIN, keyword=tag, page_num=1, page_size=1)).body.result
     assert r.total_num == 2 and r.total_pages == 2 and r.page_size == 1
     r2 = qb.list_organization_role_users(
         m.ListOrganizationRoleUsersRequest(role_id=ROLE_AUTH_ADMIN, keyword=tag, page_num=2, page_size=1)).body.result
-    assert sorted([(u.user_id, u.nick_name) for u in r.data + r2.data]) == sorted([(a, "Role A"), (b, "Role B")])
+    assert sorted([(u.user_id, u.nick_name) for u in r.data + r2.data]) == sorted([(a, f"Role A {tag}"), (b, f"Role B {tag}")])
     users = qb.list_organization_role_users(
         m.ListOrganizationRoleUsersRequest(role_id=ROLE_USER, keyword=tag)).body.result
     assert [u.user_id for u in users.data] == [a]
