@@ -1214,3 +1214,37 @@ async fn stored_control_characters_do_not_break_exports() {
     assert_eq!(row[1], "first\u{1f}last\u{1e}@example.com");
     assert_eq!(row[3], "12:\u{1d}\u{1f}");
 }
+
+/// The export tasks' `file_name` filter folds like every keyword (one function, both
+/// backends): a group-users export's file name holds the group's name, in any script.
+#[tokio::test]
+async fn the_file_name_filter_folds_like_every_keyword() {
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let server = Server::start_on(&db, &[]);
+    let c = server.client(&a);
+    let g = group(&c, "ΚΑΣΑ-Straße").await;
+    let r = c
+        .call("GET", &v3(&c, &format!("/groups/{g}/users/export")), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for kw in [
+        "ΚΑΣΑ",
+        "κασα",
+        "ας",
+        "ΑΣ",
+        "STRASSE",
+        "straße",
+        "%CE%BA%CE%B1%CF%83",
+    ] {
+        let r = c
+            .call("GET", &c.ws(&format!("/export-tasks?file_name={kw}")), None)
+            .await;
+        assert_eq!(r.status, 200, "{kw}: {}", r.body);
+        assert_eq!(r.body["count"], 1, "{kw}: {}", r.body);
+    }
+    let r = c
+        .call("GET", &c.ws("/export-tasks?file_name=ΚΑΣΑΣ"), None)
+        .await;
+    assert_eq!(r.body["count"], 0, "{}", r.body);
+}

@@ -35,7 +35,7 @@ fn from_row(r: &AnyRow) -> Result<ExportTask, sqlx::Error> {
 pub async fn insert(conn: &mut AnyConnection, t: &ExportTask) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO export_tasks (id, account_id, project_id, kind, spec, file_name, status, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         created_at, file_name_fold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&t.id)
     .bind(&t.account_id)
@@ -45,6 +45,7 @@ pub async fn insert(conn: &mut AnyConnection, t: &ExportTask) -> Result<(), sqlx
     .bind(&t.file_name)
     .bind(&t.status)
     .bind(t.created_at)
+    .bind(super::search::fold(&t.file_name))
     .execute(conn)
     .await?;
     Ok(())
@@ -78,8 +79,9 @@ pub async fn list(
     let mut sql = Sql::on(&*conn, " FROM export_tasks WHERE project_id = ");
     sql.bind(project_id);
     if let Some(name) = f.file_name.as_deref().filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&name.to_lowercase()));
-        sql.push(" AND lower(file_name) LIKE ")
+        // folded by the one function of every keyword (`search::fold`), on both backends
+        let pattern = format!("%{}%", escape_like(&super::search::fold(name)));
+        sql.push(" AND file_name_fold LIKE ")
             .bind(pattern)
             .push(" ESCAPE '\\'");
     }

@@ -58,27 +58,73 @@ pub struct RefoldReport {
     pub illegal_names: u64,
 }
 
-/// Runs the data steps not yet recorded; returns a description of each step run now.
-pub async fn run_pending(db: &Db) -> Result<Vec<String>, Error> {
+/// The step that fills `export_tasks.file_name_fold` (migration 0010) of older tasks.
+pub const FILE_NAME_FOLD: &str = "export-file-name-fold";
+
+async fn is_done(db: &Db, step: &str) -> Result<bool, Error> {
     let mut conn = db.pool.acquire().await?;
     let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM data_steps WHERE name = $1")
-        .bind(FOLD_V2)
+        .bind(step)
         .fetch_optional(&mut *conn)
         .await?;
-    drop(conn);
-    if done.is_some() {
-        return Ok(Vec::new());
-    }
-    let r = refold(db).await?;
+    Ok(done.is_some())
+}
+
+async fn record(db: &Db, step: &str) -> Result<(), Error> {
     let mut tx = db.write().await?;
     sqlx::query(
         "INSERT INTO data_steps (name, applied_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
-    .bind(FOLD_V2)
+    .bind(step)
     .bind(ids::now_ms())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Fills the folded file name of export tasks that have none (made before migration 0010),
+/// 1,000 a transaction; returns how many. Idempotent.
+pub async fn fold_file_names(db: &Db) -> Result<u64, Error> {
+    let mut n = 0;
+    loop {
+        let mut tx = db.write().await?;
+        let rows = sqlx::query(
+            "SELECT id, file_name FROM export_tasks WHERE file_name_fold IS NULL ORDER BY id LIMIT 1000",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.commit().await?;
+            return Ok(n);
+        }
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let name: String = r.try_get("file_name")?;
+            sqlx::query("UPDATE export_tasks SET file_name_fold = $1 WHERE id = $2")
+                .bind(search::fold(&name))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        n += rows.len() as u64;
+    }
+}
+
+/// Runs the data steps not yet recorded; returns a description of each step run now.
+pub async fn run_pending(db: &Db) -> Result<Vec<String>, Error> {
+    let mut ran = Vec::new();
+    if !is_done(db, FILE_NAME_FOLD).await? {
+        let n = fold_file_names(db).await?;
+        record(db, FILE_NAME_FOLD).await?;
+        ran.push(format!("data step {FILE_NAME_FOLD} ({n} export tasks)"));
+    }
+    if is_done(db, FOLD_V2).await? {
+        return Ok(ran);
+    }
+    let r = refold(db).await?;
+    record(db, FOLD_V2).await?;
     tracing::info!(
         users = r.users_changed,
         groups = r.groups_changed,
@@ -86,11 +132,12 @@ pub async fn run_pending(db: &Db) -> Result<Vec<String>, Error> {
         illegal_names = r.illegal_names,
         "data step {FOLD_V2} done"
     );
-    Ok(vec![format!(
+    ran.push(format!(
         "data step {FOLD_V2} (refolded {} users and {} groups; {} name collisions and {} \
          names breaking today's rules kept and logged)",
         r.users_changed, r.groups_changed, r.collisions, r.illegal_names
-    )])
+    ));
+    Ok(ran)
 }
 
 /// The fold-v2 step itself (see the module's documentation); safe to run any number of times.
