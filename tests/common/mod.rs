@@ -262,45 +262,15 @@ impl Client {
         body: Vec<u8>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Reply {
-        let host = self.url.trim_start_matches("http://").to_string();
-        let date = at.format("%Y%m%dT%H%M%SZ").to_string();
-        let mut headers = http::HeaderMap::new();
-        headers.insert("content-type", content_type.parse().unwrap());
+        let mut extra = vec![
+            ("content-type", content_type),
+            ("x-project-id", self.project.as_str()),
+        ];
         if content_type.starts_with("multipart/") {
-            headers.insert("x-sdk-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+            extra.push(("x-sdk-content-sha256", "UNSIGNED-PAYLOAD"));
         }
-        headers.insert("host", host.parse().unwrap());
-        headers.insert("x-project-id", self.project.parse().unwrap());
-        headers.insert("x-sdk-date", date.parse().unwrap());
-        let (p, q) = path.split_once('?').unwrap_or((path, ""));
-        let raw = sdk_hmac::RawRequest {
-            method,
-            path: p,
-            query: q,
-            headers: &headers,
-            body: &body,
-        };
-        let auth = sdk_hmac::authorization_for(&raw, &self.ak, &self.sk).unwrap();
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{}", self.url, path))
-            .header("authorization", auth);
-        for (k, v) in headers.iter() {
-            if k != "host" {
-                req = req.header(k.as_str(), v.to_str().unwrap());
-            }
-        }
-        let resp = req.body(body).send().await.expect("request sent");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let raw = resp.bytes().await.unwrap();
-        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            raw,
-        }
+        self.signed(method, path, &extra, &body, body.clone(), at)
+            .await
     }
 
     /// Signs a request carrying `extra` headers (all signed) over `signed_body`, then sends
@@ -313,8 +283,30 @@ impl Client {
         signed_body: &[u8],
         sent_body: Vec<u8>,
     ) -> Reply {
+        self.signed(
+            method,
+            path,
+            extra,
+            signed_body,
+            sent_body,
+            chrono::Utc::now(),
+        )
+        .await
+    }
+
+    /// Signs `signed_body` with `extra` headers (and host, X-Sdk-Date) at `at`, as the SDK
+    /// does, and sends `sent_body`.
+    async fn signed(
+        &self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        signed_body: &[u8],
+        sent_body: Vec<u8>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Reply {
         let host = self.url.trim_start_matches("http://").to_string();
-        let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let date = at.format("%Y%m%dT%H%M%SZ").to_string();
         let mut headers = http::HeaderMap::new();
         for (k, v) in extra {
             headers.insert(
