@@ -957,7 +957,7 @@ fn raw_xlsx(sheet: &[&[u8]], strings: &[&[u8]], extra: usize) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-const HEADER_ROW: &[u8] = br#"<row r="1"><c r="A1" t="inlineStr"><is><t>User name</t></is></c><c r="B1" t="inlineStr"><is><t>Email</t></is></c><c r="D1" t="inlineStr"><is><t>Description</t></is></c></row>"#;
+const HEADER_ROW: &[u8] = br#"<row r="1"><c r="A1" t="inlineStr"><is><t>User name</t></is></c><c r="B1" t="inlineStr"><is><t>Email</t></is></c><c r="D1" t="inlineStr"><is><t>Description</t></is></c><c r="E1" t="inlineStr"><is><t>User groups</t></is></c></row>"#;
 
 /// The peak resident memory of a process, in bytes (Linux: VmHWM).
 fn peak_rss(pid: u32) -> u64 {
@@ -1160,7 +1160,7 @@ async fn what_people_type_round_trips_or_fails_its_row() {
     assert_eq!(styled, [1, 2, 3, 4, 5], "{cols}");
 
     // a formula typed into a description: the row fails and says so, readably
-    let sheet = br#"<row r="2"><c r="A2" t="inlineStr"><is><t>erin</t></is></c><c r="B2" t="inlineStr"><is><t>erin@example.com</t></is></c><c r="D2"><f>1+2</f><v>3</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>fay</t></is></c><c r="B3" t="inlineStr"><is><t>fay@example.com</t></is></c><c r="D3" t="inlineStr"><is><t>=1+2 as text, a private-use &#xF18D; char</t></is></c></row>"#;
+    let sheet = br#"<row r="2"><c r="A2" t="inlineStr"><is><t>erin</t></is></c><c r="B2" t="inlineStr"><is><t>erin@example.com</t></is></c><c r="D2"><f>1+2</f><v>3</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>fay</t></is></c><c r="B3" t="inlineStr"><is><t>fay@example.com</t></is></c><c r="D3" t="inlineStr"><is><t>=1+2 as text, a private-use &#xF18D; char</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>gus</t></is></c><c r="B4" t="inlineStr"><is><t>gus@example.com</t></is></c><c r="E4" t="inlineStr"><is><t>Nope&#xF18D;</t></is></c></row>"#;
     let file = raw_xlsx(
         &[
             b"<worksheet><sheetData>",
@@ -1183,6 +1183,9 @@ async fn what_people_type_round_trips_or_fails_its_row() {
         msg.contains("Description (D2) holds a formula (\"=1+2\")"),
         "{msg}"
     );
+    // an unknown group with a character one cannot see: named readably, not as \u{f18d}
+    let msg = r.body["failed_detail_list"][1]["error_msg"].as_str().unwrap();
+    assert!(msg.contains("\"NopeU+F18D\""), "{msg}");
     let r = c.call("GET", &c.ws("/users?user_name=fay"), None).await;
     assert_eq!(
         r.body["users"][0]["description"],

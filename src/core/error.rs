@@ -47,10 +47,10 @@ pub enum Error {
     #[error("{0}")]
     Hierarchy(String),
     /// The thing does not exist in the caller's account (404).
-    #[error("{0} {1} does not exist")]
+    #[error("{what} {name} does not exist", what = .0, name = crate::core::text::quoted(.1))]
     NotFound(Entity, String),
     /// A name is already taken in the account (409).
-    #[error("{0} name {1:?} is already in use")]
+    #[error("{what} name {name} is already in use", what = .0, name = crate::core::text::quoted(.1))]
     Duplicate(Entity, String),
     /// The request conflicts with the state of the directory (409).
     #[error("{0}")]

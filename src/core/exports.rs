@@ -29,7 +29,8 @@ impl Language {
             Some(s) if s.is_empty() || s == "en_us" || s == "en" => Ok(Language::English),
             Some(s) if s == "zh_cn" || s == "zh" => Ok(Language::Chinese),
             Some(other) => Err(Error::invalid(format!(
-                "language must be zh_CN or en_US, not {other:?}"
+                "language must be zh_CN or en_US, not {}",
+                super::text::quoted(&other)
             ))),
         }
     }
@@ -116,7 +117,8 @@ impl TaskFilter {
             "file_name" => Ok("file_name"),
             "status" => Ok("status"),
             other => Err(Error::invalid(format!(
-                "sort_field must be one of create_time, end_time, file_name, status, not {other:?}"
+                "sort_field must be one of create_time, end_time, file_name, status, not {}",
+                super::text::quoted(other)
             ))),
         }
     }

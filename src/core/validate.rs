@@ -127,7 +127,8 @@ pub fn workspace_user_name(name: &str) -> Result<(), Error> {
         .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
     {
         return Err(Error::InvalidName(format!(
-            "user_name must not contain special characters such as {c:?}"
+            "user_name must not contain special characters such as {}",
+            super::text::quoted(&c.to_string())
         )));
     }
     if name.starts_with(|c: char| c.is_numeric()) {
@@ -227,7 +228,8 @@ pub fn email(value: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "user_email {value:?} is not an e-mail address"
+            "user_email {} is not an e-mail address",
+            super::text::quoted(value)
         )))
     }
 }
@@ -248,7 +250,8 @@ pub fn phone(value: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "user_phone {value:?} is not a phone number"
+            "user_phone {} is not a phone number",
+            super::text::quoted(value)
         )))
     }
 }

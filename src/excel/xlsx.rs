@@ -25,6 +25,8 @@ use std::rc::Rc;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use crate::core::text::quoted;
+
 /// The caps of one read. Every one is named in the error that reports it.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -622,7 +624,8 @@ impl<'a> Workbook<'a> {
                             Ok(n) if (1..=MAX_ROW).contains(&n) && n > next_row => n - 1,
                             _ => {
                                 return refused(format!(
-                                    "the sheet's row number {r:?} is out of order or past Excel's last row"
+                                    "the sheet's row number {} is out of order or past Excel's last row",
+                                    quoted(&r)
                                 ))
                             }
                         },
@@ -647,7 +650,8 @@ impl<'a> Workbook<'a> {
                             Some(rc) if rc.0 == row => rc,
                             Some(_) | None => {
                                 return refused(format!(
-                                    "the sheet has a cell reference {a:?} that is not in its row or past Excel's last row or column"
+                                    "the sheet has a cell reference {} that is not in its row or past Excel's last row or column",
+                                    quoted(&a)
                                 ))
                             }
                         },
@@ -705,7 +709,11 @@ fn read_cell(
                 value = match ty {
                     Some("s") => {
                         let i: usize = text.trim().parse().map_err(|_| {
-                            Refused(format!("{} refers to a shared string {text:?}", at()))
+                            Refused(format!(
+                                "{} refers to a shared string {}",
+                                at(),
+                                quoted(&text)
+                            ))
                         })?;
                         let s = strings.get(i).ok_or_else(|| {
                             Refused(format!(
@@ -723,8 +731,9 @@ fn read_cell(
                         Ok(n) if n.is_finite() => Value::Number(n),
                         _ => {
                             return refused(format!(
-                                "{} holds {text:?}, which is not a number",
-                                at()
+                                "{} holds {}, which is not a number",
+                                at(),
+                                quoted(&text)
                             ))
                         }
                     },
