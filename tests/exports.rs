@@ -1184,7 +1184,9 @@ async fn what_people_type_round_trips_or_fails_its_row() {
         "{msg}"
     );
     // an unknown group with a character one cannot see: named readably, not as \u{f18d}
-    let msg = r.body["failed_detail_list"][1]["error_msg"].as_str().unwrap();
+    let msg = r.body["failed_detail_list"][1]["error_msg"]
+        .as_str()
+        .unwrap();
     assert!(msg.contains("\"NopeU+F18D\""), "{msg}");
     let r = c.call("GET", &c.ws("/users?user_name=fay"), None).await;
     assert_eq!(
