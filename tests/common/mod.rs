@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod excel;
 pub mod iam;
 pub mod quickbi;
 
