@@ -96,14 +96,7 @@ pub fn form_pairs(raw: &[u8]) -> Vec<(String, String)> {
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        })
+    super::has_content_type(headers, "application/x-www-form-urlencoded")
 }
 
 /// Every parameter of the request: the query's, then a form body's (the SDK puts AddUser's

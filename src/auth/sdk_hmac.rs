@@ -193,14 +193,7 @@ pub fn is_unsigned_upload(headers: &HeaderMap) -> bool {
 }
 
 fn is_multipart(headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        })
+    super::has_content_type(headers, "multipart/form-data")
 }
 
 /// The payload hash of the canonical request: hex SHA-256 of the body. A signed
