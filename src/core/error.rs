@@ -69,6 +69,10 @@ pub enum Error {
     /// deleted by a concurrent transaction): safe to run again (503 if it keeps losing).
     #[error("the request conflicted with a concurrent change; try again")]
     Contention(String),
+    /// A write broke a unique constraint (a name or id taken by a concurrent write): the
+    /// core turns it into the precise `Duplicate` where it knows the name (409).
+    #[error("{0}")]
+    Unique(String),
     /// A fault of ours (500). The text is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -89,7 +93,7 @@ impl Error {
             Error::Unauthenticated(_) => 401,
             Error::Forbidden(_) => 403,
             Error::NotFound(..) => 404,
-            Error::Duplicate(..) | Error::Conflict(_) => 409,
+            Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => 409,
             Error::Internal(_) => 500,
             Error::Unavailable(_) | Error::Contention(_) => 503,
         }

@@ -6,6 +6,7 @@ pub mod exports;
 pub mod ids;
 pub mod model;
 pub mod password;
+pub mod storage;
 pub mod text;
 pub mod validate;
 
