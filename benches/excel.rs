@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use roster::auth::sealing::MasterKey;
-use roster::core::exports::{GroupNames, Language, UserBatch};
+use roster::core::directory::{ExportBatch, ExportRows};
+use roster::core::exports::{Language, UserBatch};
 use roster::core::model::{AccountCredentials, UserFilter};
 use roster::core::Directory;
 use roster::excel::UserSheet;
@@ -229,20 +230,23 @@ fn main() {
         let read_started = Instant::now();
         let rows = rt.block_on(async {
             let dir = directory(&dir).await;
-            let dir = dir.export_reader(&creds.domain_id).await.unwrap();
-            let mut rows = Vec::new();
-            let mut after = 0;
-            let mut names = GroupNames::default();
-            loop {
-                let raw = dir
-                    .scan_users(&UserFilter::default(), after, 5000)
-                    .await
-                    .unwrap();
-                let batch = dir.users_of_batch(raw, &mut names).await.unwrap();
-                let Some(last) = batch.last_seq() else { break };
-                after = last;
-                rows.push(batch);
-            }
+            let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+            let read = dir.read_export(
+                &creds.domain_id,
+                ExportRows::Users(UserFilter::default()),
+                5000,
+                tx,
+                std::sync::Arc::new(|_| {}),
+            );
+            let collect = async {
+                let mut rows = Vec::new();
+                while let Some(ExportBatch::Users(batch)) = rx.recv().await {
+                    rows.push(batch);
+                }
+                rows
+            };
+            let (read, rows) = tokio::join!(read, collect);
+            read.unwrap();
             rows
         });
         eprintln!(

@@ -7,8 +7,11 @@ use roster::core::model::*;
 use roster::core::{Entity, Error};
 
 /// The totals of unfiltered listings (kept counters) equal a fresh count of the rows.
-async fn assert_counts_exact(dir: &roster::core::Directory, acc: &str) {
-    let mut conn = dir.db.pool.acquire().await.unwrap();
+async fn assert_counts_exact(dir: &roster::core::Directory, acc: &str, db: &common::TestDb) {
+    let raw = roster::store::Db::connect(&db.url(), &Default::default())
+        .await
+        .unwrap();
+    let mut conn = raw.pool.acquire().await.unwrap();
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE account_id = $1")
         .bind(acc)
         .fetch_one(&mut *conn)
@@ -342,7 +345,7 @@ async fn the_hierarchy_stays_a_tree_within_the_depth_limit() {
         .map(|g| g.name)
         .collect();
     assert_eq!(left, ["a"]);
-    assert_counts_exact(&dir, &acc).await;
+    assert_counts_exact(&dir, &acc, &_t).await;
 }
 
 #[tokio::test]

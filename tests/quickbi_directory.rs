@@ -288,7 +288,12 @@ async fn a_nonce_is_used_once_until_it_expires() {
     dir.purge_nonces(now).await.unwrap();
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM acs_nonces WHERE expires_at < $1")
         .bind(now)
-        .fetch_one(&dir.db.pool)
+        .fetch_one(
+            &roster::store::Db::connect(&_db.url(), &Default::default())
+                .await
+                .unwrap()
+                .pool,
+        )
         .await
         .unwrap();
     assert_eq!(left, 0);

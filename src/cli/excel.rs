@@ -91,10 +91,9 @@ pub async fn export(a: ExportArgs) -> anyhow::Result<()> {
     let pb = bar(total.max(0) as u64, what);
     let spec = TaskSpec { spec, language };
     let tmp = a.output.parent().filter(|p| !p.as_os_str().is_empty());
-    let rows = write_workbook(&dir, &account, &spec, &a.output, tmp, &|n| {
-        pb.set_position(n)
-    })
-    .await?;
+    let shown = pb.clone();
+    let progress = std::sync::Arc::new(move |n| shown.set_position(n));
+    let rows = write_workbook(&dir, &account, &spec, &a.output, tmp, progress).await?;
     pb.finish_and_clear();
     println!("exported {rows} {what} to {}", a.output.display());
     Ok(())

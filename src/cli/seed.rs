@@ -11,10 +11,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::config::{FileConfig, StoreArgs, StoreConfig};
 use crate::core::model::{Group, ADMIN_ACTIVATE, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::storage::UserRecord;
 use crate::core::{ids, Directory};
-use crate::store::query::Sql;
-use crate::store::users::{self, UserRecord};
-use crate::store::{groups, Backend};
 
 /// Rows per multi-row INSERT. Few large statements matter on SQLite: FTS5 flushes its
 /// pending index at every statement's savepoint.
@@ -180,14 +178,10 @@ pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
     let mut cfg = StoreConfig::resolve(&a.store, &file);
     // one writer at a time anyway; one connection keeps the big page cache below warm
     cfg.pool.max_connections = 1;
+    // random 32-hex ids land all over the indexes: a large cache (SQLite) saves most page
+    // I/O
+    cfg.pool.sqlite_cache_kib = 1 << 20;
     let dir = super::open(&cfg).await?;
-    if dir.db.backend == Backend::Sqlite {
-        // random 32-hex ids land all over the indexes: a large cache saves most page I/O
-        let mut conn = dir.db.pool.acquire().await?;
-        sqlx::raw_sql("PRAGMA cache_size = -1048576")
-            .execute(&mut *conn)
-            .await?;
-    }
     let project = dir.project(&a.project_id).await?;
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(a.rng_seed);
@@ -195,11 +189,8 @@ pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
     // Names carry a number that continues after the users already there, so seeding twice
     // adds to a project instead of colliding with itself.
     let base = {
-        let mut conn = dir.db.pool.acquire().await?;
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users WHERE account_id = $1")
-            .bind(&account)
-            .fetch_one(&mut *conn)
-            .await? as u64
+        let account = account.clone();
+        dir.reading(move |tx| tx.user_count(&account)).await? as u64
     };
     let user_ids = seed_users(&dir, &mut rng, &account, a.users, base).await?;
     let t_users = started.elapsed().as_secs_f64();
@@ -233,19 +224,23 @@ async fn seed_users(
     let mut all = Vec::with_capacity(n as usize);
     let mut done = 0u64;
     while done < n {
-        let mut tx = dir.db.write().await?;
+        // 50,000 users a transaction, in 1,000-row statements
         let tx_end = (done + 50_000).min(n);
-        while done < tx_end {
-            let batch_end = (done + USER_BATCH).min(tx_end);
-            let rows: Vec<UserRecord> = (done..batch_end)
-                .map(|i| user_row(rng, account, base + i + 1, now))
-                .collect();
-            users::insert_many(&mut tx, &rows).await?;
-            all.extend(rows.into_iter().map(|r| r.id));
-            pb.inc(batch_end - done);
-            done = batch_end;
-        }
-        tx.commit().await?;
+        let rows: Vec<UserRecord> = (done..tx_end)
+            .map(|i| user_row(rng, account, base + i + 1, now))
+            .collect();
+        all.extend(rows.iter().map(|r| r.id.clone()));
+        let rows = std::sync::Arc::new(rows);
+        let shown = pb.clone();
+        dir.writing(move |tx| {
+            for batch in rows.chunks(USER_BATCH as usize) {
+                tx.insert_users(batch)?;
+                shown.inc(batch.len() as u64);
+            }
+            Ok(())
+        })
+        .await?;
+        done = tx_end;
     }
     pb.finish();
     Ok(all)
@@ -263,8 +258,7 @@ async fn seed_groups(
     let now = ids::now_ms();
     // (id, path, depth) of every group made so far, to pick parents from
     let mut made: Vec<(String, String, i64)> = Vec::with_capacity(n as usize);
-    let mut pending: Vec<Group> = Vec::with_capacity(GROUP_BATCH);
-    let mut tx = dir.db.write().await?;
+    let mut all: Vec<Group> = Vec::with_capacity(n as usize);
     for i in 0..n {
         let parent = if made.is_empty() || rng.gen_bool(0.3) || max_depth == 1 {
             None
@@ -311,16 +305,18 @@ async fn seed_groups(
             updated_at: now,
             parent: None,
         };
-        pending.push(g);
+        all.push(g);
         made.push((id, path, depth));
-        if pending.len() == GROUP_BATCH {
-            groups::insert_many(&mut tx, &pending).await?;
-            pb.inc(pending.len() as u64);
-            pending.clear();
-        }
     }
-    groups::insert_many(&mut tx, &pending).await?;
-    tx.commit().await?;
+    let shown = pb.clone();
+    dir.writing(move |tx| {
+        for batch in all.chunks(GROUP_BATCH) {
+            tx.insert_groups(batch)?;
+            shown.inc(batch.len() as u64);
+        }
+        Ok(())
+    })
+    .await?;
     pb.finish();
     Ok(made.into_iter().map(|m| m.0).collect())
 }
@@ -353,37 +349,29 @@ async fn seed_memberships(
     pairs.dedup();
     let pb = bar(pairs.len() as u64, "memberships");
     let now = ids::now_ms();
+    let (groups, users) = (
+        std::sync::Arc::new(groups.to_vec()),
+        std::sync::Arc::new(users.to_vec()),
+    );
+    let made = pairs.len() as u64;
     for tx_chunk in pairs.chunks(100_000) {
-        let mut tx = dir.db.write().await?;
-        for batch in tx_chunk.chunks(MEMBERSHIP_BATCH) {
-            let mut sql = Sql::on(
-                &tx,
-                "INSERT INTO memberships (group_id, user_id, created_at) VALUES ",
-            );
-            for (i, (g, u)) in batch.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" })
-                    .bind(&groups[*g as usize])
-                    .push(", ")
-                    .bind(&users[*u as usize])
-                    .push(", ")
-                    .bind(now)
-                    .push(")");
+        let chunk = tx_chunk.to_vec();
+        let (groups, users, shown) = (groups.clone(), users.clone(), pb.clone());
+        dir.writing(move |tx| {
+            let named: Vec<(&str, &str)> = chunk
+                .iter()
+                .map(|(g, u)| (groups[*g as usize].as_str(), users[*u as usize].as_str()))
+                .collect();
+            for batch in named.chunks(MEMBERSHIP_BATCH) {
+                tx.load_memberships(batch, now)?;
+                shown.inc(batch.len() as u64);
             }
-            sql.push(" ON CONFLICT DO NOTHING");
-            sql.query().execute(&mut *tx).await?;
-            pb.inc(batch.len() as u64);
-        }
-        tx.commit().await?;
+            Ok(())
+        })
+        .await?;
     }
-    let mut tx = dir.db.write().await?;
-    sqlx::query(
-        "UPDATE user_groups SET user_quantity = \
-         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id) WHERE account_id = $1",
-    )
-    .bind(account)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let account = account.to_string();
+    dir.writing(move |tx| tx.recount_members(&account)).await?;
     pb.finish();
-    Ok(pairs.len() as u64)
+    Ok(made)
 }

@@ -77,6 +77,8 @@ pub struct ExportTask {
     pub file_name: String,
     pub status: String,
     pub fail_reason: Option<String>,
+    /// Why a FAIL task failed: a [`FailureKind`] word (each face names it in its own
+    /// codes); tasks failed by older versions may hold a Workspace code here.
     pub error_code: Option<String>,
     pub created_at: i64,
     pub end_time: Option<i64>,
@@ -85,6 +87,53 @@ pub struct ExportTask {
     pub row_count: i64,
     pub file_size: i64,
     pub expires_at: Option<i64>,
+}
+
+/// Why an export task failed, as stored with the task (`ExportTask::error_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Something the task names no longer exists (its group).
+    NotFound,
+    /// The task's filters are refused.
+    Invalid,
+    /// The task was interrupted too often (servers stopped while writing it).
+    Interrupted,
+    /// Anything else: a fault of ours or of the database.
+    Internal,
+}
+
+impl FailureKind {
+    /// The kind of error that ends a task.
+    pub fn of(e: &Error) -> FailureKind {
+        match e {
+            Error::NotFound(..) => FailureKind::NotFound,
+            Error::Invalid(_) => FailureKind::Invalid,
+            _ => FailureKind::Internal,
+        }
+    }
+
+    /// The word stored for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::NotFound => "not_found",
+            FailureKind::Invalid => "invalid",
+            FailureKind::Interrupted => "interrupted",
+            FailureKind::Internal => "internal",
+        }
+    }
+
+    /// The kind a stored word names (None for anything else, such as an older version's
+    /// face code).
+    pub fn parse(s: &str) -> Option<FailureKind> {
+        [
+            FailureKind::NotFound,
+            FailureKind::Invalid,
+            FailureKind::Interrupted,
+            FailureKind::Internal,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }
 
 /// What the worker needs to run a task.
@@ -242,3 +291,12 @@ impl UserBatch {
 /// each group up once, not once per membership. Holds at most the account's groups.
 #[derive(Debug, Default)]
 pub struct GroupNames(pub foldhash::HashMap<String, (i64, String)>);
+
+/// What separates the group ids of one user in a `UserBatch` (`UserSpans::group_ids`): a
+/// control character, which no id holds.
+pub const GROUP_ID_SEPARATOR: char = '\u{1d}';
+
+/// The group ids of one user of a batch (`UserBatch::group_ids`).
+pub fn split_group_ids(ids: &str) -> impl Iterator<Item = &str> {
+    ids.split(GROUP_ID_SEPARATOR).filter(|s| !s.is_empty())
+}

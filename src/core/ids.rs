@@ -64,6 +64,12 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
     None
 }
 
+/// Whether `id` has the shape of the ids Roster makes (`ids::new_id`: 32 lower-case hex
+/// digits). Clients may not choose ids of this shape (`core::validate::chosen_id`).
+pub fn is_generated(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,11 +90,7 @@ async fn run(dir: &Directory, cfg: &Exports, owner: &str, task: ExportTask) {
         Ok(false) => tracing::warn!(task = %task.id, "export finished but the task is gone"),
         Err(e) => {
             tracing::warn!(task = %task.id, error = %e, "export failed");
-            let code = match &e {
-                Error::NotFound(..) => "WKS.0103",
-                Error::Invalid(_) => "WKS.0001",
-                _ => "WKS.0500",
-            };
+            let code = crate::core::exports::FailureKind::of(&e).as_str();
             if let Err(e2) = dir.fail_export(&task.id, owner, code, &e.to_string()).await {
                 tracing::warn!(task = %task.id, error = %e2, "recording an export failure");
             }
@@ -120,11 +116,10 @@ async fn produce(
         &spec,
         &path,
         Some(work.path()),
-        &|_| {},
+        std::sync::Arc::new(|_| {}),
     )
     .await?;
-    let file = tokio::fs::File::open(&path).await.map_err(io)?;
     let keep = cfg.keep.as_millis() as i64;
-    dir.finish_export(&task.id, owner, file, rows as i64, keep)
+    dir.finish_export(&task.id, owner, path, rows as i64, keep)
         .await
 }

@@ -2,14 +2,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-#[derive(Debug, Clone)]
-pub struct AccessKeyRow {
-    pub access_key: String,
-    pub account_id: String,
-    pub user_id: String,
-    pub secret_sealed: String,
-    pub active: bool,
-}
+pub use crate::core::storage::AccessKeyRow;
 
 pub async fn insert(
     conn: &mut AnyConnection,

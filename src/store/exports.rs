@@ -129,7 +129,7 @@ pub async fn give_up_abandoned(
     max_attempts: i64,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
-        "UPDATE export_tasks SET status = $1, end_time = $2, error_code = 'WKS.0504', \
+        "UPDATE export_tasks SET status = $1, end_time = $2, error_code = 'interrupted', \
          fail_reason = 'the export was interrupted ' || attempts || ' times (server stopped or \
          restarted while writing it); create the export again' \
          WHERE status = $3 AND lease_until < $2 AND attempts >= $4",

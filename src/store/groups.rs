@@ -8,11 +8,7 @@ use super::search::{self, Field};
 use super::{Backend, RowLock};
 use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
 
-/// Whether `id` has the shape of the ids Roster makes (`ids::new_id`: 32 lower-case hex
-/// digits). Clients may not choose ids of this shape (`core::validate::chosen_id`).
-pub fn is_generated(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+pub use crate::core::ids::is_generated;
 
 /// The stored key (`user_groups.id`, `memberships.group_id`, `user_groups.parent_id`) of the
 /// group with public id `id` in the account. Group ids are unique per account, not across

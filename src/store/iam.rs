@@ -3,12 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-#[derive(Debug, Clone)]
-pub struct TokenKeyRow {
-    pub id: String,
-    pub key_sealed: String,
-    pub created_at: i64,
-}
+pub use crate::core::storage::TokenKeyRow;
 
 /// Every token key, the newest (the primary) first.
 pub async fn token_keys(conn: &mut AnyConnection) -> Result<Vec<TokenKeyRow>, sqlx::Error> {

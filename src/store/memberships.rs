@@ -88,3 +88,42 @@ pub async fn is_member(
             .is_some(),
     )
 }
+
+/// Bulk loading (`roster seed`): inserts `(group key, user id)` pairs in 2,000-row
+/// statements, skipping those already there; `user_quantity` is left to `recount`.
+pub async fn load(
+    conn: &mut AnyConnection,
+    pairs: &[(&str, &str)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for batch in pairs.chunks(2000) {
+        let mut sql = Sql::on(
+            &*conn,
+            "INSERT INTO memberships (group_id, user_id, created_at) VALUES ",
+        );
+        for (i, (g, u)) in batch.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*g)
+                .push(", ")
+                .bind(*u)
+                .push(", ")
+                .bind(now)
+                .push(")");
+        }
+        sql.push(" ON CONFLICT DO NOTHING");
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Sets every group's `user_quantity` of the account to its number of members.
+pub async fn recount(conn: &mut AnyConnection, account_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE user_groups SET user_quantity = \
+         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id) WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -9,6 +9,9 @@
 
 pub mod accounts;
 pub mod credentials;
+mod error;
+pub use error::is_unique_violation;
+pub mod legacy;
 pub mod exports;
 pub mod groups;
 pub mod iam;
@@ -221,22 +224,7 @@ async fn apply_pragmas(
     Ok(())
 }
 
-/// A row lock taken by `SELECT .. FOR ..` on PostgreSQL before a write changes memberships
-/// or deletes the rows they reference; SQLite needs none (`Db::write` takes the database's
-/// one write lock up front). Rows are always locked in id order, users before groups, so
-/// writers that lock the same rows cannot deadlock (see ARCHITECTURE.md, "user_quantity is
-/// exact").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowLock {
-    /// `FOR KEY SHARE`: the row stays (a membership write keeps its user and groups from
-    /// being deleted until it commits); other such writers go on at once.
-    KeyShare,
-    /// `FOR NO KEY UPDATE`: the row's counters are about to change (a user deletion holds
-    /// the groups whose `user_quantity` it decrements).
-    NoKeyUpdate,
-    /// `FOR UPDATE`: the row is about to be deleted; waits for every writer holding it.
-    Update,
-}
+pub use crate::core::storage::RowLock;
 
 impl RowLock {
     /// The clause ending a `SELECT` on this connection's backend ("" on SQLite).

@@ -10,16 +10,7 @@ use super::search::{self, Field};
 use super::Backend;
 use crate::core::model::{Listing, Page};
 
-/// A row of `quickbi_members`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberRow {
-    pub user_id: String,
-    pub account_id: String,
-    pub user_type: i64,
-    pub role_ids: Vec<i64>,
-    pub copilot_modules: Vec<String>,
-    pub aliyun_account_id: String,
-}
+pub use crate::core::storage::MemberRow;
 
 /// `[1, 2]` as `,1,2,`: one role is then matched with `LIKE '%,id,%'`.
 fn wrap(ids: &[i64]) -> String {
@@ -86,13 +77,7 @@ pub async fn get_many(
     Ok(out)
 }
 
-/// A user holding a role: what ListOrganizationRoleUsers shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleHolder {
-    pub user_id: String,
-    pub name: String,
-    pub alias_name: String,
-}
+pub use crate::core::storage::RoleHolder;
 
 /// Users of the account holding `role_id`: those whose row lists it, and those without a row
 /// whose default role (`root_default` for the root user, `default` for the others) it is.

@@ -56,19 +56,7 @@ impl Field {
 
 const MAX_EXPANSION: usize = 512;
 
-/// The one folding of searched and compared text: Unicode full default case folding
-/// (CaseFolding.txt, statuses C and F; `caseless`) of the canonical decomposition, then
-/// recomposed to NFC, i.e. the NFC form of the Unicode "canonical caseless" form
-/// (Unicode 16, §3.13, D145). Folded, `ΚΑΣΑ`, `κασα` and `κας` agree (no context-dependent
-/// final-sigma rule), `Straße` becomes `strasse` (lengths may change, which substring
-/// matching on folded text on both sides does not mind), and canonically equivalent
-/// spellings (`é` or `e` + U+0301) fold alike. Stored `*_fold` columns, unique names and
-/// keywords all go through here; changing it needs a data step (`store::refold`).
-pub fn fold(s: &str) -> String {
-    use caseless::Caseless;
-    use unicode_normalization::UnicodeNormalization;
-    s.chars().nfd().default_case_fold().nfc().collect()
-}
+pub use crate::core::text::fold;
 
 fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))

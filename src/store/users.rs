@@ -48,31 +48,7 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
-/// A user row as written; the `_fold` columns are derived here so no caller can forget them.
-#[derive(Debug, Clone)]
-pub struct UserRecord {
-    pub id: String,
-    pub account_id: String,
-    pub name: String,
-    pub description: String,
-    pub email: String,
-    pub phone: String,
-    pub alias_name: String,
-    pub active_type: String,
-    pub platform_type: String,
-    pub domain: String,
-    pub enterprise_project_id: String,
-    pub user_info_map: String,
-    pub account_expires: i64,
-    pub password_hash: Option<String>,
-    pub enable_change_password: bool,
-    pub next_login_change_password: bool,
-    pub password_never_expired: bool,
-    pub locked: bool,
-    pub disabled: bool,
-    pub is_root: bool,
-    pub created_at: i64,
-}
+pub use crate::core::storage::UserRecord;
 
 const INSERT_COLS: &str = "id, account_id, name, name_fold, description, description_fold, \
     email, phone, alias_name, alias_name_fold, active_type, platform_type, domain, enterprise_project_id, \
@@ -562,7 +538,7 @@ pub async fn taken_names(
 /// fields are numbers, hex ids and status words, which hold no control character.
 const RECORD: char = '\u{1e}';
 const FIELD: char = '\u{1f}';
-const ITEM: char = '\u{1d}';
+const ITEM: char = crate::core::exports::GROUP_ID_SEPARATOR;
 const EXPORT_FIELDS: usize = 12;
 /// The fields written with a length prefix (indexes in the record).
 const PREFIXED: [usize; 4] = [2, 3, 4, 5];
@@ -715,10 +691,7 @@ pub fn parse_export(batch: ExportBatch) -> Result<UserBatch, sqlx::Error> {
     })
 }
 
-/// The group ids of one user of a parsed batch (`UserBatch::group_ids`).
-pub fn split_group_ids(ids: &str) -> impl Iterator<Item = &str> {
-    ids.split(ITEM).filter(|s| !s.is_empty())
-}
+pub use crate::core::exports::split_group_ids;
 
 #[cfg(test)]
 mod tests {

@@ -144,7 +144,7 @@ async fn export_groups_now(
             &spec,
             &path,
             Some(work.path()),
-            &|_| {},
+            std::sync::Arc::new(|_| {}),
         )
         .await?;
     } else {
@@ -291,7 +291,17 @@ fn task_view(t: &ExportTask) -> Value {
         v["fail_reason"] = json!(r);
     }
     if let Some(c) = &t.error_code {
-        v["error_code"] = json!(c);
+        // the core stores why a task failed; this face names it with its own codes
+        // (a task failed by an older version already holds one)
+        use crate::core::exports::FailureKind;
+        let code = match FailureKind::parse(c) {
+            Some(FailureKind::NotFound) => "WKS.0103",
+            Some(FailureKind::Invalid) => "WKS.0001",
+            Some(FailureKind::Interrupted) => "WKS.0504",
+            Some(FailureKind::Internal) => "WKS.0500",
+            None => c.as_str(),
+        };
+        v["error_code"] = json!(code);
     }
     v
 }

@@ -1,12 +1,10 @@
 //! Accounts, projects and access keys.
 
 use super::Directory;
-use crate::core::error::{is_unique_violation, Entity, Error};
+use crate::core::error::{Entity, Error};
 use crate::core::model::{Account, AccountCredentials, Project, ADMIN_ACTIVATE, PLATFORM_LOCAL};
+use crate::core::storage::{AccessKeyRow, UserRecord};
 use crate::core::{ids, password, validate};
-use crate::store::credentials::{self, AccessKeyRow};
-use crate::store::users::UserRecord;
-use crate::store::{accounts, users};
 
 /// An access key found and opened: whose it is and its secret.
 #[derive(Debug, Clone)]
@@ -94,25 +92,24 @@ impl Directory {
             secret_sealed: self.master_key.seal(&secret_key, &access_key),
             active: true,
         };
-        let mut tx = self.db.write().await?;
-        if accounts::get_by_name(&mut tx, name).await?.is_some() {
-            return Err(Error::Duplicate(Entity::Account, name.into()));
-        }
-        let result: Result<(), sqlx::Error> = async {
-            accounts::insert(&mut tx, &account).await?;
-            accounts::insert_project(&mut tx, &project).await?;
-            users::insert_many(&mut tx, std::slice::from_ref(&user)).await?;
-            credentials::insert(&mut tx, &key, now).await?;
-            Ok(())
-        }
-        .await;
-        match result {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Duplicate(Entity::Account, name.into()))
+        let (a, p, u, k) = (account.clone(), project.clone(), user.clone(), key.clone());
+        let taken = name.to_string();
+        self.writing(move |tx| {
+            if tx.account_by_name(&a.name)?.is_some() {
+                return Err(Error::Duplicate(Entity::Account, a.name.clone()));
             }
-            other => other?,
-        }
-        tx.commit().await?;
+            let result = (|| {
+                tx.insert_account(&a)?;
+                tx.insert_project(&p)?;
+                tx.insert_users(std::slice::from_ref(&u))?;
+                tx.insert_access_key(&k, now)
+            })();
+            match result {
+                Err(Error::Unique(_)) => Err(Error::Duplicate(Entity::Account, taken.clone())),
+                other => other,
+            }
+        })
+        .await?;
         Ok(AccountCredentials {
             domain_id: account.id,
             domain_name: account.name,
@@ -127,40 +124,45 @@ impl Directory {
     }
 
     pub async fn account_count(&self) -> Result<i64, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(accounts::count(&mut conn).await?)
+        self.reading(|tx| tx.account_count()).await
     }
 
     pub async fn account(&self, id: &str) -> Result<Account, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        accounts::get(&mut conn, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::Account, id.into()))
+        let id = id.to_string();
+        self.reading(move |tx| {
+            tx.account(&id)?
+                .ok_or_else(|| Error::NotFound(Entity::Account, id.clone()))
+        })
+        .await
     }
 
     pub async fn account_by_name(&self, name: &str) -> Result<Account, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        accounts::get_by_name(&mut conn, name)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::Account, name.into()))
+        let name = name.to_string();
+        self.reading(move |tx| {
+            tx.account_by_name(&name)?
+                .ok_or_else(|| Error::NotFound(Entity::Account, name.clone()))
+        })
+        .await
     }
 
     pub async fn project(&self, id: &str) -> Result<Project, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        accounts::get_project(&mut conn, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::Project, id.into()))
+        let id = id.to_string();
+        self.reading(move |tx| {
+            tx.project(&id)?
+                .ok_or_else(|| Error::NotFound(Entity::Project, id.clone()))
+        })
+        .await
     }
 
     pub async fn projects_of(&self, account_id: &str) -> Result<Vec<Project>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(accounts::projects_of(&mut conn, account_id).await?)
+        let account_id = account_id.to_string();
+        self.reading(move |tx| tx.projects_of(&account_id)).await
     }
 
     /// Looks up an access key and opens its secret; `None` if there is no such key.
     pub async fn resolve_access_key(&self, access_key: &str) -> Result<Option<ResolvedKey>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        let Some(row) = credentials::get(&mut conn, access_key).await? else {
+        let access_key = access_key.to_string();
+        let Some(row) = self.reading(move |tx| tx.access_key(&access_key)).await? else {
             return Ok(None);
         };
         let secret = self.master_key.open(&row.secret_sealed, &row.access_key)?;

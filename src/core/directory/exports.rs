@@ -1,13 +1,32 @@
 //! Export tasks (create, list, claim, finish, expire) and the batch reads exports walk with.
 
-use tokio::io::AsyncReadExt;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
 
 use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::exports::*;
 use crate::core::ids;
 use crate::core::model::{Group, GroupFilter, Listing, Page, UserFilter};
-use crate::store::{exports, groups, users};
+use crate::core::storage::ReadTx;
+
+/// What an export reads: users passing a filter, or groups passing one.
+#[derive(Debug, Clone)]
+pub enum ExportRows {
+    Users(UserFilter),
+    Groups(GroupFilter),
+}
+
+/// One batch of an export's rows, in creation order.
+pub enum ExportBatch {
+    /// Users with the names of their groups filled in.
+    Users(UserBatch),
+    /// Groups with their parents.
+    Groups(Vec<Group>),
+}
 
 /// Bytes per stored piece of a workbook: bounded memory when storing and serving files.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -65,9 +84,8 @@ impl Directory {
             file_size: 0,
             expires_at: None,
         };
-        let mut tx = self.db.write().await?;
-        exports::insert(&mut tx, &task).await?;
-        tx.commit().await?;
+        let t = task.clone();
+        self.writing(move |tx| tx.insert_export_task(&t)).await?;
         Ok(task)
     }
 
@@ -84,48 +102,51 @@ impl Directory {
         for v in [&filter.file_name, &filter.task_id].into_iter().flatten() {
             crate::core::validate::keyword(v)?;
         }
-        let mut tx = self.db.read().await?;
-        let listing = exports::list(&mut tx, project_id, filter, column, page).await?;
-        tx.commit().await?;
-        Ok(listing)
+        let (project_id, filter) = (project_id.to_string(), filter.clone());
+        self.reading(move |tx| tx.list_export_tasks(&project_id, &filter, column, page))
+            .await
     }
 
     /// A finished task's file, for download: the task (now marked downloaded) and its number
     /// of chunks. A task that is not SUCCESS has no file.
     pub async fn open_export_file(&self, project_id: &str, id: &str) -> Result<ExportTask, Error> {
-        let mut tx = self.db.write().await?;
-        let task = exports::get(&mut tx, project_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::Task, id.to_string()))?;
-        if task.status != SUCCESS {
-            return Err(Error::Conflict(format!(
-                "export task {id} has no file to download: its status is {}",
-                task.status
-            )));
-        }
-        exports::mark_downloaded(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(task)
+        let (project_id, id) = (project_id.to_string(), id.to_string());
+        self.writing(move |tx| {
+            let task = tx
+                .export_task(&project_id, &id)?
+                .ok_or_else(|| Error::NotFound(Entity::Task, id.clone()))?;
+            if task.status != SUCCESS {
+                return Err(Error::Conflict(format!(
+                    "export task {id} has no file to download: its status is {}",
+                    task.status
+                )));
+            }
+            tx.mark_export_downloaded(&id)?;
+            Ok(task)
+        })
+        .await
     }
 
     /// Piece `seq` (from 0) of a finished task's file; None past the end.
     pub async fn export_chunk(&self, id: &str, seq: i64) -> Result<Option<Vec<u8>>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(exports::chunk(&mut conn, id, seq).await?)
+        let id = id.to_string();
+        self.reading(move |tx| tx.export_chunk(&id, seq)).await
     }
 
     /// Deletes tasks and their files. Ids that are not the project's tasks are an error and
     /// nothing is deleted. A task being written is deleted too; its worker notices at the end.
     pub async fn delete_exports(&self, project_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("task_ids", ids)?;
-        let mut tx = self.db.write().await?;
-        let found = exports::existing_ids(&mut tx, project_id, &ids).await?;
-        if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-            return Err(Error::NotFound(Entity::Task, missing.clone()));
-        }
-        exports::delete_many(&mut tx, project_id, &ids).await?;
-        tx.commit().await?;
-        Ok(())
+        let project_id = project_id.to_string();
+        self.writing(move |tx| {
+            let found = tx.export_task_ids(&project_id, &ids)?;
+            if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+                return Err(Error::NotFound(Entity::Task, missing.clone()));
+            }
+            tx.delete_export_tasks(&project_id, &ids)?;
+            Ok(())
+        })
+        .await
     }
 
     /// Takes the oldest unclaimed task (or one whose worker's lease ran out) for `owner`.
@@ -136,19 +157,19 @@ impl Directory {
         lease_ms: i64,
         max_attempts: i64,
     ) -> Result<Option<ExportTask>, Error> {
-        let now = ids::now_ms();
-        let mut tx = self.db.write().await?;
-        exports::give_up_abandoned(&mut tx, now, max_attempts).await?;
-        let task = exports::claim(&mut tx, self.db.backend, owner, now, now + lease_ms).await?;
-        tx.commit().await?;
-        Ok(task)
+        let owner = owner.to_string();
+        self.writing(move |tx| {
+            let now = ids::now_ms();
+            tx.give_up_abandoned_exports(now, max_attempts)?;
+            tx.claim_export(&owner, now, now + lease_ms)
+        })
+        .await
     }
 
     pub async fn renew_export(&self, id: &str, owner: &str, lease_ms: i64) -> Result<bool, Error> {
-        let mut tx = self.db.write().await?;
-        let mine = exports::renew(&mut tx, id, owner, ids::now_ms() + lease_ms).await?;
-        tx.commit().await?;
-        Ok(mine)
+        let (id, owner) = (id.to_string(), owner.to_string());
+        self.writing(move |tx| tx.renew_export(&id, &owner, ids::now_ms() + lease_ms))
+            .await
     }
 
     /// Stores a finished workbook (read from `file`) and marks the task SUCCESS, in one
@@ -157,34 +178,43 @@ impl Directory {
         &self,
         id: &str,
         owner: &str,
-        file: tokio::fs::File,
+        file: PathBuf,
         rows: i64,
         keep_ms: i64,
     ) -> Result<bool, Error> {
-        let now = ids::now_ms();
-        let mut tx = self.db.write().await?;
-        let mut size = 0i64;
-        let mut seq = 0i64;
-        let mut file = file;
-        loop {
+        let (id, owner) = (id.to_string(), owner.to_string());
+        self.writing(move |tx| {
+            let now = ids::now_ms();
+            let io = |e: std::io::Error| Error::Internal(format!("reading the finished workbook: {e}"));
+            let mut file = std::fs::File::open(&file).map_err(io)?;
+            let mut size = 0i64;
+            let mut seq = 0i64;
             let mut buf = Vec::with_capacity(CHUNK_BYTES);
-            (&mut file)
-                .take(CHUNK_BYTES as u64)
-                .read_to_end(&mut buf)
-                .await
-                .map_err(|e| Error::Internal(format!("reading the finished workbook: {e}")))?;
-            if buf.is_empty() {
-                break;
+            loop {
+                buf.clear();
+                (&mut file)
+                    .take(CHUNK_BYTES as u64)
+                    .read_to_end(&mut buf)
+                    .map_err(io)?;
+                if buf.is_empty() {
+                    break;
+                }
+                size += buf.len() as i64;
+                tx.insert_export_chunk(&id, seq, &buf)?;
+                seq += 1;
             }
-            size += buf.len() as i64;
-            exports::insert_chunk(&mut tx, id, seq, buf).await?;
-            seq += 1;
-        }
-        if !exports::finish(&mut tx, id, owner, now, rows, size, now + keep_ms).await? {
-            return Ok(false); // dropped: rolled back
-        }
-        tx.commit().await?;
-        Ok(true)
+            // not ours any more: the chunks go with the rolled-back transaction
+            if !tx.finish_export(&id, &owner, now, rows, size, now + keep_ms)? {
+                return Err(Error::Conflict(NOT_OURS.into()));
+            }
+            Ok(())
+        })
+        .await
+        .map(|()| true)
+        .or_else(|e| match e {
+            Error::Conflict(m) if m == NOT_OURS => Ok(false),
+            e => Err(e),
+        })
     }
 
     pub async fn fail_export(
@@ -194,135 +224,126 @@ impl Directory {
         code: &str,
         reason: &str,
     ) -> Result<bool, Error> {
-        let mut tx = self.db.write().await?;
-        let done = exports::fail(&mut tx, id, owner, ids::now_ms(), code, reason).await?;
-        tx.commit().await?;
-        Ok(done)
+        let (id, owner) = (id.to_string(), owner.to_string());
+        let (code, reason) = (code.to_string(), reason.to_string());
+        self.writing(move |tx| tx.fail_export(&id, &owner, ids::now_ms(), &code, &reason))
+            .await
     }
 
     /// Removes the files of finished tasks past their expiry; returns how many expired.
     pub async fn expire_exports(&self) -> Result<u64, Error> {
-        let mut tx = self.db.write().await?;
-        let n = exports::expire(&mut tx, ids::now_ms()).await?;
-        tx.commit().await?;
-        Ok(n)
+        self.writing(|tx| tx.expire_exports(ids::now_ms())).await
     }
 
-    /// The reads of one export, all through one connection (see `ExportReader`).
-    pub async fn export_reader<'a>(
-        &'a self,
-        account_id: &'a str,
-    ) -> Result<ExportReader<'a>, Error> {
-        Ok(ExportReader {
-            backend: self.db.backend,
-            account_id,
-            conn: tokio::sync::Mutex::new(self.db.pool.acquire().await?),
+    /// Reads an export's rows in batches of `batch`, all in ONE read transaction (one
+    /// snapshot, one connection: the bundled SQLite shares one page-cache LRU among all
+    /// connections, and two connections reading different parts of the file evict each
+    /// other's pages; BENCHMARKS.md), and sends them to `out` until the rows end or `out`
+    /// is closed. Users come with their group names (in group creation order); `progress`
+    /// gets the number of rows read so far.
+    pub async fn read_export(
+        &self,
+        account_id: &str,
+        rows: ExportRows,
+        batch: i64,
+        out: mpsc::Sender<ExportBatch>,
+        progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<(), Error> {
+        let account_id = account_id.to_string();
+        self.reading(move |tx| match rows {
+            ExportRows::Users(filter) => {
+                let mut names = GroupNames::default();
+                let mut after = 0i64;
+                let mut n = 0u64;
+                loop {
+                    let raw = tx.export_users(&account_id, &filter, after, batch)?;
+                    let Some(last) = raw.last_seq() else {
+                        return Ok(());
+                    };
+                    let len = raw.len() as i64;
+                    let named = name_groups(tx, &account_id, raw, &mut names)?;
+                    n += len as u64;
+                    if out.blocking_send(ExportBatch::Users(named)).is_err() {
+                        return Ok(()); // the writer stopped: its error is the one to report
+                    }
+                    progress(n);
+                    if len < batch {
+                        return Ok(());
+                    }
+                    after = last;
+                }
+            }
+            ExportRows::Groups(filter) => {
+                let mut after = 0i64;
+                let mut n = 0u64;
+                loop {
+                    let rows = tx.groups_after(&account_id, &filter, after, batch)?;
+                    let Some(last) = rows.last().map(|g| g.seq) else {
+                        return Ok(());
+                    };
+                    let len = rows.len() as i64;
+                    n += len as u64;
+                    if out.blocking_send(ExportBatch::Groups(rows)).is_err() {
+                        return Ok(());
+                    }
+                    progress(n);
+                    if len < batch {
+                        return Ok(());
+                    }
+                    after = last;
+                }
+            }
         })
+        .await
     }
 }
 
-/// The reads of one export, through ONE pooled connection held from the first batch to the
-/// last. Why one: the bundled SQLite is built with SQLITE_ENABLE_MEMORY_MANAGEMENT, so all
-/// connections' page caches share one LRU, and two connections reading different parts of
-/// the file (the batch scan and the group-name lookups) evicted each other's pages: with the
-/// file mapping off (the one-pass commands), every miss is a read syscall, and a 1M-user
-/// export read 2.3M pages of a 0.2M-page file; through one connection it reads 0.18M
-/// (BENCHMARKS.md). The stages of an export share it in turn (a lookup waits for at most
-/// one batch read).
-pub struct ExportReader<'a> {
-    backend: crate::store::Backend,
-    account_id: &'a str,
-    conn: tokio::sync::Mutex<sqlx::pool::PoolConnection<sqlx::Any>>,
-}
+/// `finish_export`'s marker for a task that is no longer the worker's own.
+const NOT_OURS: &str = "the export task is no longer this worker's";
 
-impl ExportReader<'_> {
-    /// The next batch of users passing `filter` after `after` (a `User::seq`), as the
-    /// database built it; `users_of_batch` turns it into users. Two steps, so that an export
-    /// reads the next batch while it parses this one.
-    pub async fn scan_users(
-        &self,
-        filter: &UserFilter,
-        after: i64,
-        limit: i64,
-    ) -> Result<users::ExportBatch, Error> {
-        let mut conn = self.conn.lock().await;
-        Ok(users::scan_export(
-            &mut conn,
-            self.backend,
-            self.account_id,
-            filter,
-            after,
-            limit,
-        )
-        .await?)
-    }
-
-    /// The users of a batch with their group names (in group creation order). `names` caches
-    /// group names across the batches of one export.
-    pub async fn users_of_batch(
-        &self,
-        batch: users::ExportBatch,
-        names: &mut GroupNames,
-    ) -> Result<UserBatch, Error> {
-        let mut batch = users::parse_export(batch)?;
-        let mut unknown: Vec<&str> = batch
-            .users
-            .iter()
-            .flat_map(|u| users::split_group_ids(batch.group_ids(u)))
-            .filter(|id| !names.0.contains_key(*id))
-            .collect();
-        if !unknown.is_empty() {
-            unknown.sort_unstable();
-            unknown.dedup();
-            let mut conn = self.conn.lock().await;
-            for chunk in unknown.chunks(super::MAX_BATCH) {
-                for (id, seq, name) in
-                    groups::names_by_ids(&mut conn, self.account_id, chunk).await?
-                {
-                    names.0.insert(id, (seq, name));
-                }
+/// Fills in the group names of a batch's users (in group creation order). `names` caches
+/// group names across the batches of one export, so each group is looked up once.
+fn name_groups(
+    tx: &mut dyn ReadTx,
+    account_id: &str,
+    mut batch: UserBatch,
+    names: &mut GroupNames,
+) -> Result<UserBatch, Error> {
+    let mut unknown: Vec<&str> = batch
+        .users
+        .iter()
+        .flat_map(|u| split_group_ids(batch.group_ids(u)))
+        .filter(|id| !names.0.contains_key(*id))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_unstable();
+        unknown.dedup();
+        for chunk in unknown.chunks(super::MAX_BATCH) {
+            for (id, seq, name) in tx.group_names_by_ids(account_id, chunk)? {
+                names.0.insert(id, (seq, name));
             }
         }
-        let mut joined = String::with_capacity(batch.users.len() * 16);
-        let mut of_user: Vec<(i64, &str)> = Vec::new();
-        let UserBatch { text, users, .. } = &mut batch;
-        for u in users.iter_mut() {
-            of_user.clear();
-            for id in users::split_group_ids(at(text, u.group_ids)) {
-                if let Some((seq, name)) = names.0.get(id) {
-                    of_user.push((*seq, name));
-                }
+    }
+    let mut joined = String::with_capacity(batch.users.len() * 16);
+    let mut of_user: Vec<(i64, &str)> = Vec::new();
+    let UserBatch { text, users, .. } = &mut batch;
+    for u in users.iter_mut() {
+        of_user.clear();
+        for id in split_group_ids(at(text, u.group_ids)) {
+            if let Some((seq, name)) = names.0.get(id) {
+                of_user.push((*seq, name));
             }
-            of_user.sort_unstable();
-            let from = joined.len() as u32;
-            for (i, (_, name)) in of_user.iter().enumerate() {
-                if i > 0 {
-                    joined.push('\n');
-                }
-                joined.push_str(name);
-            }
-            u.group_names = (from, joined.len() as u32);
         }
-        batch.names = joined;
-        Ok(batch)
+        of_user.sort_unstable();
+        let from = joined.len() as u32;
+        for (i, (_, name)) in of_user.iter().enumerate() {
+            if i > 0 {
+                joined.push('\n');
+            }
+            joined.push_str(name);
+        }
+        u.group_names = (from, joined.len() as u32);
     }
-
-    /// The next batch of groups (with parents) passing `filter` after `after`.
-    pub async fn scan_groups(
-        &self,
-        filter: &GroupFilter,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<Group>, Error> {
-        let mut conn = self.conn.lock().await;
-        Ok(groups::scan(
-            &mut conn,
-            self.backend,
-            self.account_id,
-            filter,
-            after,
-            limit,
-        )
-        .await?)
-    }
+    batch.names = joined;
+    Ok(batch)
 }

@@ -1,15 +1,30 @@
 //! User groups, their hierarchy and their members.
 
 use super::{check_batch, Directory};
-use crate::core::error::{is_unique_violation, Entity, Error};
+use crate::core::error::{Entity, Error};
 use crate::core::model::*;
+use crate::core::storage::{ReadTx, RowLock};
+use crate::core::text::fold;
 use crate::core::{ids, validate};
-use crate::store::{groups, memberships, search, users, RowLock, Tx};
 
-async fn must_get(tx: &mut Tx, account_id: &str, id: &str) -> Result<Group, Error> {
-    groups::get(tx, account_id, id)
-        .await?
+pub(super) fn must_get(tx: &mut dyn ReadTx, account_id: &str, id: &str) -> Result<Group, Error> {
+    tx.group(account_id, id)?
         .ok_or_else(|| Error::NotFound(Entity::Group, id.into()))
+}
+
+pub(super) fn must_have_user(tx: &mut dyn ReadTx, account_id: &str, id: &str) -> Result<(), Error> {
+    match tx.user(account_id, id)? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound(Entity::User, id.into())),
+    }
+}
+
+/// A unique violation of a group's name as the precise `Duplicate`.
+fn name_taken(name: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Unique(_) => Error::Duplicate(Entity::Group, name.to_string()),
+        other => other,
+    }
 }
 
 /// The keyword and names of a group filter are text a stored group could hold (see
@@ -47,6 +62,7 @@ impl Directory {
         validate::text("domain", &g.domain, 255)?;
         let platform_type = g
             .platform_type
+            .clone()
             .unwrap_or_else(|| PLATFORM_LOCAL.to_string());
         validate::one_of(
             "platform_type",
@@ -56,66 +72,57 @@ impl Directory {
         if let Some(id) = &g.id {
             validate::chosen_id(id)?;
         }
-        let id = g.id.unwrap_or_else(ids::new_id);
-        let now = ids::now_ms();
-        let mut tx = self.db.write().await?;
-        let (path, depth) = match &g.parent_id {
-            Some(pid) => {
-                groups::lock_hierarchy(&mut tx, account_id).await?;
-                let parent = must_get(&mut tx, account_id, pid).await?;
-                if parent.depth + 1 > self.max_depth {
-                    return Err(Error::Hierarchy(format!(
-                        "groups may nest at most {} levels deep",
-                        self.max_depth
-                    )));
+        let id = g.id.clone().unwrap_or_else(ids::new_id);
+        let (account_id, max_depth) = (account_id.to_string(), self.max_depth);
+        self.writing(move |tx| {
+            let now = ids::now_ms();
+            let (path, depth) = match &g.parent_id {
+                Some(pid) => {
+                    tx.lock_hierarchy(&account_id)?;
+                    let parent = must_get(tx, &account_id, pid)?;
+                    if parent.depth + 1 > max_depth {
+                        return Err(Error::Hierarchy(format!(
+                            "groups may nest at most {max_depth} levels deep"
+                        )));
+                    }
+                    (format!("{}/{id}", parent.path), parent.depth + 1)
                 }
-                (format!("{}/{id}", parent.path), parent.depth + 1)
+                None => (id.clone(), 1),
+            };
+            if tx.group_by_name(&account_id, &g.name)?.is_some() {
+                return Err(Error::Duplicate(Entity::Group, g.name.clone()));
             }
-            None => (id.clone(), 1),
-        };
-        if groups::get_by_name(&mut tx, account_id, &g.name)
-            .await?
-            .is_some()
-        {
-            return Err(Error::Duplicate(Entity::Group, g.name));
-        }
-        if groups::id_taken(&mut tx, account_id, &id).await? {
-            return Err(Error::Conflict(format!("group id {id} is already in use")));
-        }
-        let group = Group {
-            seq: 0,
-            id,
-            account_id: account_id.to_string(),
-            name: g.name,
-            description: g.description,
-            platform_type,
-            domain: g.domain,
-            parent_id: g.parent_id,
-            path,
-            depth,
-            user_quantity: 0,
-            created_by: g.created_by.clone(),
-            updated_by: g.created_by,
-            created_at: now,
-            updated_at: now,
-            parent: None,
-        };
-        if let Err(e) = groups::insert(&mut tx, &group).await {
-            if is_unique_violation(&e) {
-                return Err(Error::Duplicate(Entity::Group, group.name));
+            if tx.group_id_taken(&account_id, &id)? {
+                return Err(Error::Conflict(format!("group id {id} is already in use")));
             }
-            return Err(e.into());
-        }
-        let created = must_get(&mut tx, account_id, &group.id).await?;
-        tx.commit().await?;
-        Ok(created)
+            let group = Group {
+                seq: 0,
+                id: id.clone(),
+                account_id: account_id.clone(),
+                name: g.name.clone(),
+                description: g.description.clone(),
+                platform_type: platform_type.clone(),
+                domain: g.domain.clone(),
+                parent_id: g.parent_id.clone(),
+                path,
+                depth,
+                user_quantity: 0,
+                created_by: g.created_by.clone(),
+                updated_by: g.created_by.clone(),
+                created_at: now,
+                updated_at: now,
+                parent: None,
+            };
+            tx.insert_groups(std::slice::from_ref(&group))
+                .map_err(name_taken(&group.name))?;
+            must_get(tx, &account_id, &group.id)
+        })
+        .await
     }
 
     pub async fn group(&self, account_id: &str, id: &str) -> Result<Group, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        groups::get(&mut conn, account_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::Group, id.into()))
+        let (account_id, id) = (account_id.to_string(), id.to_string());
+        self.reading(move |tx| must_get(tx, &account_id, &id)).await
     }
 
     pub async fn list_groups(
@@ -125,15 +132,14 @@ impl Directory {
         page: Page,
     ) -> Result<Listing<Group>, Error> {
         check_group_filter(filter)?;
-        let mut tx = self.db.read().await?;
-        if let Some(uid) = &filter.member {
-            if users::get(&mut tx, account_id, uid).await?.is_none() {
-                return Err(Error::NotFound(Entity::User, uid.clone()));
+        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        self.reading(move |tx| {
+            if let Some(uid) = &filter.member {
+                must_have_user(tx, &account_id, uid)?;
             }
-        }
-        let listing = groups::list(&mut tx, self.db.backend, account_id, filter, page).await?;
-        tx.commit().await?;
-        Ok(listing)
+            tx.list_groups(&account_id, &filter, page)
+        })
+        .await
     }
 
     pub async fn groups_of_user(
@@ -142,13 +148,12 @@ impl Directory {
         user_id: &str,
         page: Page,
     ) -> Result<Listing<Group>, Error> {
-        let mut tx = self.db.read().await?;
-        if users::get(&mut tx, account_id, user_id).await?.is_none() {
-            return Err(Error::NotFound(Entity::User, user_id.into()));
-        }
-        let listing = groups::of_user(&mut tx, user_id, page).await?;
-        tx.commit().await?;
-        Ok(listing)
+        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        self.reading(move |tx| {
+            must_have_user(tx, &account_id, &user_id)?;
+            tx.groups_of_user(&user_id, page)
+        })
+        .await
     }
 
     pub async fn update_group(
@@ -166,32 +171,24 @@ impl Directory {
         if let Some(d) = &p.description {
             validate::description(d)?;
         }
-        let mut tx = self.db.write().await?;
-        let mut g = must_get(&mut tx, account_id, id).await?;
-        if let Some(n) = p.name {
-            if search::fold(&n) != search::fold(&g.name)
-                && groups::get_by_name(&mut tx, account_id, &n)
-                    .await?
-                    .is_some()
-            {
-                return Err(Error::Duplicate(Entity::Group, n));
+        let (account_id, id) = (account_id.to_string(), id.to_string());
+        self.writing(move |tx| {
+            let mut g = must_get(tx, &account_id, &id)?;
+            if let Some(n) = &p.name {
+                if fold(n) != fold(&g.name) && tx.group_by_name(&account_id, n)?.is_some() {
+                    return Err(Error::Duplicate(Entity::Group, n.clone()));
+                }
+                g.name = n.clone();
             }
-            g.name = n;
-        }
-        if let Some(d) = p.description {
-            g.description = d;
-        }
-        g.updated_by = p.updated_by;
-        g.updated_at = ids::now_ms();
-        if let Err(e) = groups::update_fields(&mut tx, &g).await {
-            if is_unique_violation(&e) {
-                return Err(Error::Duplicate(Entity::Group, g.name));
+            if let Some(d) = &p.description {
+                g.description = d.clone();
             }
-            return Err(e.into());
-        }
-        let updated = must_get(&mut tx, account_id, id).await?;
-        tx.commit().await?;
-        Ok(updated)
+            g.updated_by = p.updated_by.clone();
+            g.updated_at = ids::now_ms();
+            tx.update_group(&g).map_err(name_taken(&g.name))?;
+            must_get(tx, &account_id, &id)
+        })
+        .await
     }
 
     /// Moves a group (with its subtree) under `new_parent`, or to the top with `None`.
@@ -203,80 +200,66 @@ impl Directory {
         new_parent: Option<&str>,
         by: &str,
     ) -> Result<Group, Error> {
-        retry_conflicts!(self.move_group_once(account_id, id, new_parent, by).await)
-    }
-
-    async fn move_group_once(
-        &self,
-        account_id: &str,
-        id: &str,
-        new_parent: Option<&str>,
-        by: &str,
-    ) -> Result<Group, Error> {
-        let mut tx = self.db.write().await?;
-        groups::lock_hierarchy(&mut tx, account_id).await?;
-        let g = must_get(&mut tx, account_id, id).await?;
-        let (new_path, new_depth) = match new_parent {
-            Some(pid) => {
-                let p = must_get(&mut tx, account_id, pid).await?;
-                if p.id == g.id || p.path.starts_with(&format!("{}/", g.path)) {
-                    return Err(Error::Hierarchy(format!(
-                        "cannot move group {id} under itself or one of its descendants"
-                    )));
+        let (account_id, id, by) = (account_id.to_string(), id.to_string(), by.to_string());
+        let (new_parent, max_depth) = (new_parent.map(str::to_string), self.max_depth);
+        self.writing(move |tx| {
+            tx.lock_hierarchy(&account_id)?;
+            let g = must_get(tx, &account_id, &id)?;
+            let (new_path, new_depth) = match &new_parent {
+                Some(pid) => {
+                    let p = must_get(tx, &account_id, pid)?;
+                    if p.id == g.id || p.path.starts_with(&format!("{}/", g.path)) {
+                        return Err(Error::Hierarchy(format!(
+                            "cannot move group {id} under itself or one of its descendants"
+                        )));
+                    }
+                    (format!("{}/{}", p.path, g.id), p.depth + 1)
                 }
-                (format!("{}/{}", p.path, g.id), p.depth + 1)
+                None => (g.id.clone(), 1),
+            };
+            let subtree_depth = tx.subtree_max_depth(&account_id, &g.path)?;
+            if subtree_depth - g.depth + new_depth > max_depth {
+                return Err(Error::Hierarchy(format!(
+                    "the move would nest groups more than {max_depth} levels deep"
+                )));
             }
-            None => (g.id.clone(), 1),
-        };
-        let subtree_depth = groups::subtree_max_depth(&mut tx, account_id, &g.path).await?;
-        if subtree_depth - g.depth + new_depth > self.max_depth {
-            return Err(Error::Hierarchy(format!(
-                "the move would nest groups more than {} levels deep",
-                self.max_depth
-            )));
-        }
-        groups::move_subtree(
-            &mut tx,
-            account_id,
-            &g.id,
-            new_parent,
-            &g.path,
-            &new_path,
-            new_depth - g.depth,
-            by,
-            ids::now_ms(),
-        )
-        .await?;
-        let moved = must_get(&mut tx, account_id, id).await?;
-        tx.commit().await?;
-        Ok(moved)
+            tx.move_subtree(
+                &account_id,
+                &g.id,
+                new_parent.as_deref(),
+                &g.path,
+                &new_path,
+                new_depth - g.depth,
+                &by,
+                ids::now_ms(),
+            )?;
+            must_get(tx, &account_id, &id)
+        })
+        .await
     }
 
     /// Deletes groups with their subgroups and memberships, all or none.
     pub async fn delete_groups(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
-        retry_conflicts!(self.delete_groups_once(account_id, ids).await)
-    }
-
-    async fn delete_groups_once(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("group_ids", ids)?;
-        let mut tx = self.db.write().await?;
-        groups::lock_hierarchy(&mut tx, account_id).await?;
-        let mut doomed: Vec<String> = Vec::new();
-        for id in &ids {
-            let g = must_get(&mut tx, account_id, id).await?;
-            for sub in groups::subtree_ids(&mut tx, account_id, &g.path).await? {
-                if !doomed.contains(&sub) {
-                    doomed.push(sub);
+        let account_id = account_id.to_string();
+        self.writing(move |tx| {
+            tx.lock_hierarchy(&account_id)?;
+            let mut doomed: Vec<String> = Vec::new();
+            for id in &ids {
+                let g = must_get(tx, &account_id, id)?;
+                for sub in tx.subtree_ids(&account_id, &g.path)? {
+                    if !doomed.contains(&sub) {
+                        doomed.push(sub);
+                    }
                 }
             }
-        }
-        // held until the end: a membership write on these groups (which holds them shared)
-        // finishes first, and one that comes later finds them gone
-        doomed.sort();
-        groups::lock(&mut tx, account_id, &doomed, RowLock::Update).await?;
-        groups::delete_many(&mut tx, &doomed).await?;
-        tx.commit().await?;
-        Ok(())
+            // held until the end: a membership write on these groups (which holds them
+            // shared) finishes first, and one that comes later finds them gone
+            doomed.sort();
+            tx.lock_groups(&account_id, &doomed, RowLock::Update)?;
+            tx.delete_groups(&account_id, &doomed)
+        })
+        .await
     }
 
     /// Adds users to a group; returns how many were not members. Members already in it are
@@ -287,10 +270,8 @@ impl Directory {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        retry_conflicts!(
-            self.change_members(account_id, group_id, user_ids, true)
-                .await
-        )
+        self.change_members(account_id, group_id, user_ids, true)
+            .await
     }
 
     /// Removes users from a group; returns how many were members. Users not in it are
@@ -301,10 +282,8 @@ impl Directory {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        retry_conflicts!(
-            self.change_members(account_id, group_id, user_ids, false)
-                .await
-        )
+        self.change_members(account_id, group_id, user_ids, false)
+            .await
     }
 
     async fn change_members(
@@ -315,29 +294,30 @@ impl Directory {
         add: bool,
     ) -> Result<i64, Error> {
         let user_ids = check_batch("user_ids", user_ids)?;
-        let mut tx = self.db.write().await?;
-        must_get(&mut tx, account_id, group_id).await?;
-        // the users, then the group, held until the end: a deletion of any of them waits for
-        // this write, or this write waits for it and answers 404 (never a half-counted
-        // membership or a foreign-key failure)
-        let found = users::lock(&mut tx, account_id, &user_ids, RowLock::KeyShare).await?;
-        if let Some(missing) = user_ids.iter().find(|u| !found.contains(u)) {
-            return Err(Error::NotFound(Entity::User, missing.clone()));
-        }
-        let group = [group_id.to_string()];
-        if groups::lock(&mut tx, account_id, &group, RowLock::KeyShare)
-            .await?
-            .is_empty()
-        {
-            return Err(Error::NotFound(Entity::Group, group_id.into()));
-        }
-        let changed = if add {
-            memberships::add(&mut tx, account_id, group_id, &user_ids, ids::now_ms()).await?
-        } else {
-            memberships::remove(&mut tx, account_id, group_id, &user_ids).await?
-        };
-        tx.commit().await?;
-        Ok(changed)
+        let (account_id, group_id) = (account_id.to_string(), group_id.to_string());
+        self.writing(move |tx| {
+            must_get(tx, &account_id, &group_id)?;
+            // the users, then the group, held until the end: a deletion of any of them
+            // waits for this write, or this write waits for it and answers 404 (never a
+            // half-counted membership or a foreign-key failure)
+            let found = tx.lock_users(&account_id, &user_ids, RowLock::KeyShare)?;
+            if let Some(missing) = user_ids.iter().find(|u| !found.contains(u)) {
+                return Err(Error::NotFound(Entity::User, missing.clone()));
+            }
+            let group = [group_id.clone()];
+            if tx
+                .lock_groups(&account_id, &group, RowLock::KeyShare)?
+                .is_empty()
+            {
+                return Err(Error::NotFound(Entity::Group, group_id.clone()));
+            }
+            if add {
+                tx.add_members(&account_id, &group_id, &user_ids, ids::now_ms())
+            } else {
+                tx.remove_members(&account_id, &group_id, &user_ids)
+            }
+        })
+        .await
     }
 
     pub async fn is_member(
@@ -346,13 +326,13 @@ impl Directory {
         group_id: &str,
         user_id: &str,
     ) -> Result<bool, Error> {
-        let mut tx = self.db.read().await?;
-        must_get(&mut tx, account_id, group_id).await?;
-        if users::get(&mut tx, account_id, user_id).await?.is_none() {
-            return Err(Error::NotFound(Entity::User, user_id.into()));
-        }
-        let member = memberships::is_member(&mut tx, account_id, group_id, user_id).await?;
-        tx.commit().await?;
-        Ok(member)
+        let (account_id, group_id, user_id) =
+            (account_id.to_string(), group_id.to_string(), user_id.to_string());
+        self.reading(move |tx| {
+            must_get(tx, &account_id, &group_id)?;
+            must_have_user(tx, &account_id, &user_id)?;
+            tx.is_member(&account_id, &group_id, &user_id)
+        })
+        .await
     }
 }

@@ -4,9 +4,9 @@
 use rand::RngCore;
 
 use super::Directory;
-use crate::core::error::{is_unique_violation, Error};
+use crate::core::error::Error;
 use crate::core::ids;
-use crate::store::iam::{self, TokenKeyRow};
+use crate::core::storage::TokenKeyRow;
 
 /// An opened token key: its id (named in every token it seals) and its 256-bit secret.
 #[derive(Clone)]
@@ -71,15 +71,10 @@ impl Directory {
 
     /// Every token key, the primary (newest) first; makes the first one if there is none.
     pub async fn token_keys(&self) -> Result<Vec<TokenKey>, Error> {
-        let rows = {
-            let mut conn = self.db.pool.acquire().await?;
-            iam::token_keys(&mut conn).await?
-        };
+        let mut rows = self.reading(|tx| tx.token_keys()).await?;
         if rows.is_empty() {
             self.add_token_key().await?;
-            let mut conn = self.db.pool.acquire().await?;
-            let rows = iam::token_keys(&mut conn).await?;
-            return rows.iter().map(|r| self.open_token_key(r)).collect();
+            rows = self.reading(|tx| tx.token_keys()).await?;
         }
         rows.iter().map(|r| self.open_token_key(r)).collect()
     }
@@ -97,17 +92,17 @@ impl Directory {
                 id: id.clone(),
                 created_at: ids::now_ms(),
             };
-            let mut conn = self.db.pool.acquire().await?;
-            match iam::insert_token_key(&mut conn, &row).await {
+            let created_at = row.created_at;
+            match self.writing(move |tx| tx.insert_token_key(&row)).await {
                 Ok(()) => {
                     return Ok(TokenKey {
                         id,
                         secret,
-                        created_at: row.created_at,
+                        created_at,
                     })
                 }
-                Err(e) if is_unique_violation(&e) => continue,
-                Err(e) => return Err(e.into()),
+                Err(Error::Unique(_)) => continue,
+                Err(e) => return Err(e),
             }
         }
         Err(Error::Internal("could not pick a free token key id".into()))
@@ -120,10 +115,7 @@ impl Directory {
         &self,
         max_token_life_ms: i64,
     ) -> Result<(TokenKey, Vec<String>), Error> {
-        let before = {
-            let mut conn = self.db.pool.acquire().await?;
-            iam::token_keys(&mut conn).await?
-        };
+        let before = self.reading(|tx| tx.token_keys()).await?;
         let new = self.add_token_key().await?;
         let now = ids::now_ms();
         let mut deleted = Vec::new();
@@ -131,8 +123,8 @@ impl Directory {
         for pair in before.windows(2) {
             let (newer, older) = (&pair[0], &pair[1]);
             if newer.created_at + max_token_life_ms < now {
-                let mut conn = self.db.pool.acquire().await?;
-                iam::delete_token_key(&mut conn, &older.id).await?;
+                let id = older.id.clone();
+                self.writing(move |tx| tx.delete_token_key(&id)).await?;
                 deleted.push(older.id.clone());
             }
         }
@@ -140,19 +132,21 @@ impl Directory {
     }
 
     pub async fn revoke_token(&self, token_id: &str, expires_at: i64) -> Result<(), Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        let now = ids::now_ms();
-        // expired revocations are dropped here, on the (rare) write, not on every read
-        iam::purge_revoked(&mut conn, now).await?;
-        iam::revoke(&mut conn, token_id, expires_at, now).await?;
-        Ok(())
+        let token_id = token_id.to_string();
+        self.writing(move |tx| {
+            let now = ids::now_ms();
+            // expired revocations are dropped here, on the (rare) write, not on every read
+            tx.purge_revoked(now)?;
+            tx.revoke_token(&token_id, expires_at, now)
+        })
+        .await
     }
 
     /// (id, expires_at) of the unexpired tokens revoked at or after `since` (Unix ms by
     /// the revoking node's clock; 0 for all).
     pub async fn revoked_tokens_since(&self, since: i64) -> Result<Vec<(String, i64)>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(iam::revoked_since(&mut conn, ids::now_ms(), since).await?)
+        self.reading(move |tx| tx.revoked_since(ids::now_ms(), since))
+            .await
     }
 
     /// Whether any of `subjects` has used up its failures in the current window: if so, the
@@ -162,19 +156,22 @@ impl Directory {
         subjects: &[(String, i64)],
         limits: LoginLimits,
     ) -> Result<Option<i64>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        let now = ids::now_ms();
-        let mut wait = None;
-        for (subject, max) in subjects {
-            if let Some((start, failures)) = iam::login_failures(&mut conn, subject).await? {
-                let ends = start + limits.window_ms;
-                if ends > now && failures >= *max {
-                    let secs = (ends - now + 999) / 1000;
-                    wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+        let subjects = subjects.to_vec();
+        self.reading(move |tx| {
+            let now = ids::now_ms();
+            let mut wait = None;
+            for (subject, max) in &subjects {
+                if let Some((start, failures)) = tx.login_failures(subject)? {
+                    let ends = start + limits.window_ms;
+                    if ends > now && failures >= *max {
+                        let secs = (ends - now + 999) / 1000;
+                        wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+                    }
                 }
             }
-        }
-        Ok(wait)
+            Ok(wait)
+        })
+        .await
     }
 
     /// Counts a failed login against each subject (one transaction).
@@ -183,26 +180,28 @@ impl Directory {
         subjects: &[String],
         limits: LoginLimits,
     ) -> Result<(), Error> {
-        let now = ids::now_ms();
-        let stale = now - limits.window_ms;
-        let mut tx = self.db.write().await?;
-        iam::purge_login_failures(&mut tx, stale).await?;
-        for s in subjects {
-            iam::add_login_failure(&mut tx, s, now, stale).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let subjects = subjects.to_vec();
+        self.writing(move |tx| {
+            let now = ids::now_ms();
+            let stale = now - limits.window_ms;
+            tx.purge_login_failures(stale)?;
+            for s in &subjects {
+                tx.add_login_failure(s, now, stale)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     pub async fn clear_login_failures(&self, subject: &str) -> Result<(), Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        iam::clear_login_failures(&mut conn, subject).await?;
-        Ok(())
+        let subject = subject.to_string();
+        self.writing(move |tx| tx.clear_login_failures(&subject))
+            .await
     }
 
     /// The account a user id belongs to, if the user exists.
     pub async fn account_of_user(&self, user_id: &str) -> Result<Option<String>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(iam::account_of_user(&mut conn, user_id).await?)
+        let user_id = user_id.to_string();
+        self.reading(move |tx| tx.account_of_user(&user_id)).await
     }
 }

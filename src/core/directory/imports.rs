@@ -9,7 +9,7 @@ use crate::core::error::{Entity, Error};
 use crate::core::exports::{ImportOutcome, ImportRow};
 use crate::core::model::NewUser;
 use crate::core::validate;
-use crate::store::{groups, search, users};
+use crate::core::text::fold;
 
 /// Rows created per transaction.
 const BATCH: usize = 500;
@@ -48,7 +48,7 @@ impl Directory {
                 });
             match checked {
                 Err(e) => out.failed.push((row, e)),
-                Ok(()) if !seen.insert(search::fold(&row.name)) => {
+                Ok(()) if !seen.insert(fold(&row.name)) => {
                     let e = Error::Duplicate(Entity::User, row.name.clone());
                     out.failed.push((row, e));
                 }
@@ -59,28 +59,34 @@ impl Directory {
         let mut group_ids: HashMap<String, String> = HashMap::new();
         let mut taken: HashSet<String> = HashSet::new();
         {
-            let mut tx = self.db.read().await?;
-            for chunk in ok.chunks(BATCH) {
-                let names: Vec<String> = chunk.iter().map(|(r, _)| r.name.clone()).collect();
-                taken.extend(users::taken_names(&mut tx, account_id, &names).await?);
-            }
+            let names: Vec<String> = ok.iter().map(|(r, _)| r.name.clone()).collect();
             // every group named in the file, looked up by folded name in batches
             let mut named: Vec<String> = ok
                 .iter()
-                .flat_map(|(row, _)| row.groups.iter().map(|g| search::fold(g)))
+                .flat_map(|(row, _)| row.groups.iter().map(|g| fold(g)))
                 .collect();
             named.sort();
             named.dedup();
-            for chunk in named.chunks(BATCH) {
-                for (fold, id) in groups::ids_by_folded_names(&mut tx, account_id, chunk).await? {
-                    group_ids.insert(fold, id);
-                }
-            }
-            tx.commit().await?;
+            let account_id = account_id.to_string();
+            let (found_taken, found_groups) = self
+                .reading(move |tx| {
+                    let mut taken = Vec::new();
+                    for chunk in names.chunks(BATCH) {
+                        taken.extend(tx.taken_user_names(&account_id, chunk)?);
+                    }
+                    let mut groups = Vec::new();
+                    for chunk in named.chunks(BATCH) {
+                        groups.extend(tx.group_ids_by_folded_names(&account_id, chunk)?);
+                    }
+                    Ok((taken, groups))
+                })
+                .await?;
+            taken.extend(found_taken);
+            group_ids.extend(found_groups);
         }
         let mut ready = Vec::with_capacity(ok.len());
         for (row, mut new) in ok {
-            if taken.contains(&search::fold(&row.name)) {
+            if taken.contains(&fold(&row.name)) {
                 let e = Error::Duplicate(Entity::User, row.name.clone());
                 out.failed.push((row, e));
                 continue;
@@ -88,7 +94,7 @@ impl Directory {
             let missing = row
                 .groups
                 .iter()
-                .find(|g| !group_ids.contains_key(&search::fold(g)));
+                .find(|g| !group_ids.contains_key(&fold(g)));
             if let Some(g) = missing {
                 let e = Error::NotFound(Entity::Group, g.clone());
                 out.failed.push((row, e));
@@ -97,7 +103,7 @@ impl Directory {
             new.group_ids = row
                 .groups
                 .iter()
-                .filter_map(|g| group_ids.get(&search::fold(g)).cloned())
+                .filter_map(|g| group_ids.get(&fold(g)).cloned())
                 .collect();
             ready.push((row, new));
         }

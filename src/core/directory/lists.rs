@@ -4,9 +4,8 @@
 //! walked may appear (they sort last), rows deleted before their page is read do not.
 
 use super::Directory;
-use crate::core::error::{Entity, Error};
+use crate::core::error::Error;
 use crate::core::model::{Group, GroupFilter, User, UserFilter};
-use crate::store::{groups, users};
 
 impl Directory {
     /// Up to `limit` users of the account passing `filter` whose sequence number is above
@@ -24,15 +23,14 @@ impl Directory {
         limit: i64,
     ) -> Result<Vec<User>, Error> {
         super::users::check_user_filter(filter)?;
-        let mut tx = self.db.read().await?;
-        if let Some(gid) = &filter.group_id {
-            if groups::get(&mut tx, account_id, gid).await?.is_none() {
-                return Err(Error::NotFound(Entity::Group, gid.clone()));
+        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        self.reading(move |tx| {
+            if let Some(gid) = &filter.group_id {
+                super::groups::must_get(tx, &account_id, gid)?;
             }
-        }
-        let rows = users::scan(&mut tx, self.db.backend, account_id, filter, after, limit).await?;
-        tx.commit().await?;
-        Ok(rows)
+            tx.users_after(&account_id, &filter, after, limit)
+        })
+        .await
     }
 
     /// Up to `limit` groups of the account passing `filter` whose sequence number is above
@@ -49,14 +47,13 @@ impl Directory {
         limit: i64,
     ) -> Result<Vec<Group>, Error> {
         super::groups::check_group_filter(filter)?;
-        let mut tx = self.db.read().await?;
-        if let Some(uid) = &filter.member {
-            if users::get(&mut tx, account_id, uid).await?.is_none() {
-                return Err(Error::NotFound(Entity::User, uid.clone()));
+        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        self.reading(move |tx| {
+            if let Some(uid) = &filter.member {
+                super::groups::must_have_user(tx, &account_id, uid)?;
             }
-        }
-        let rows = groups::scan(&mut tx, self.db.backend, account_id, filter, after, limit).await?;
-        tx.commit().await?;
-        Ok(rows)
+            tx.groups_after(&account_id, &filter, after, limit)
+        })
+        .await
     }
 }

@@ -5,26 +5,16 @@ use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::ids;
 use crate::core::model::Page;
-use crate::store::{groups, memberships, users, RowLock, Tx};
+use crate::core::storage::{RowLock, WriteTx};
 
-/// Holds the user until the transaction ends (before any group: see `store::RowLock`), so
-/// its deletion cannot interleave with this write.
-async fn must_have_user(tx: &mut Tx, account_id: &str, user_id: &str) -> Result<(), Error> {
+/// Holds the user until the transaction ends (before any group: see `RowLock`), so its
+/// deletion cannot interleave with this write.
+fn must_have_user(tx: &mut dyn WriteTx, account_id: &str, user_id: &str) -> Result<(), Error> {
     let one = [user_id.to_string()];
-    if users::lock(tx, account_id, &one, RowLock::KeyShare)
-        .await?
-        .is_empty()
-    {
+    if tx.lock_users(account_id, &one, RowLock::KeyShare)?.is_empty() {
         return Err(Error::NotFound(Entity::User, user_id.into()));
     }
     Ok(())
-}
-
-/// Group ids in the order of their stored keys, the order in which `groups::lock` took them:
-/// each group's `user_quantity` is then updated in that order too, by every writer.
-pub(super) fn in_key_order(account_id: &str, mut ids: Vec<String>) -> Vec<String> {
-    ids.sort_by_cached_key(|g| groups::key(account_id, g));
-    ids
 }
 
 impl Directory {
@@ -35,10 +25,8 @@ impl Directory {
         user_id: &str,
         group_ids: &[String],
     ) -> Result<i64, Error> {
-        retry_conflicts!(
-            self.user_groups_once(account_id, user_id, group_ids, true)
-                .await
-        )
+        self.user_groups(account_id, user_id, group_ids, true)
+            .await
     }
 
     /// Takes a user out of every one of `group_ids`; returns of how many it was a member.
@@ -48,13 +36,11 @@ impl Directory {
         user_id: &str,
         group_ids: &[String],
     ) -> Result<i64, Error> {
-        retry_conflicts!(
-            self.user_groups_once(account_id, user_id, group_ids, false)
-                .await
-        )
+        self.user_groups(account_id, user_id, group_ids, false)
+            .await
     }
 
-    async fn user_groups_once(
+    async fn user_groups(
         &self,
         account_id: &str,
         user_id: &str,
@@ -62,24 +48,28 @@ impl Directory {
         add: bool,
     ) -> Result<i64, Error> {
         let group_ids = check_batch("group ids", group_ids)?;
-        let mut tx = self.db.write().await?;
-        must_have_user(&mut tx, account_id, user_id).await?;
-        let found = groups::lock(&mut tx, account_id, &group_ids, RowLock::KeyShare).await?;
-        if let Some(missing) = group_ids.iter().find(|g| !found.contains(g)) {
-            return Err(Error::NotFound(Entity::Group, missing.clone()));
-        }
-        let one = [user_id.to_string()];
-        let now = ids::now_ms();
-        let mut changed = 0;
-        for gid in &in_key_order(account_id, group_ids) {
-            changed += if add {
-                memberships::add(&mut tx, account_id, gid, &one, now).await?
-            } else {
-                memberships::remove(&mut tx, account_id, gid, &one).await?
-            };
-        }
-        tx.commit().await?;
-        Ok(changed)
+        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        let store = self.store().clone();
+        self.writing(move |tx| {
+            must_have_user(tx, &account_id, &user_id)?;
+            let found = tx.lock_groups(&account_id, &group_ids, RowLock::KeyShare)?;
+            if let Some(missing) = group_ids.iter().find(|g| !found.contains(g)) {
+                return Err(Error::NotFound(Entity::Group, missing.clone()));
+            }
+            let one = [user_id.clone()];
+            let now = ids::now_ms();
+            let mut changed = 0;
+            // each group's user_quantity is updated in the order groups were locked
+            for gid in &store.in_lock_order(&account_id, group_ids.clone()) {
+                changed += if add {
+                    tx.add_members(&account_id, gid, &one, now)?
+                } else {
+                    tx.remove_members(&account_id, gid, &one)?
+                };
+            }
+            Ok(changed)
+        })
+        .await
     }
 
     /// Takes a user out of all its groups; returns how many those were.
@@ -88,27 +78,26 @@ impl Directory {
         account_id: &str,
         user_id: &str,
     ) -> Result<i64, Error> {
-        retry_conflicts!(self.withdraw_once(account_id, user_id).await)
-    }
-
-    async fn withdraw_once(&self, account_id: &str, user_id: &str) -> Result<i64, Error> {
-        let mut tx = self.db.write().await?;
-        must_have_user(&mut tx, account_id, user_id).await?;
-        let mut gids: Vec<String> = groups::of_user(&mut tx, user_id, Page::ALL)
-            .await?
-            .items
-            .into_iter()
-            .map(|g| g.id)
-            .collect();
-        gids.sort();
-        // a group deleted meanwhile took its memberships with it
-        let gids = groups::lock(&mut tx, account_id, &gids, RowLock::KeyShare).await?;
-        let one = [user_id.to_string()];
-        let mut changed = 0;
-        for gid in &in_key_order(account_id, gids) {
-            changed += memberships::remove(&mut tx, account_id, gid, &one).await?;
-        }
-        tx.commit().await?;
-        Ok(changed)
+        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        let store = self.store().clone();
+        self.writing(move |tx| {
+            must_have_user(tx, &account_id, &user_id)?;
+            let mut gids: Vec<String> = tx
+                .groups_of_user(&user_id, Page::ALL)?
+                .items
+                .into_iter()
+                .map(|g| g.id)
+                .collect();
+            gids.sort();
+            // a group deleted meanwhile took its memberships with it
+            let gids = tx.lock_groups(&account_id, &gids, RowLock::KeyShare)?;
+            let one = [user_id.clone()];
+            let mut changed = 0;
+            for gid in &store.in_lock_order(&account_id, gids) {
+                changed += tx.remove_members(&account_id, gid, &one)?;
+            }
+            Ok(changed)
+        })
+        .await
     }
 }

@@ -2,30 +2,9 @@
 //! then reads and writes in a single transaction, so bad input changes nothing and a crash
 //! loses nothing half-done.
 
-/// Runs a write (an expression evaluating to `Result<_, Error>`, awaited inside) again
-/// while it loses transaction conflicts (`Error::Contention`): the losing transaction was
-/// rolled back whole, so running it again is safe. A macro rather than a generic function:
-/// rustc cannot prove the handlers' futures `Send` through a generic loop over sqlx futures.
-macro_rules! retry_conflicts {
-    ($write:expr) => {{
-        let mut attempt = 1u32;
-        loop {
-            match $write {
-                Err($crate::core::Error::Contention(_))
-                    if attempt < $crate::core::directory::CONFLICT_ATTEMPTS =>
-                {
-                    $crate::core::directory::conflict_pause(attempt).await;
-                    attempt += 1;
-                }
-                other => break other,
-            }
-        }
-    }};
-}
-
 mod accounts;
 mod exports;
-pub use exports::ExportReader;
+pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod groups;
 mod iam;
 mod imports;
@@ -37,8 +16,11 @@ mod users;
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::auth::sealing::MasterKey;
-use crate::store::Db;
+use crate::core::storage::{ReadTx, Storage, WriteTx};
+use crate::core::Error;
 
 pub use accounts::ResolvedKey;
 pub use iam::{LoginLimits, TokenKey};
@@ -73,58 +55,95 @@ pub(crate) fn check_batch(what: &str, ids: &[String]) -> Result<Vec<String>, cra
 /// The hierarchy depth limit when none is configured: a group without parent is at depth 1.
 pub const DEFAULT_MAX_DEPTH: i64 = 10;
 
+/// The directory: every operation of every face, each one unit of work on `store`.
 #[derive(Clone)]
 pub struct Directory {
-    pub db: Db,
+    store: Arc<dyn Storage>,
+    /// At most `Storage::max_concurrency` units of work run at once: a request waits here,
+    /// on the async side, instead of holding a blocking thread while it waits for a
+    /// connection.
+    gate: Arc<Semaphore>,
     pub master_key: Arc<MasterKey>,
     pub max_depth: i64,
 }
 
 impl Directory {
-    pub fn new(db: Db, master_key: Arc<MasterKey>) -> Self {
+    pub fn new(store: impl Storage, master_key: Arc<MasterKey>) -> Self {
+        Directory::with_store(Arc::new(store), master_key)
+    }
+
+    pub fn with_store(store: Arc<dyn Storage>, master_key: Arc<MasterKey>) -> Self {
+        let gate = Arc::new(Semaphore::new(store.max_concurrency().max(1)));
         Directory {
-            db,
+            store,
+            gate,
             master_key,
             max_depth: DEFAULT_MAX_DEPTH,
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use crate::core::Error;
+    /// The storage this directory lives in (the seed command loads it in bulk).
+    pub fn store(&self) -> &Arc<dyn Storage> {
+        &self.store
+    }
 
-    #[tokio::test]
-    async fn conflicts_are_retried_then_reported() {
-        let mut calls = 0;
-        let mut op = || {
-            calls += 1;
-            let n = calls;
-            async move {
-                if n < 3 {
-                    Err(Error::Contention("40P01".into()))
-                } else {
-                    Ok(n)
+    /// Runs `work` in one read transaction on the blocking pool.
+    pub(crate) async fn reading<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn ReadTx) -> Result<T, Error> + Send + 'static,
+    {
+        let _permit = self.gate.acquire().await.map_err(closed)?;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut tx = store.read()?;
+            let out = work(&mut *tx)?;
+            tx.finish()?;
+            Ok(out)
+        })
+        .await
+        .map_err(joined)?
+    }
+
+    /// Runs `work` in one write transaction on the blocking pool, again while it loses
+    /// transaction conflicts (`Error::Contention`: the losing transaction was rolled back
+    /// whole, so running it again is safe), at most `CONFLICT_ATTEMPTS` times.
+    pub(crate) async fn writing<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: Fn(&mut dyn WriteTx) -> Result<T, Error> + Send + Sync + 'static,
+    {
+        let work = Arc::new(work);
+        let mut attempt = 1u32;
+        loop {
+            let result = {
+                let _permit = self.gate.acquire().await.map_err(closed)?;
+                let (store, work) = (self.store.clone(), work.clone());
+                tokio::task::spawn_blocking(move || {
+                    let mut tx = store.write()?;
+                    let out = work(&mut *tx)?;
+                    tx.commit()?;
+                    Ok(out)
+                })
+                .await
+                .map_err(joined)?
+            };
+            match result {
+                Err(Error::Contention(_)) if attempt < CONFLICT_ATTEMPTS => {
+                    conflict_pause(attempt).await;
+                    attempt += 1;
                 }
+                other => return other,
             }
-        };
-        let r: Result<u32, Error> = retry_conflicts!(op().await);
-        assert_eq!(r.unwrap(), 3);
-
-        let mut calls = 0;
-        let r: Result<(), Error> = retry_conflicts!({
-            calls += 1;
-            Err::<(), _>(Error::Contention("40001".into()))
-        });
-        assert!(matches!(r, Err(Error::Contention(_))));
-        assert_eq!(calls, super::CONFLICT_ATTEMPTS);
-
-        let mut calls = 0;
-        let r: Result<(), Error> = retry_conflicts!({
-            calls += 1;
-            Err::<(), _>(Error::invalid("bad"))
-        });
-        assert!(matches!(r, Err(Error::Invalid(_))));
-        assert_eq!(calls, 1, "other errors are not retried");
+        }
     }
 }
+
+fn closed(_: tokio::sync::AcquireError) -> Error {
+    Error::Unavailable("the directory is shutting down".into())
+}
+
+fn joined(e: tokio::task::JoinError) -> Error {
+    Error::Internal(format!("a storage task failed: {e}"))
+}
+

@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::Directory;
 use crate::core::{ids, Error};
-use crate::store::nonces;
 
 /// How often a node forgets expired nonces (each node does; the delete is idempotent).
 pub const NONCE_PURGE_INTERVAL_MS: i64 = 60_000;
@@ -28,9 +27,10 @@ impl Directory {
                 "the signature nonce must have 1 to {MAX_NONCE} characters"
             )));
         }
-        let mut conn = self.db.pool.acquire().await?;
-        let fresh = nonces::claim(&mut conn, access_key, nonce, expires_at).await?;
-        drop(conn);
+        let (access_key, nonce) = (access_key.to_string(), nonce.to_string());
+        let fresh = self
+            .writing(move |tx| tx.claim_nonce(&access_key, &nonce, expires_at))
+            .await?;
         let now = ids::now_ms();
         let last = LAST_PURGE.load(Ordering::Relaxed);
         if now - last >= NONCE_PURGE_INTERVAL_MS
@@ -50,7 +50,6 @@ impl Directory {
 
     /// Forgets the nonces that expired before `now` (Unix ms); returns how many.
     pub async fn purge_nonces(&self, now: i64) -> Result<u64, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(nonces::purge(&mut conn, now).await?)
+        self.writing(move |tx| tx.purge_nonces(now)).await
     }
 }

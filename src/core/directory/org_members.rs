@@ -3,11 +3,10 @@
 //! `quickbi_members`. The account is the organization; its users are its members.
 
 use super::Directory;
-use crate::core::error::{is_unique_violation, Entity, Error};
+use crate::core::error::{Entity, Error};
 use crate::core::model::{Listing, Page, User, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::storage::{MemberRow, RoleHolder, UserRecord};
 use crate::core::{ids, validate};
-use crate::store::org_members::{self, MemberRow, RoleHolder};
-use crate::store::users::{self, UserRecord};
 
 pub const ROLE_ADMIN: i64 = 111_111_111;
 pub const ROLE_AUTH_ADMIN: i64 = 111_111_112;
@@ -245,32 +244,28 @@ impl Directory {
             copilot_modules: m.copilot_modules,
             aliyun_account_id: m.aliyun_account_id,
         };
-        let mut tx = self.db.write().await?;
-        if users::get_by_name(&mut tx, account_id, &m.name)
-            .await?
-            .is_some()
-        {
-            return Err(Error::Duplicate(Entity::User, m.name));
-        }
-        if let Err(e) = users::insert_many(&mut tx, std::slice::from_ref(&record)).await {
-            if is_unique_violation(&e) {
-                return Err(Error::Duplicate(Entity::User, m.name));
-            }
-            return Err(e.into());
-        }
-        org_members::upsert(&mut tx, &row, now).await?;
-        let user = users::get(&mut tx, account_id, &record.id)
-            .await?
-            .ok_or_else(|| Error::Internal("member vanished after insert".into()))?;
-        tx.commit().await?;
-        Ok(member_of(user, Some(row)))
+        let account_id = account_id.to_string();
+        let name = m.name.clone();
+        let kept = row.clone();
+        let user = self
+            .writing(move |tx| {
+                if tx.user_by_name(&account_id, &name)?.is_some() {
+                    return Err(Error::Duplicate(Entity::User, name.clone()));
+                }
+                tx.insert_users(std::slice::from_ref(&record))
+                    .map_err(super::users::name_taken(&name))?;
+                tx.upsert_org_member(&row, now)?;
+                tx.user(&account_id, &record.id)?
+                    .ok_or_else(|| Error::Internal("member vanished after insert".into()))
+            })
+            .await?;
+        Ok(member_of(user, Some(kept)))
     }
 
     /// The members these users are (their attributes, or the defaults).
     pub async fn org_members_of(&self, users: Vec<User>) -> Result<Vec<OrgMember>, Error> {
         let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-        let mut conn = self.db.pool.acquire().await?;
-        let mut rows = org_members::get_many(&mut conn, &ids).await?;
+        let mut rows = self.reading(move |tx| tx.org_members(&ids)).await?;
         Ok(users
             .into_iter()
             .map(|u| {
@@ -317,49 +312,50 @@ impl Directory {
         if let Some(m) = p.copilot_modules.as_mut() {
             check_modules(m)?;
         }
-        let now = ids::now_ms();
-        let mut tx = self.db.write().await?;
-        // locked as it is read: the roles merged below are the latest
-        let mut user = users::get_for_update(&mut tx, account_id, user_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::User, user_id.into()))?;
-        let row = org_members::get_many(&mut tx, &[user_id.to_string()])
-            .await?
-            .remove(user_id);
-        let mut m = member_of(user.clone(), row);
-        if p.nick_name.is_some() || p.disabled.is_some() {
-            if p.disabled == Some(true) && user.is_root {
-                return Err(Error::Forbidden(format!(
-                    "user {user_id} is the account's root user and cannot be marked deleted"
-                )));
+        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        self.writing(move |tx| {
+            let now = ids::now_ms();
+            let p = p.clone();
+            // locked as it is read: the roles merged below are the latest
+            let mut user = tx
+                .user_for_update(&account_id, &user_id)?
+                .ok_or_else(|| Error::NotFound(Entity::User, user_id.clone()))?;
+            let row = tx.org_members(std::slice::from_ref(&user_id))?.remove(&user_id);
+            let mut m = member_of(user.clone(), row);
+            if p.nick_name.is_some() || p.disabled.is_some() {
+                if p.disabled == Some(true) && user.is_root {
+                    return Err(Error::Forbidden(format!(
+                        "user {user_id} is the account's root user and cannot be marked deleted"
+                    )));
+                }
+                if let Some(n) = p.nick_name {
+                    user.alias_name = n;
+                }
+                if let Some(d) = p.disabled {
+                    user.disabled = d;
+                }
+                user.updated_at = now;
+                tx.update_user(&mut user, None)?;
             }
-            if let Some(n) = p.nick_name {
-                user.alias_name = n;
+            m.user_type = p.user_type.unwrap_or(m.user_type);
+            match p.role_ids {
+                Some(roles) => m.role_ids = roles,
+                None => apply_role_flags(&mut m.role_ids, p.admin, p.auth_admin),
             }
-            if let Some(d) = p.disabled {
-                user.disabled = d;
-            }
-            user.updated_at = now;
-            users::update(&mut tx, &mut user, None).await?;
-        }
-        m.user_type = p.user_type.unwrap_or(m.user_type);
-        match p.role_ids {
-            Some(roles) => m.role_ids = roles,
-            None => apply_role_flags(&mut m.role_ids, p.admin, p.auth_admin),
-        }
-        m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
-        let row = MemberRow {
-            user_id: user.id.clone(),
-            account_id: account_id.to_string(),
-            user_type: m.user_type,
-            role_ids: m.role_ids.clone(),
-            copilot_modules: m.copilot_modules.clone(),
-            aliyun_account_id: m.aliyun_account_id.clone(),
-        };
-        org_members::upsert(&mut tx, &row, now).await?;
-        tx.commit().await?;
-        m.user = user;
-        Ok(m)
+            m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
+            let row = MemberRow {
+                user_id: user.id.clone(),
+                account_id: account_id.clone(),
+                user_type: m.user_type,
+                role_ids: m.role_ids.clone(),
+                copilot_modules: m.copilot_modules.clone(),
+                aliyun_account_id: m.aliyun_account_id.clone(),
+            };
+            tx.upsert_org_member(&row, now)?;
+            m.user = user;
+            Ok(m)
+        })
+        .await
     }
 
     /// Members holding a role, in creation order; `keyword` is a substring of the nick name.
@@ -378,19 +374,18 @@ impl Directory {
         if let Some(kw) = keyword {
             validate::keyword(kw)?;
         }
-        let mut tx = self.db.read().await?;
-        let listing = org_members::role_holders(
-            &mut tx,
-            self.db.backend,
-            account_id,
-            role_id,
-            default_role(true),
-            default_role(false),
-            keyword,
-            page,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(listing)
+        let account_id = account_id.to_string();
+        let keyword = keyword.map(str::to_string);
+        self.reading(move |tx| {
+            tx.role_holders(
+                &account_id,
+                role_id,
+                default_role(true),
+                default_role(false),
+                keyword.as_deref(),
+                page,
+            )
+        })
+        .await
     }
 }

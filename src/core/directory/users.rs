@@ -2,12 +2,26 @@
 
 use std::collections::HashMap;
 
+use super::groups::must_get as must_get_group;
 use super::{check_batch, Directory};
-use crate::core::error::{is_unique_violation, Entity, Error};
+use crate::core::error::{Entity, Error};
 use crate::core::model::*;
+use crate::core::storage::{ReadTx, RowLock, UserRecord, WriteTx};
+use crate::core::text::fold;
 use crate::core::{ids, password, validate};
-use crate::store::users::{self, UserRecord};
-use crate::store::{groups, memberships, search, RowLock};
+
+fn must_get(tx: &mut dyn ReadTx, account_id: &str, id: &str) -> Result<User, Error> {
+    tx.user(account_id, id)?
+        .ok_or_else(|| Error::NotFound(Entity::User, id.into()))
+}
+
+/// A unique violation of a user's name as the precise `Duplicate`.
+pub(super) fn name_taken(name: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Unique(_) => Error::Duplicate(Entity::User, name.to_string()),
+        other => other,
+    }
+}
 
 /// The keywords and names of a user filter are text a stored user could hold (see
 /// `validate::keyword`, `validate::lookup_name`): listings and export tasks check them
@@ -178,75 +192,21 @@ impl Directory {
         let mut seen = std::collections::HashSet::new();
         for u in new {
             let (rec, groups) = prepare(account_id, u, now).await?;
-            if !seen.insert(search::fold(&rec.name)) {
+            if !seen.insert(fold(&rec.name)) {
                 return Err(Error::Duplicate(Entity::User, rec.name));
             }
             prepared.push((rec, groups));
         }
+        let account_id = account_id.to_string();
+        let store = self.store().clone();
         // the transaction runs again if it loses a race (the hashes are not made again)
-        retry_conflicts!(self.create_users_once(account_id, &prepared, now).await)
-    }
-
-    async fn create_users_once(
-        &self,
-        account_id: &str,
-        prepared: &[(UserRecord, Vec<String>)],
-        now: i64,
-    ) -> Result<Vec<User>, Error> {
-        // group id -> the new users to put in it (sorted maps: stable lock order)
-        let mut members: std::collections::BTreeMap<&String, Vec<String>> = Default::default();
-        for (rec, group_ids) in prepared {
-            for gid in group_ids {
-                members.entry(gid).or_default().push(rec.id.clone());
-            }
-        }
-        let mut tx = self.db.write().await?;
-        for (rec, _) in prepared {
-            if users::get_by_name(&mut tx, account_id, &rec.name)
-                .await?
-                .is_some()
-            {
-                return Err(Error::Duplicate(Entity::User, rec.name.clone()));
-            }
-        }
-        for chunk in prepared.chunks(500) {
-            let rows: Vec<UserRecord> = chunk.iter().map(|(r, _)| r.clone()).collect();
-            if let Err(e) = users::insert_many(&mut tx, &rows).await {
-                if is_unique_violation(&e) {
-                    return Err(Error::Duplicate(Entity::User, rows[0].name.clone()));
-                }
-                return Err(e.into());
-            }
-        }
-        // the groups are held until the memberships are in (after the account's counters,
-        // which the inserts above updated: group deletion takes them in the same order)
-        let wanted: Vec<String> = members.keys().map(|g| (*g).clone()).collect();
-        let found = groups::lock(&mut tx, account_id, &wanted, RowLock::KeyShare).await?;
-        if let Some(missing) = wanted.iter().find(|g| !found.contains(g)) {
-            return Err(Error::NotFound(Entity::Group, missing.clone()));
-        }
-        for gid in super::memberships::in_key_order(account_id, wanted) {
-            let mut user_ids = members.remove(&gid).unwrap_or_default();
-            user_ids.sort();
-            memberships::add(&mut tx, account_id, &gid, &user_ids, now).await?;
-        }
-        let mut out = Vec::with_capacity(prepared.len());
-        for (rec, _) in prepared {
-            out.push(
-                users::get(&mut tx, account_id, &rec.id)
-                    .await?
-                    .ok_or_else(|| Error::Internal("user vanished after insert".into()))?,
-            );
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.writing(move |tx| create_users_in(tx, &*store, &account_id, &prepared, now))
+            .await
     }
 
     pub async fn user(&self, account_id: &str, id: &str) -> Result<User, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        users::get(&mut conn, account_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))
+        let (account_id, id) = (account_id.to_string(), id.to_string());
+        self.reading(move |tx| must_get(tx, &account_id, &id)).await
     }
 
     /// The user of this name (compared folded). A name no user can have (a control
@@ -258,10 +218,12 @@ impl Directory {
                 name.escape_debug().to_string(),
             ));
         }
-        let mut conn = self.db.pool.acquire().await?;
-        users::get_by_name(&mut conn, account_id, name)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::User, name.into()))
+        let (account_id, name) = (account_id.to_string(), name.to_string());
+        self.reading(move |tx| {
+            tx.user_by_name(&account_id, &name)?
+                .ok_or_else(|| Error::NotFound(Entity::User, name.clone()))
+        })
+        .await
     }
 
     pub async fn list_users(
@@ -271,15 +233,36 @@ impl Directory {
         page: Page,
     ) -> Result<Listing<User>, Error> {
         check_user_filter(filter)?;
-        let mut tx = self.db.read().await?;
-        if let Some(gid) = &filter.group_id {
-            if groups::get(&mut tx, account_id, gid).await?.is_none() {
-                return Err(Error::NotFound(Entity::Group, gid.clone()));
+        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        self.reading(move |tx| {
+            if let Some(gid) = &filter.group_id {
+                must_get_group(tx, &account_id, gid)?;
             }
-        }
-        let listing = users::list(&mut tx, self.db.backend, account_id, filter, page).await?;
-        tx.commit().await?;
-        Ok(listing)
+            tx.list_users(&account_id, &filter, page)
+        })
+        .await
+    }
+
+    /// A page of users with the names of each one's groups (in group creation order), in
+    /// one read: what user lists show.
+    pub async fn list_users_with_groups(
+        &self,
+        account_id: &str,
+        filter: &UserFilter,
+        page: Page,
+    ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+        check_user_filter(filter)?;
+        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        self.reading(move |tx| {
+            if let Some(gid) = &filter.group_id {
+                must_get_group(tx, &account_id, gid)?;
+            }
+            let listing = tx.list_users(&account_id, &filter, page)?;
+            let ids: Vec<String> = listing.items.iter().map(|u| u.id.clone()).collect();
+            let names = tx.group_names_of(&ids)?;
+            Ok((listing, names))
+        })
+        .await
     }
 
     /// Names of each user's groups.
@@ -287,8 +270,8 @@ impl Directory {
         &self,
         user_ids: &[String],
     ) -> Result<HashMap<String, Vec<String>>, Error> {
-        let mut conn = self.db.pool.acquire().await?;
-        Ok(users::group_names(&mut conn, user_ids).await?)
+        let user_ids = user_ids.to_vec();
+        self.reading(move |tx| tx.group_names_of(&user_ids)).await
     }
 
     pub async fn update_user(
@@ -347,64 +330,57 @@ impl Directory {
             }
             None => None,
         };
-        let mut tx = self.db.write().await?;
-        let mut u = users::get_for_update(&mut tx, account_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
-        if let Some(n) = p.name {
-            if search::fold(&n) != search::fold(&u.name)
-                && users::get_by_name(&mut tx, account_id, &n).await?.is_some()
-            {
-                return Err(Error::Duplicate(Entity::User, n));
+        let (account_id, id) = (account_id.to_string(), id.to_string());
+        self.writing(move |tx| {
+            let mut u = tx
+                .user_for_update(&account_id, &id)?
+                .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
+            let p = p.clone();
+            if let Some(n) = p.name {
+                if fold(&n) != fold(&u.name) && tx.user_by_name(&account_id, &n)?.is_some() {
+                    return Err(Error::Duplicate(Entity::User, n));
+                }
+                u.name = n;
             }
-            u.name = n;
-        }
-        macro_rules! set {
-            ($($f:ident => $t:ident),*) => { $( if let Some(v) = p.$f { u.$t = v; } )* };
-        }
-        set!(description => description, email => email, phone => phone, alias_name => alias_name,
-             active_type => active_type, account_expires => account_expires,
-             enable_change_password => enable_change_password,
-             next_login_change_password => next_login_change_password,
-             password_never_expired => password_never_expired, disabled => disabled,
-             user_info_map => user_info_map);
-        u.updated_at = ids::now_ms();
-        if let Err(e) = users::update(&mut tx, &mut u, new_hash).await {
-            if is_unique_violation(&e) {
-                return Err(Error::Duplicate(Entity::User, u.name));
+            macro_rules! set {
+                ($($f:ident => $t:ident),*) => { $( if let Some(v) = p.$f { u.$t = v; } )* };
             }
-            return Err(e.into());
-        }
-        tx.commit().await?;
-        Ok(u)
+            set!(description => description, email => email, phone => phone, alias_name => alias_name,
+                 active_type => active_type, account_expires => account_expires,
+                 enable_change_password => enable_change_password,
+                 next_login_change_password => next_login_change_password,
+                 password_never_expired => password_never_expired, disabled => disabled,
+                 user_info_map => user_info_map);
+            u.updated_at = ids::now_ms();
+            let name = u.name.clone();
+            tx.update_user(&mut u, new_hash.clone())
+                .map_err(name_taken(&name))?;
+            Ok(u)
+        })
+        .await
     }
 
     /// Deletes users, all or none: an unknown id or the root user fails the whole call.
     pub async fn delete_users(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
-        retry_conflicts!(self.delete_users_once(account_id, ids).await)
-    }
-
-    async fn delete_users_once(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("user_ids", ids)?;
-        let mut tx = self.db.write().await?;
-        // held until the end: a membership write on these users waits, then finds them gone
-        let found = users::lock(&mut tx, account_id, &ids, RowLock::Update).await?;
-        if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-            return Err(Error::NotFound(Entity::User, missing.clone()));
-        }
-        for id in &ids {
-            let u = users::get(&mut tx, account_id, id)
-                .await?
-                .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
-            if u.is_root {
-                return Err(Error::Forbidden(format!(
-                    "user {id} is the account's root user and cannot be deleted"
-                )));
+        let account_id = account_id.to_string();
+        self.writing(move |tx| {
+            // held until the end: a membership write on these users waits, then finds them
+            // gone
+            let found = tx.lock_users(&account_id, &ids, RowLock::Update)?;
+            if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+                return Err(Error::NotFound(Entity::User, missing.clone()));
             }
-        }
-        users::delete_many(&mut tx, account_id, &ids).await?;
-        tx.commit().await?;
-        Ok(())
+            for id in &ids {
+                if must_get(tx, &account_id, id)?.is_root {
+                    return Err(Error::Forbidden(format!(
+                        "user {id} is the account's root user and cannot be deleted"
+                    )));
+                }
+            }
+            tx.delete_users(&account_id, &ids)
+        })
+        .await
     }
 
     /// LOCK / UNLOCK.
@@ -414,7 +390,7 @@ impl Directory {
         id: &str,
         locked: bool,
     ) -> Result<User, Error> {
-        self.modify_user(account_id, id, |u| u.locked = locked, None)
+        self.modify_user(account_id, id, move |u| u.locked = locked, None)
             .await
     }
 
@@ -448,33 +424,79 @@ impl Directory {
         &self,
         account_id: &str,
         id: &str,
-        change: impl FnOnce(&mut User),
+        change: impl Fn(&mut User) + Send + Sync + 'static,
         password_hash: Option<Option<String>>,
     ) -> Result<User, Error> {
-        let mut tx = self.db.write().await?;
-        let mut u = users::get_for_update(&mut tx, account_id, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(Entity::User, id.into()))?;
-        change(&mut u);
-        u.updated_at = ids::now_ms();
-        if let Some(h) = &password_hash {
-            u.has_password = h.is_some();
-        }
-        users::update(&mut tx, &mut u, password_hash).await?;
-        tx.commit().await?;
-        Ok(u)
+        let (account_id, id) = (account_id.to_string(), id.to_string());
+        self.writing(move |tx| {
+            let mut u = tx
+                .user_for_update(&account_id, &id)?
+                .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
+            change(&mut u);
+            u.updated_at = ids::now_ms();
+            if let Some(h) = &password_hash {
+                u.has_password = h.is_some();
+            }
+            tx.update_user(&mut u, password_hash.clone())?;
+            Ok(u)
+        })
+        .await
     }
 
     pub async fn verify_password(&self, user: &User, candidate: &str) -> Result<bool, Error> {
-        let hash = {
-            let mut conn = self.db.pool.acquire().await?;
-            users::password_hash(&mut conn, &user.id).await?
-        };
-        // the connection goes back to the pool before the slow argon2 check: a burst of
-        // logins must not hold the pool
+        let id = user.id.clone();
+        // the read ends before the slow argon2 check: a burst of logins must not hold the
+        // pool
+        let hash = self.reading(move |tx| tx.password_hash(&id)).await?;
         let Some(hash) = hash else {
             return Ok(false);
         };
         Ok(password::verify(candidate.to_string(), hash).await)
     }
+}
+
+/// The transaction of `create_users`: names free, rows in, groups held, memberships in.
+fn create_users_in(
+    tx: &mut dyn WriteTx,
+    store: &dyn crate::core::storage::Storage,
+    account_id: &str,
+    prepared: &[(UserRecord, Vec<String>)],
+    now: i64,
+) -> Result<Vec<User>, Error> {
+    // group id -> the new users to put in it (sorted maps: stable lock order)
+    let mut members: std::collections::BTreeMap<&String, Vec<String>> = Default::default();
+    for (rec, group_ids) in prepared {
+        for gid in group_ids {
+            members.entry(gid).or_default().push(rec.id.clone());
+        }
+    }
+    for (rec, _) in prepared {
+        if tx.user_by_name(account_id, &rec.name)?.is_some() {
+            return Err(Error::Duplicate(Entity::User, rec.name.clone()));
+        }
+    }
+    for chunk in prepared.chunks(500) {
+        let rows: Vec<UserRecord> = chunk.iter().map(|(r, _)| r.clone()).collect();
+        tx.insert_users(&rows).map_err(name_taken(&rows[0].name))?;
+    }
+    // the groups are held until the memberships are in (after the account's counters,
+    // which the inserts above updated: group deletion takes them in the same order)
+    let wanted: Vec<String> = members.keys().map(|g| (*g).clone()).collect();
+    let found = tx.lock_groups(account_id, &wanted, RowLock::KeyShare)?;
+    if let Some(missing) = wanted.iter().find(|g| !found.contains(g)) {
+        return Err(Error::NotFound(Entity::Group, missing.clone()));
+    }
+    for gid in store.in_lock_order(account_id, wanted) {
+        let mut user_ids = members.remove(&gid).unwrap_or_default();
+        user_ids.sort();
+        tx.add_members(account_id, &gid, &user_ids, now)?;
+    }
+    let mut out = Vec::with_capacity(prepared.len());
+    for (rec, _) in prepared {
+        out.push(
+            tx.user(account_id, &rec.id)?
+                .ok_or_else(|| Error::Internal("user vanished after insert".into()))?,
+        );
+    }
+    Ok(out)
 }
