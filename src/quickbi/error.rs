@@ -80,7 +80,7 @@ impl From<Error> for QbError {
             | Error::Hierarchy(_)
             | Error::TooLarge(_) => "Invalid.Parameter",
             Error::NotFound(..) => "Application.Object.NotExist",
-            Error::Duplicate(..) | Error::Conflict(_) => "Object.Already.Exists",
+            Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => "Object.Already.Exists",
             Error::Forbidden(_) => "Access.Forbidden",
             Error::Unauthenticated(_) => "IncompleteSignature",
             Error::Internal(detail) => {

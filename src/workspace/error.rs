@@ -28,7 +28,7 @@ pub fn code(e: &Error) -> &'static str {
         Error::NotFound(..) => "WKS.0103",
         Error::Duplicate(Entity::User, _) => "WKS.0201",
         Error::Duplicate(Entity::Group, _) => "WKS.0202",
-        Error::Duplicate(..) | Error::Conflict(_) => "WKS.0203",
+        Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => "WKS.0203",
         Error::Forbidden(_) => "WKS.0301",
         Error::Unauthenticated(_) => "APIGW.0301",
         Error::Internal(_) => "WKS.0500",
