@@ -18,6 +18,7 @@ pub mod org_members;
 pub mod query;
 pub mod refold;
 pub mod search;
+pub mod sqlite;
 pub mod users;
 
 use std::path::Path;
