@@ -107,3 +107,67 @@ pub(super) fn access_key(
     )
 }
 
+// writes
+
+pub(super) fn insert(conn: &Connection, a: &Account) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")?
+        .execute(rusqlite::params![a.id, a.name, a.created_at])?;
+    Ok(())
+}
+
+pub(super) fn insert_project(conn: &Connection, p: &Project) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO projects (id, account_id, name, created_at) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(rusqlite::params![p.id, p.account_id, p.name, p.created_at])?;
+    Ok(())
+}
+
+pub(super) fn insert_access_key(
+    conn: &Connection,
+    k: &AccessKeyRow,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
+         created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(rusqlite::params![
+        k.access_key,
+        k.account_id,
+        k.user_id,
+        k.secret_sealed,
+        if k.active { "active" } else { "inactive" },
+        now
+    ])?;
+    Ok(())
+}
+
+/// Adds to the account's kept user and group numbers (in the transaction of the change).
+pub(super) fn adjust_counts(
+    conn: &Connection,
+    account_id: &str,
+    users: i64,
+    groups: i64,
+) -> rusqlite::Result<()> {
+    if users != 0 || groups != 0 {
+        conn.prepare_cached(
+            "UPDATE accounts SET user_count = user_count + ?, group_count = group_count + ? \
+             WHERE id = ?",
+        )?
+        .execute(rusqlite::params![users, groups, account_id])?;
+    }
+    Ok(())
+}
+
+/// How many of the items belong to each account, in the order accounts first appear.
+pub(super) fn per_account<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, i64)> {
+    let mut out: Vec<(&str, i64)> = Vec::new();
+    for a in accounts {
+        match out.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, n)) => *n += 1,
+            None => out.push((a, 1)),
+        }
+    }
+    out
+}

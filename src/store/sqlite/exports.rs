@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row};
 
 use super::sql::Sql;
-use crate::core::exports::{ExportTask, TaskFilter};
+use crate::core::exports::{ExportTask, TaskFilter, CREATING, EXPIRED, FAIL, SUCCESS};
 use crate::core::model::{Listing, Page};
 use crate::store::search::fold;
 
@@ -141,3 +141,162 @@ pub(super) fn existing_ids(
     Ok(out)
 }
 
+// writes
+
+pub(super) fn insert(conn: &Connection, t: &ExportTask) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO export_tasks (id, account_id, project_id, kind, spec, file_name, status, \
+         created_at, file_name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(rusqlite::params![
+        t.id,
+        t.account_id,
+        t.project_id,
+        t.kind,
+        t.spec,
+        t.file_name,
+        t.status,
+        t.created_at,
+        fold(&t.file_name)
+    ])?;
+    Ok(())
+}
+
+/// Tasks that lost their worker `max_attempts` times and whose lease ran out end as FAIL.
+pub(super) fn give_up_abandoned(
+    conn: &Connection,
+    now: i64,
+    max_attempts: i64,
+) -> rusqlite::Result<u64> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE export_tasks SET status = ?, end_time = ?, error_code = 'WKS.0504', \
+             fail_reason = 'the export was interrupted ' || attempts || ' times (server stopped or \
+             restarted while writing it); create the export again' \
+             WHERE status = ? AND lease_until < ? AND attempts >= ?",
+        )?
+        .execute(rusqlite::params![FAIL, now, CREATING, now, max_attempts])?;
+    Ok(n as u64)
+}
+
+/// Claims the oldest task nobody holds (the write transaction is the lock on SQLite).
+pub(super) fn claim(
+    conn: &Connection,
+    owner: &str,
+    now: i64,
+    until: i64,
+) -> rusqlite::Result<Option<ExportTask>> {
+    const SQL: &str = concat!(
+        "UPDATE export_tasks SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM export_tasks WHERE status = ? AND lease_until < ? \
+         ORDER BY created_at, id LIMIT 1) RETURNING ",
+        cols!()
+    );
+    let mut stmt = conn.prepare_cached(SQL)?;
+    let mut rows = stmt.query(rusqlite::params![owner, until, CREATING, now])?;
+    rows.next()?.map(task).transpose()
+}
+
+/// Extends `owner`'s lease; false when the task is no longer its own.
+pub(super) fn renew(conn: &Connection, id: &str, owner: &str, until: i64) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE export_tasks SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = ?",
+        )?
+        .execute(rusqlite::params![until, id, owner, CREATING])?;
+    Ok(n == 1)
+}
+
+pub(super) fn insert_chunk(conn: &Connection, id: &str, seq: i64, data: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO export_chunks (task_id, seq, data) VALUES (?, ?, ?)")?
+        .execute(rusqlite::params![id, seq, data])?;
+    Ok(())
+}
+
+/// Marks `owner`'s task SUCCESS; false (nothing written) when it is no longer its own.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn finish(
+    conn: &Connection,
+    id: &str,
+    owner: &str,
+    now: i64,
+    rows: i64,
+    size: i64,
+    expires_at: i64,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE export_tasks SET status = ?, end_time = ?, row_count = ?, file_size = ?, \
+             expires_at = ?, lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = ?",
+        )?
+        .execute(rusqlite::params![SUCCESS, now, rows, size, expires_at, id, owner, CREATING])?;
+    Ok(n == 1)
+}
+
+/// Marks `owner`'s task FAIL with the kind of error that ended it.
+pub(super) fn fail(
+    conn: &Connection,
+    id: &str,
+    owner: &str,
+    now: i64,
+    code: &str,
+    reason: &str,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE export_tasks SET status = ?, end_time = ?, error_code = ?, fail_reason = ?, \
+             lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = ?",
+        )?
+        .execute(rusqlite::params![FAIL, now, code, reason, id, owner, CREATING])?;
+    Ok(n == 1)
+}
+
+pub(super) fn mark_downloaded(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE export_tasks SET is_download = 1 WHERE id = ?")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Deletes the project's tasks among `ids` with their files; returns how many there were.
+pub(super) fn delete_many(
+    conn: &Connection,
+    project_id: &str,
+    ids: &[String],
+) -> rusqlite::Result<u64> {
+    let mut deleted = 0u64;
+    for chunk in ids.chunks(1000) {
+        let mut chunks = Sql::new(
+            "DELETE FROM export_chunks WHERE task_id IN \
+             (SELECT id FROM export_tasks WHERE project_id = ",
+        );
+        chunks
+            .bind(project_id)
+            .push(" AND id IN (")
+            .bind_list(chunk)
+            .push("))");
+        chunks.execute(conn)?;
+        let mut tasks = Sql::new("DELETE FROM export_tasks WHERE project_id = ");
+        tasks
+            .bind(project_id)
+            .push(" AND id IN (")
+            .bind_list(chunk)
+            .push(")");
+        deleted += tasks.execute(conn)? as u64;
+    }
+    Ok(deleted)
+}
+
+/// Files of finished tasks past their time go; the tasks stay, EXPIRED.
+pub(super) fn expire(conn: &Connection, now: i64) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "DELETE FROM export_chunks WHERE task_id IN \
+         (SELECT id FROM export_tasks WHERE status = ? AND expires_at <= ?)",
+    )?
+    .execute(rusqlite::params![SUCCESS, now])?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE export_tasks SET status = ?, file_size = 0 WHERE status = ? AND expires_at <= ?",
+        )?
+        .execute(rusqlite::params![EXPIRED, SUCCESS, now])?;
+    Ok(n as u64)
+}

@@ -333,3 +333,265 @@ pub(super) fn existing(
         .collect())
 }
 
+// writes
+
+/// Inserts groups (parents before children: the parent reference is checked per row) and
+/// counts them in their accounts.
+pub(super) fn insert_many(conn: &Connection, groups: &[Group]) -> rusqlite::Result<()> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO user_groups (id, account_id, name, name_fold, description, platform_type, \
+         domain, parent_id, path, depth, user_quantity, created_by, updated_by, created_at, \
+         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?;
+    for g in groups {
+        stmt.execute(rusqlite::params![
+            key(&g.account_id, &g.id),
+            g.account_id,
+            g.name,
+            fold(&g.name),
+            g.description,
+            g.platform_type,
+            g.domain,
+            g.parent_id.as_deref().map(|p| key(&g.account_id, p)),
+            g.path,
+            g.depth,
+            g.user_quantity,
+            g.created_by,
+            g.updated_by,
+            g.created_at,
+            g.updated_at,
+        ])?;
+    }
+    for (account, n) in accounts::per_account(groups.iter().map(|g| g.account_id.as_str())) {
+        accounts::adjust_counts(conn, account, 0, n)?;
+    }
+    Ok(())
+}
+
+/// Writes the group's name, description, `updated_by` and `updated_at` back; `name_fold`
+/// changes only with the name.
+pub(super) fn update_fields(conn: &Connection, g: &Group) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE user_groups SET name = ?, name_fold = CASE WHEN name = ? THEN name_fold ELSE ? END, \
+         description = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+    )?
+    .execute(rusqlite::params![
+        g.name,
+        g.name,
+        fold(&g.name),
+        g.description,
+        g.updated_by,
+        g.updated_at,
+        key(&g.account_id, &g.id)
+    ])?;
+    Ok(())
+}
+
+/// Bumps the account's `hierarchy_version` (on SQLite the write transaction already
+/// serialises every writer; the bump keeps the version meaningful to other backends).
+pub(super) fn lock_hierarchy(conn: &Connection, account_id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE accounts SET hierarchy_version = hierarchy_version + 1 WHERE id = ?",
+    )?
+    .execute([account_id])?;
+    Ok(())
+}
+
+// `path = ?` or a `path/` prefix: the subtree rooted at the group with that path; SQLite's
+// substr counts characters, hence the lengths in characters
+
+/// The greatest depth in the subtree whose root has path `path` (0 when none).
+pub(super) fn subtree_max_depth(
+    conn: &Connection,
+    account_id: &str,
+    path: &str,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT COALESCE(max(depth), 0) FROM user_groups WHERE account_id = ? \
+         AND (path = ? OR substr(path, 1, ?) = ?)",
+    )?
+    .query_row(
+        rusqlite::params![
+            account_id,
+            path,
+            path.chars().count() as i64 + 1,
+            format!("{path}/")
+        ],
+        |r| r.get(0),
+    )
+}
+
+/// Public ids of the subtree rooted at the group with path `path`, deepest first.
+pub(super) fn subtree_ids(
+    conn: &Connection,
+    account_id: &str,
+    path: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM user_groups WHERE account_id = ? \
+         AND (path = ? OR substr(path, 1, ?) = ?) ORDER BY depth DESC, seq",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![
+        account_id,
+        path,
+        path.chars().count() as i64 + 1,
+        format!("{path}/")
+    ])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(public_id(r.get_ref(0)?.as_str()?));
+    }
+    Ok(out)
+}
+
+/// Re-roots the subtree at `old_path` to `new_path`, shifting depths by `depth_delta`, and
+/// sets the moved group's parent.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn move_subtree(
+    conn: &Connection,
+    account_id: &str,
+    group_id: &str,
+    new_parent: Option<&str>,
+    old_path: &str,
+    new_path: &str,
+    depth_delta: i64,
+    by: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let after = old_path.chars().count() as i64 + 1;
+    conn.prepare_cached(
+        "UPDATE user_groups SET path = ? || substr(path, ?), depth = depth + ? \
+         WHERE account_id = ? AND (path = ? OR substr(path, 1, ?) = ?)",
+    )?
+    .execute(rusqlite::params![
+        new_path,
+        after,
+        depth_delta,
+        account_id,
+        old_path,
+        after,
+        format!("{old_path}/")
+    ])?;
+    conn.prepare_cached(
+        "UPDATE user_groups SET parent_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+    )?
+    .execute(rusqlite::params![
+        new_parent.map(|p| key(account_id, p)),
+        now,
+        by,
+        key(account_id, group_id)
+    ])?;
+    Ok(())
+}
+
+/// Deletes the account's groups among `ids` (whole subtrees: a parent's children are among
+/// them) with their memberships, and takes them off the account's counter.
+pub(super) fn delete_many(
+    conn: &Connection,
+    account_id: &str,
+    ids: &[String],
+) -> rusqlite::Result<()> {
+    // only the account's own groups: another account's id deletes nothing
+    let keys: Vec<String> = existing(conn, account_id, ids)?
+        .iter()
+        .map(|id| key(account_id, id))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    accounts::adjust_counts(conn, account_id, 0, -(keys.len() as i64))?;
+    if keys.len() > CHUNK {
+        // children and parents may go in different statements: check the parent reference
+        // at COMMIT, when all are gone (the pragma ends with the transaction)
+        conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    }
+    for sql in [
+        "DELETE FROM memberships WHERE group_id IN (",
+        "DELETE FROM user_groups WHERE id IN (",
+    ] {
+        for chunk in keys.chunks(CHUNK) {
+            let mut del = Sql::new(sql);
+            del.bind_list(chunk).push(")");
+            del.execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds users to the account's group (one cached insert per user, skipping members);
+/// returns how many were not members, by which `user_quantity` goes up.
+pub(super) fn add_members(
+    conn: &Connection,
+    account_id: &str,
+    group_id: &str,
+    user_ids: &[String],
+    now: i64,
+) -> rusqlite::Result<i64> {
+    let group = key(account_id, group_id);
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO memberships (group_id, user_id, created_at) VALUES (?, ?, ?) \
+         ON CONFLICT DO NOTHING",
+    )?;
+    let mut added = 0i64;
+    for user in user_ids {
+        added += stmt.execute(rusqlite::params![group, user, now])? as i64;
+    }
+    adjust_quantity(conn, &group, added)?;
+    Ok(added)
+}
+
+/// Removes users from the account's group; returns how many were members.
+pub(super) fn remove_members(
+    conn: &Connection,
+    account_id: &str,
+    group_id: &str,
+    user_ids: &[String],
+) -> rusqlite::Result<i64> {
+    let group = key(account_id, group_id);
+    let mut removed = 0i64;
+    for chunk in user_ids.chunks(CHUNK) {
+        let mut del = Sql::new("DELETE FROM memberships WHERE group_id = ");
+        del.bind(group.as_str())
+            .push(" AND user_id IN (")
+            .bind_list(chunk)
+            .push(")");
+        removed += del.execute(conn)? as i64;
+    }
+    adjust_quantity(conn, &group, -removed)?;
+    Ok(removed)
+}
+
+fn adjust_quantity(conn: &Connection, group_key: &str, delta: i64) -> rusqlite::Result<()> {
+    if delta != 0 {
+        conn.prepare_cached("UPDATE user_groups SET user_quantity = user_quantity + ? WHERE id = ?")?
+            .execute(rusqlite::params![delta, group_key])?;
+    }
+    Ok(())
+}
+
+/// Bulk loading: inserts `(group key, user id)` pairs, skipping those already there,
+/// without touching `user_quantity` (see `recount`).
+pub(super) fn load(conn: &Connection, pairs: &[(&str, &str)], now: i64) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO memberships (group_id, user_id, created_at) VALUES (?, ?, ?) \
+         ON CONFLICT DO NOTHING",
+    )?;
+    for (group, user) in pairs {
+        stmt.execute(rusqlite::params![group, user, now])?;
+    }
+    Ok(())
+}
+
+/// Sets every group's `user_quantity` of the account to its number of members.
+pub(super) fn recount(conn: &Connection, account_id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE user_groups SET user_quantity = \
+         (SELECT count(*) FROM memberships m WHERE m.group_id = user_groups.id) \
+         WHERE account_id = ?",
+    )?
+    .execute([account_id])?;
+    Ok(())
+}

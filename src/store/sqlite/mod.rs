@@ -18,6 +18,7 @@ mod search;
 mod sql;
 mod state;
 mod users;
+mod write;
 
 #[cfg(test)]
 mod tests;

@@ -137,3 +137,114 @@ pub(super) fn login_failures(
     rows.next()?.map(|r| Ok((r.get(0)?, r.get(1)?))).transpose()
 }
 
+// writes
+
+/// `[1, 2]` as `,1,2,`: one role is then matched with `LIKE '%,id,%'`.
+fn wrap(ids: &[i64]) -> String {
+    let inner: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!(",{},", inner.join(","))
+}
+
+/// Inserts or replaces the row of `m.user_id`.
+pub(super) fn upsert_org_member(conn: &Connection, m: &MemberRow, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO quickbi_members (user_id, account_id, user_type, role_ids, copilot_modules, \
+         aliyun_account_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id) DO UPDATE SET user_type = excluded.user_type, \
+         role_ids = excluded.role_ids, copilot_modules = excluded.copilot_modules, \
+         aliyun_account_id = excluded.aliyun_account_id, updated_at = excluded.updated_at",
+    )?
+    .execute(rusqlite::params![
+        m.user_id,
+        m.account_id,
+        m.user_type,
+        wrap(&m.role_ids),
+        m.copilot_modules.join(","),
+        m.aliyun_account_id,
+        now,
+        now
+    ])?;
+    Ok(())
+}
+
+pub(super) fn insert_token_key(conn: &Connection, k: &TokenKeyRow) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO token_keys (id, key_sealed, created_at) VALUES (?, ?, ?)")?
+        .execute(rusqlite::params![k.id, k.key_sealed, k.created_at])?;
+    Ok(())
+}
+
+/// Runs a one-statement write; the number of rows it changed.
+fn change(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<u64> {
+    Ok(conn.prepare_cached(sql)?.execute(args)? as u64)
+}
+
+pub(super) fn delete_token_key(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    change(conn, "DELETE FROM token_keys WHERE id = ?", [id])?;
+    Ok(())
+}
+
+/// Records a revocation; revoking twice is not an error.
+pub(super) fn revoke(conn: &Connection, token_id: &str, expires_at: i64, now: i64) -> rusqlite::Result<()> {
+    change(
+        conn,
+        "INSERT INTO revoked_tokens (token_id, expires_at, revoked_at) VALUES (?, ?, ?) \
+         ON CONFLICT (token_id) DO NOTHING",
+        rusqlite::params![token_id, expires_at, now],
+    )?;
+    Ok(())
+}
+
+pub(super) fn purge_revoked(conn: &Connection, now: i64) -> rusqlite::Result<u64> {
+    change(conn, "DELETE FROM revoked_tokens WHERE expires_at <= ?", [now])
+}
+
+/// Counts one failure of `subject`: a window that started at or before `stale_before` is
+/// over, and the count starts again at 1 in a window starting `now`.
+pub(super) fn add_login_failure(
+    conn: &Connection,
+    subject: &str,
+    now: i64,
+    stale_before: i64,
+) -> rusqlite::Result<()> {
+    change(
+        conn,
+        "INSERT INTO login_failures (subject, window_start, failures) VALUES (?, ?, 1) \
+         ON CONFLICT (subject) DO UPDATE SET \
+           failures = CASE WHEN login_failures.window_start <= ? THEN 1 \
+                           ELSE login_failures.failures + 1 END, \
+           window_start = CASE WHEN login_failures.window_start <= ? THEN excluded.window_start \
+                               ELSE login_failures.window_start END",
+        rusqlite::params![subject, now, stale_before, stale_before],
+    )?;
+    Ok(())
+}
+
+pub(super) fn clear_login_failures(conn: &Connection, subject: &str) -> rusqlite::Result<()> {
+    change(conn, "DELETE FROM login_failures WHERE subject = ?", [subject])?;
+    Ok(())
+}
+
+pub(super) fn purge_login_failures(conn: &Connection, stale_before: i64) -> rusqlite::Result<u64> {
+    change(conn, "DELETE FROM login_failures WHERE window_start <= ?", [stale_before])
+}
+
+/// Records a nonce until `expires_at`; false when it was recorded before (a replay).
+pub(super) fn claim_nonce(
+    conn: &Connection,
+    access_key: &str,
+    nonce: &str,
+    expires_at: i64,
+) -> rusqlite::Result<bool> {
+    let n = change(
+        conn,
+        "INSERT INTO acs_nonces (access_key, nonce, expires_at) VALUES (?, ?, ?) \
+         ON CONFLICT DO NOTHING",
+        rusqlite::params![access_key, nonce, expires_at],
+    )?;
+    Ok(n == 1)
+}
+
+/// Forgets nonces expired before `now`.
+pub(super) fn purge_nonces(conn: &Connection, now: i64) -> rusqlite::Result<u64> {
+    change(conn, "DELETE FROM acs_nonces WHERE expires_at < ?", [now])
+}

@@ -10,6 +10,7 @@ use super::search::{self, Field};
 use super::sql::Sql;
 use crate::core::exports::{Span, UserBatch, UserSpans};
 use crate::core::model::{Listing, Page, User, UserFilter};
+use crate::core::storage::UserRecord;
 use crate::store::groups::key;
 use crate::store::search::fold;
 
@@ -347,3 +348,191 @@ fn offset(len: usize, column: usize) -> rusqlite::Result<u32> {
     u32::try_from(len).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(column, len as i64))
 }
 
+// writes
+
+/// Inserts users (one cached statement per row: in-process SQLite needs no multi-row
+/// statements) and counts them in their accounts.
+pub(super) fn insert_many(conn: &Connection, users: &[UserRecord]) -> rusqlite::Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO users (id, account_id, name, name_fold, description, description_fold, \
+         email, phone, alias_name, alias_name_fold, active_type, platform_type, domain, \
+         enterprise_project_id, user_info_map, account_expires, password_hash, \
+         enable_change_password, next_login_change_password, password_never_expired, locked, \
+         disabled, is_root, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?;
+    for u in users {
+        stmt.execute(rusqlite::params![
+            u.id,
+            u.account_id,
+            u.name,
+            fold(&u.name),
+            u.description,
+            fold(&u.description),
+            u.email,
+            u.phone,
+            u.alias_name,
+            fold(&u.alias_name),
+            u.active_type,
+            u.platform_type,
+            u.domain,
+            u.enterprise_project_id,
+            u.user_info_map,
+            u.account_expires,
+            u.password_hash,
+            u.enable_change_password,
+            u.next_login_change_password,
+            u.password_never_expired,
+            u.locked,
+            u.disabled,
+            u.is_root,
+            u.created_at,
+            u.created_at,
+        ])?;
+    }
+    for (account, n) in accounts::per_account(users.iter().map(|u| u.account_id.as_str())) {
+        accounts::adjust_counts(conn, account, n, 0)?;
+    }
+    Ok(())
+}
+
+/// The account's users among `ids` that exist, in id order. SQLite's write transaction
+/// already holds the whole database, so this takes no lock of its own.
+pub(super) fn existing(
+    conn: &Connection,
+    account_id: &str,
+    ids: &[String],
+) -> rusqlite::Result<Vec<String>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT id FROM users WHERE account_id = ");
+        sql.bind(account_id)
+            .push(" AND id IN (")
+            .bind_list(chunk)
+            .push(") ORDER BY id");
+        sql.each(conn, |r| {
+            out.push(r.get(0)?);
+            Ok(())
+        })?;
+    }
+    // chunks of unsorted ids come back sorted per chunk only
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Writes every field of `u` back and sets `u.tokens_valid_after` to what the row now
+/// holds (`store::users::update`).
+pub(super) fn update(
+    conn: &Connection,
+    u: &mut User,
+    password_hash: Option<Option<String>>,
+) -> rusqlite::Result<()> {
+    // name_fold changes only with the name (a legacy row made unique by the fold-v2 step
+    // keeps its value); the SET expressions read the old row, so an update that finds the
+    // user inactive or leaves it so ends the tokens issued before it
+    macro_rules! update {
+        ($password:literal) => {
+            concat!(
+                "UPDATE users SET name = ?, name_fold = CASE WHEN name = ? THEN name_fold ELSE ? END, \
+                 description = ?, description_fold = ?, email = ?, phone = ?, alias_name = ?, \
+                 alias_name_fold = ?, active_type = ?, user_info_map = ?, account_expires = ?, \
+                 enable_change_password = ?, next_login_change_password = ?, \
+                 password_never_expired = ?, locked = ?, disabled = ?, updated_at = ?, \
+                 tokens_valid_after = CASE WHEN ? = 1 OR disabled <> 0 OR locked <> 0 \
+                 OR (account_expires <> 0 AND account_expires <= ?) THEN ? \
+                 ELSE tokens_valid_after END",
+                $password,
+                " WHERE id = ? RETURNING tokens_valid_after"
+            )
+        };
+    }
+    let now = u.updated_at;
+    let inactive = u.disabled || u.locked || u.expired_at(now);
+    let (name_fold, description_fold, alias_fold) =
+        (fold(&u.name), fold(&u.description), fold(&u.alias_name));
+    let mut args: Vec<&dyn rusqlite::ToSql> = vec![
+        &u.name,
+        &u.name,
+        &name_fold,
+        &u.description,
+        &description_fold,
+        &u.email,
+        &u.phone,
+        &u.alias_name,
+        &alias_fold,
+        &u.active_type,
+        &u.user_info_map,
+        &u.account_expires,
+        &u.enable_change_password,
+        &u.next_login_change_password,
+        &u.password_never_expired,
+        &u.locked,
+        &u.disabled,
+        &u.updated_at,
+        &inactive,
+        &now,
+        &now,
+    ];
+    let sql = match &password_hash {
+        Some(hash) => {
+            // a new password ends the tokens issued before it
+            args.push(hash);
+            args.push(&u.updated_at);
+            update!(", password_hash = ?, password_changed_at = ?")
+        }
+        None => update!(""),
+    };
+    args.push(&u.id);
+    let valid_after = conn
+        .prepare_cached(sql)?
+        .query_row(args.as_slice(), |r| r.get(0))?;
+    u.tokens_valid_after = valid_after;
+    Ok(())
+}
+
+/// Deletes the account's users among `ids` with their memberships and keys (their Quick BI
+/// rows go by `ON DELETE CASCADE`). Every group's `user_quantity` goes down by the
+/// memberships really deleted (`RETURNING`), and the account's counter by the users.
+pub(super) fn delete_many(
+    conn: &Connection,
+    account_id: &str,
+    ids: &[String],
+) -> rusqlite::Result<()> {
+    // only the account's own users: an id of another account deletes nothing
+    let ids = existing(conn, account_id, ids)?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    accounts::adjust_counts(conn, account_id, -(ids.len() as i64), 0)?;
+    let mut removed: std::collections::BTreeMap<String, i64> = Default::default();
+    for chunk in ids.chunks(CHUNK) {
+        let mut del = Sql::new("DELETE FROM memberships WHERE user_id IN (");
+        del.bind_list(chunk).push(") RETURNING group_id");
+        del.each(conn, |r| {
+            let g = r.get_ref(0)?.as_str()?;
+            match removed.get_mut(g) {
+                Some(n) => *n += 1,
+                None => {
+                    removed.insert(g.to_string(), 1);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let mut lower = conn
+        .prepare_cached("UPDATE user_groups SET user_quantity = user_quantity - ? WHERE id = ?")?;
+    for (group, n) in &removed {
+        lower.execute(rusqlite::params![n, group])?;
+    }
+    for chunk in ids.chunks(CHUNK) {
+        for sql in ["DELETE FROM access_keys WHERE user_id IN (", "DELETE FROM users WHERE id IN ("] {
+            let mut del = Sql::new(sql);
+            del.bind_list(chunk).push(")");
+            del.execute(conn)?;
+        }
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! native driver's answers compared with today's functions'.
 
 mod reads;
+mod writes;
 
 use std::path::PathBuf;
 
