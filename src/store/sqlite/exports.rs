@@ -74,7 +74,10 @@ pub(super) fn list(
     sort_column: &str,
     page: Page,
 ) -> rusqlite::Result<Listing<ExportTask>> {
-    if !matches!(sort_column, "created_at" | "end_time" | "file_name" | "status") {
+    if !matches!(
+        sort_column,
+        "created_at" | "end_time" | "file_name" | "status"
+    ) {
         return Err(rusqlite::Error::InvalidColumnName(sort_column.to_string()));
     }
     let mut sql = Sql::new(" FROM export_tasks WHERE project_id = ");
@@ -113,7 +116,11 @@ pub(super) fn list(
 }
 
 /// Piece `seq` of a task's file.
-pub(super) fn chunk(conn: &Connection, task_id: &str, seq: i64) -> rusqlite::Result<Option<Vec<u8>>> {
+pub(super) fn chunk(
+    conn: &Connection,
+    task_id: &str,
+    seq: i64,
+) -> rusqlite::Result<Option<Vec<u8>>> {
     let mut stmt =
         conn.prepare_cached("SELECT data FROM export_chunks WHERE task_id = ? AND seq = ?")?;
     let mut rows = stmt.query(rusqlite::params![task_id, seq])?;
@@ -198,7 +205,12 @@ pub(super) fn claim(
 }
 
 /// Extends `owner`'s lease; false when the task is no longer its own.
-pub(super) fn renew(conn: &Connection, id: &str, owner: &str, until: i64) -> rusqlite::Result<bool> {
+pub(super) fn renew(
+    conn: &Connection,
+    id: &str,
+    owner: &str,
+    until: i64,
+) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE export_tasks SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = ?",
@@ -207,7 +219,12 @@ pub(super) fn renew(conn: &Connection, id: &str, owner: &str, until: i64) -> rus
     Ok(n == 1)
 }
 
-pub(super) fn insert_chunk(conn: &Connection, id: &str, seq: i64, data: &[u8]) -> rusqlite::Result<()> {
+pub(super) fn insert_chunk(
+    conn: &Connection,
+    id: &str,
+    seq: i64,
+    data: &[u8],
+) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO export_chunks (task_id, seq, data) VALUES (?, ?, ?)")?
         .execute(rusqlite::params![id, seq, data])?;
     Ok(())
@@ -229,7 +246,9 @@ pub(super) fn finish(
             "UPDATE export_tasks SET status = ?, end_time = ?, row_count = ?, file_size = ?, \
              expires_at = ?, lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = ?",
         )?
-        .execute(rusqlite::params![SUCCESS, now, rows, size, expires_at, id, owner, CREATING])?;
+        .execute(rusqlite::params![
+            SUCCESS, now, rows, size, expires_at, id, owner, CREATING
+        ])?;
     Ok(n == 1)
 }
 
@@ -247,7 +266,9 @@ pub(super) fn fail(
             "UPDATE export_tasks SET status = ?, end_time = ?, error_code = ?, fail_reason = ?, \
              lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = ?",
         )?
-        .execute(rusqlite::params![FAIL, now, code, reason, id, owner, CREATING])?;
+        .execute(rusqlite::params![
+            FAIL, now, code, reason, id, owner, CREATING
+        ])?;
     Ok(n == 1)
 }
 

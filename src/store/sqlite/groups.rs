@@ -89,8 +89,15 @@ fn one(conn: &Connection, sql: &str, a: &str, b: &str) -> rusqlite::Result<Optio
     rows.next()?.map(with_parent).transpose()
 }
 
-pub(super) fn get(conn: &Connection, account_id: &str, id: &str) -> rusqlite::Result<Option<Group>> {
-    const SQL: &str = concat!(select_with_parent!(), " WHERE g.account_id = ? AND g.id = ?");
+pub(super) fn get(
+    conn: &Connection,
+    account_id: &str,
+    id: &str,
+) -> rusqlite::Result<Option<Group>> {
+    const SQL: &str = concat!(
+        select_with_parent!(),
+        " WHERE g.account_id = ? AND g.id = ?"
+    );
     one(conn, SQL, account_id, &key(account_id, id))
 }
 
@@ -245,7 +252,10 @@ pub(super) fn of_user(
          ORDER BY g.seq LIMIT ? OFFSET ?"
     );
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt.query_map(rusqlite::params![user_id, page.limit, page.offset], with_parent)?;
+    let rows = stmt.query_map(
+        rusqlite::params![user_id, page.limit, page.offset],
+        with_parent,
+    )?;
     Ok(Listing {
         total,
         items: rows.collect::<rusqlite::Result<_>>()?,
@@ -566,8 +576,10 @@ pub(super) fn remove_members(
 
 fn adjust_quantity(conn: &Connection, group_key: &str, delta: i64) -> rusqlite::Result<()> {
     if delta != 0 {
-        conn.prepare_cached("UPDATE user_groups SET user_quantity = user_quantity + ? WHERE id = ?")?
-            .execute(rusqlite::params![delta, group_key])?;
+        conn.prepare_cached(
+            "UPDATE user_groups SET user_quantity = user_quantity + ? WHERE id = ?",
+        )?
+        .execute(rusqlite::params![delta, group_key])?;
     }
     Ok(())
 }

@@ -77,9 +77,7 @@ impl SqliteStore {
             .max_size(settings.max_connections.max(1))
             .connection_timeout(settings.acquire_timeout)
             .build(manager)
-            .map_err(|e| {
-                Error::Unavailable(format!("the database {}: {e}", path.display()))
-            })?;
+            .map_err(|e| Error::Unavailable(format!("the database {}: {e}", path.display())))?;
         Ok(SqliteStore { pool })
     }
 

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use super::{accounts, exports, groups, state, users, SqliteTx};
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
-use crate::core::model::{
-    Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter,
-};
+use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
 use crate::core::storage::{AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow};
 use crate::core::Error;
 
@@ -103,7 +101,9 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         after: i64,
         limit: i64,
     ) -> Result<UserBatch, Error> {
-        Ok(users::export_batch(&self.conn, account_id, filter, after, limit)?)
+        Ok(users::export_batch(
+            &self.conn, account_id, filter, after, limit,
+        )?)
     }
 
     fn group(&mut self, account_id: &str, id: &str) -> Result<Option<Group>, Error> {
@@ -141,8 +141,15 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         Ok(groups::of_user(&self.conn, user_id, page)?)
     }
 
-    fn is_member(&mut self, account_id: &str, group_id: &str, user_id: &str) -> Result<bool, Error> {
-        Ok(groups::is_member(&self.conn, account_id, group_id, user_id)?)
+    fn is_member(
+        &mut self,
+        account_id: &str,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, Error> {
+        Ok(groups::is_member(
+            &self.conn, account_id, group_id, user_id,
+        )?)
     }
 
     fn group_ids_by_folded_names(
@@ -172,7 +179,13 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         sort_column: &str,
         page: Page,
     ) -> Result<Listing<ExportTask>, Error> {
-        Ok(exports::list(&self.conn, project_id, filter, sort_column, page)?)
+        Ok(exports::list(
+            &self.conn,
+            project_id,
+            filter,
+            sort_column,
+            page,
+        )?)
     }
 
     fn export_chunk(&mut self, task_id: &str, seq: i64) -> Result<Option<Vec<u8>>, Error> {

@@ -97,7 +97,10 @@ impl<'a> Sql<'a> {
     }
 
     /// Appends `?, ?, ...` for the values (at least one), padded (see the module).
-    pub fn bind_list<T: Into<Arg<'a>>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+    pub fn bind_list<T: Into<Arg<'a>>>(
+        &mut self,
+        values: impl IntoIterator<Item = T>,
+    ) -> &mut Self {
         let from = self.args.len();
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {

@@ -146,7 +146,11 @@ fn wrap(ids: &[i64]) -> String {
 }
 
 /// Inserts or replaces the row of `m.user_id`.
-pub(super) fn upsert_org_member(conn: &Connection, m: &MemberRow, now: i64) -> rusqlite::Result<()> {
+pub(super) fn upsert_org_member(
+    conn: &Connection,
+    m: &MemberRow,
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO quickbi_members (user_id, account_id, user_type, role_ids, copilot_modules, \
          aliyun_account_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
@@ -184,7 +188,12 @@ pub(super) fn delete_token_key(conn: &Connection, id: &str) -> rusqlite::Result<
 }
 
 /// Records a revocation; revoking twice is not an error.
-pub(super) fn revoke(conn: &Connection, token_id: &str, expires_at: i64, now: i64) -> rusqlite::Result<()> {
+pub(super) fn revoke(
+    conn: &Connection,
+    token_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> rusqlite::Result<()> {
     change(
         conn,
         "INSERT INTO revoked_tokens (token_id, expires_at, revoked_at) VALUES (?, ?, ?) \
@@ -195,7 +204,11 @@ pub(super) fn revoke(conn: &Connection, token_id: &str, expires_at: i64, now: i6
 }
 
 pub(super) fn purge_revoked(conn: &Connection, now: i64) -> rusqlite::Result<u64> {
-    change(conn, "DELETE FROM revoked_tokens WHERE expires_at <= ?", [now])
+    change(
+        conn,
+        "DELETE FROM revoked_tokens WHERE expires_at <= ?",
+        [now],
+    )
 }
 
 /// Counts one failure of `subject`: a window that started at or before `stale_before` is
@@ -220,12 +233,20 @@ pub(super) fn add_login_failure(
 }
 
 pub(super) fn clear_login_failures(conn: &Connection, subject: &str) -> rusqlite::Result<()> {
-    change(conn, "DELETE FROM login_failures WHERE subject = ?", [subject])?;
+    change(
+        conn,
+        "DELETE FROM login_failures WHERE subject = ?",
+        [subject],
+    )?;
     Ok(())
 }
 
 pub(super) fn purge_login_failures(conn: &Connection, stale_before: i64) -> rusqlite::Result<u64> {
-    change(conn, "DELETE FROM login_failures WHERE window_start <= ?", [stale_before])
+    change(
+        conn,
+        "DELETE FROM login_failures WHERE window_start <= ?",
+        [stale_before],
+    )
 }
 
 /// Records a nonce until `expires_at`; false when it was recorded before (a replay).

@@ -301,8 +301,7 @@ pub(super) fn export_batch(
          u.active_type, u.locked, u.disabled, u.created_at, \
          (SELECT group_concat(m.group_id, char({})) FROM memberships m WHERE m.user_id = u.id) \
          {}",
-        GROUP_ID_SEPARATOR as u32,
-        sql.text
+        GROUP_ID_SEPARATOR as u32, sql.text
     ));
     select
         .push(" AND u.seq > ")
@@ -528,7 +527,10 @@ pub(super) fn delete_many(
         lower.execute(rusqlite::params![n, group])?;
     }
     for chunk in ids.chunks(CHUNK) {
-        for sql in ["DELETE FROM access_keys WHERE user_id IN (", "DELETE FROM users WHERE id IN ("] {
+        for sql in [
+            "DELETE FROM access_keys WHERE user_id IN (",
+            "DELETE FROM users WHERE id IN (",
+        ] {
             let mut del = Sql::new(sql);
             del.bind_list(chunk).push(")");
             del.execute(conn)?;

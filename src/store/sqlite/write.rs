@@ -149,7 +149,9 @@ impl WriteTx for SqliteTx<true> {
         user_ids: &[String],
         now: i64,
     ) -> Result<i64, Error> {
-        Ok(groups::add_members(&self.conn, account_id, group_id, user_ids, now)?)
+        Ok(groups::add_members(
+            &self.conn, account_id, group_id, user_ids, now,
+        )?)
     }
 
     fn remove_members(
@@ -158,7 +160,9 @@ impl WriteTx for SqliteTx<true> {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        Ok(groups::remove_members(&self.conn, account_id, group_id, user_ids)?)
+        Ok(groups::remove_members(
+            &self.conn, account_id, group_id, user_ids,
+        )?)
     }
 
     fn load_memberships(&mut self, pairs: &[(&str, &str)], now: i64) -> Result<(), Error> {
@@ -257,7 +261,12 @@ impl WriteTx for SqliteTx<true> {
         now: i64,
         stale_before: i64,
     ) -> Result<(), Error> {
-        Ok(state::add_login_failure(&self.conn, subject, now, stale_before)?)
+        Ok(state::add_login_failure(
+            &self.conn,
+            subject,
+            now,
+            stale_before,
+        )?)
     }
 
     fn clear_login_failures(&mut self, subject: &str) -> Result<(), Error> {
@@ -274,7 +283,9 @@ impl WriteTx for SqliteTx<true> {
         nonce: &str,
         expires_at: i64,
     ) -> Result<bool, Error> {
-        Ok(state::claim_nonce(&self.conn, access_key, nonce, expires_at)?)
+        Ok(state::claim_nonce(
+            &self.conn, access_key, nonce, expires_at,
+        )?)
     }
 
     fn purge_nonces(&mut self, now: i64) -> Result<u64, Error> {

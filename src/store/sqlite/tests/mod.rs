@@ -29,12 +29,9 @@ impl Fixture {
     pub async fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("roster.db");
-        let db = Db::connect(
-            &format!("sqlite://{}", path.display()),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+        let db = Db::connect(&format!("sqlite://{}", path.display()), &Default::default())
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         let mut f = Fixture {
             _dir: dir,
@@ -116,7 +113,12 @@ impl Fixture {
             account_id: account_id.into(),
             name: name.into(),
             description: format!("about {name}"),
-            platform_type: if name.len() % 2 == 0 { "LOCAL" } else { "AD" }.into(),
+            platform_type: if name.len().is_multiple_of(2) {
+                "LOCAL"
+            } else {
+                "AD"
+            }
+            .into(),
             domain: "corp".into(),
             parent_id: parent.map(|p| p.id.clone()),
             path,
@@ -212,7 +214,12 @@ fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> store::users::UserRecor
         email: u.email.into(),
         phone: format!("+86 138{i:04}"),
         alias_name: u.alias.into(),
-        active_type: if i % 3 == 0 { "ADMIN_ACTIVATE" } else { "USER_ACTIVATE" }.into(),
+        active_type: if i % 3 == 0 {
+            "ADMIN_ACTIVATE"
+        } else {
+            "USER_ACTIVATE"
+        }
+        .into(),
         platform_type: if i % 2 == 0 { "LOCAL" } else { "AD" }.into(),
         domain: u.domain.into(),
         enterprise_project_id: "0".into(),

@@ -20,11 +20,30 @@ struct Filled {
 
 const KEYWORDS: [&str; 22] = [
     // one character: expanded through the vocabulary ("a" beyond MAX_EXPANSION: a scan)
-    "王", "a", "Σ", "ß", "q", "\u{1e}",
+    "王",
+    "a",
+    "Σ",
+    "ß",
+    "q",
+    "\u{1e}",
     // two
-    "bo", "小明", "ss", "LI", "qq", "研发",
+    "bo",
+    "小明",
+    "ss",
+    "LI",
+    "qq",
+    "研发",
     // three and more
-    "alice", "研发一", "STRASSE", "κασα", "CAFÉ", "zzz", "\"x", "e-2", "12:", "明明",
+    "alice",
+    "研发一",
+    "STRASSE",
+    "κασα",
+    "CAFÉ",
+    "zzz",
+    "\"x",
+    "e-2",
+    "12:",
+    "明明",
 ];
 
 async fn filled() -> Filled {
@@ -103,7 +122,8 @@ async fn filled() -> Filled {
 
     let u = &users;
     f.add(&a, "sales", &[u[1].clone(), u[5].clone()]).await;
-    f.add(&a, "dev", &[u[1].clone(), u[3].clone(), u[4].clone()]).await;
+    f.add(&a, "dev", &[u[1].clone(), u[3].clone(), u[4].clone()])
+        .await;
     f.add(&a, &dev2.id, &[u[1].clone()]).await;
     f.add(&a, &east.id, &[u[3].clone(), u[9].clone()]).await;
     f.add(&b, "sales", &[b_users[1].clone()]).await;
@@ -261,7 +281,10 @@ fn user_filters(filled: &Filled) -> Vec<UserFilter> {
 
 fn group_filters(filled: &Filled) -> Vec<GroupFilter> {
     let mut out = vec![GroupFilter::default()];
-    for kw in KEYWORDS.iter().chain(&["s", "sa", "研", "-t", "team", "EAST"]) {
+    for kw in KEYWORDS
+        .iter()
+        .chain(&["s", "sa", "研", "-t", "team", "EAST"])
+    {
         out.push(GroupFilter {
             keyword: Some(kw.to_string()),
             ..Default::default()
@@ -362,7 +385,9 @@ async fn user_lists_and_scans_answer_as_today() {
     // the filters are not all empty-handed
     assert!(nonempty > 200, "{nonempty}");
     // the unfiltered total is the kept counter, even if it disagreed with the rows
-    let all = tx.list_users(&f.a, &UserFilter::default(), pages()[0]).unwrap();
+    let all = tx
+        .list_users(&f.a, &UserFilter::default(), pages()[0])
+        .unwrap();
     assert_eq!(all.total, 40);
     Box::new(tx).finish().unwrap();
 }
@@ -485,7 +510,9 @@ async fn export_batches_hold_what_todays_parse() {
     ids.sort_unstable();
     assert_eq!(ids.len(), 3);
     let mut ours = tx.group_names_by_ids(&f.a, &ids).unwrap();
-    let mut today = store::groups::names_by_ids(&mut c, &f.a, &ids).await.unwrap();
+    let mut today = store::groups::names_by_ids(&mut c, &f.a, &ids)
+        .await
+        .unwrap();
     ours.sort();
     today.sort();
     assert_eq!(ours, today);
@@ -522,8 +549,20 @@ async fn lookups_answer_as_today() {
         let ours = tx.access_key(k).unwrap().unwrap();
         assert_eq!(ours.active, active, "{k}");
         assert_eq!(
-            (ours.access_key, ours.account_id, ours.user_id, ours.secret_sealed, ours.active),
-            (today.access_key, today.account_id, today.user_id, today.secret_sealed, today.active)
+            (
+                ours.access_key,
+                ours.account_id,
+                ours.user_id,
+                ours.secret_sealed,
+                ours.active
+            ),
+            (
+                today.access_key,
+                today.account_id,
+                today.user_id,
+                today.secret_sealed,
+                today.active
+            )
         );
     }
     assert!(tx.access_key("AK-NONE").unwrap().is_none());
@@ -543,7 +582,14 @@ async fn lookups_answer_as_today() {
             store::users::password_hash(&mut c, id).await.unwrap()
         );
     }
-    for name in ["ALICE", "straße", "STRASSE", "κασα", "CAFE\u{301}", "nobody"] {
+    for name in [
+        "ALICE",
+        "straße",
+        "STRASSE",
+        "κασα",
+        "CAFE\u{301}",
+        "nobody",
+    ] {
         assert_eq!(
             tx.user_by_name(a, name).unwrap(),
             store::users::get_by_name(&mut c, a, name).await.unwrap(),
@@ -603,7 +649,9 @@ async fn lookups_answer_as_today() {
         for account in [a, b] {
             assert_eq!(
                 tx.group_by_name(account, name).unwrap(),
-                store::groups::get_by_name(&mut c, account, name).await.unwrap()
+                store::groups::get_by_name(&mut c, account, name)
+                    .await
+                    .unwrap()
             );
         }
     }
@@ -646,9 +694,14 @@ async fn lookups_answer_as_today() {
 async fn export_tasks_answer_as_today() {
     let filled = filled().await;
     let f = &filled.f;
-    for (i, name) in ["users_20240101.xlsx", "研发一部_USERS.xlsx", "a_b%c.xlsx", "Straße.xlsx"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "users_20240101.xlsx",
+        "研发一部_USERS.xlsx",
+        "a_b%c.xlsx",
+        "Straße.xlsx",
+    ]
+    .iter()
+    .enumerate()
     {
         f.export_task(&format!("task{i}"), name, 1_000 + (i as i64 % 2))
             .await;
@@ -724,7 +777,10 @@ async fn export_tasks_answer_as_today() {
     let ids: Vec<String> = ["task0", "task3", "task7"].map(String::from).to_vec();
     let mut ours = tx.export_task_ids(p, &ids).unwrap();
     ours.sort();
-    assert_eq!(ours, store::exports::existing_ids(&mut c, p, &ids).await.unwrap());
+    assert_eq!(
+        ours,
+        store::exports::existing_ids(&mut c, p, &ids).await.unwrap()
+    );
     assert_eq!(ours, ["task0", "task3"]);
     Box::new(tx).finish().unwrap();
 }
@@ -779,8 +835,20 @@ async fn org_members_and_iam_state_answer_as_today() {
     for (id, t) in &today {
         let o = &ours[id];
         assert_eq!(
-            (&o.user_id, &o.account_id, o.user_type, &o.role_ids, &o.copilot_modules),
-            (&t.user_id, &t.account_id, t.user_type, &t.role_ids, &t.copilot_modules)
+            (
+                &o.user_id,
+                &o.account_id,
+                o.user_type,
+                &o.role_ids,
+                &o.copilot_modules
+            ),
+            (
+                &t.user_id,
+                &t.account_id,
+                t.user_type,
+                &t.role_ids,
+                &t.copilot_modules
+            )
         );
         assert_eq!(o.aliyun_account_id, t.aliyun_account_id);
     }
