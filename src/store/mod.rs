@@ -21,6 +21,7 @@ pub mod org_members;
 pub mod query;
 pub mod refold;
 pub mod search;
+pub mod sqlite;
 pub mod users;
 
 use std::path::Path;

@@ -1,0 +1,173 @@
+//! Accounts, projects, access keys and the kept counters: the SQL of `store::accounts` and
+//! `store::credentials` on rusqlite.
+
+use rusqlite::{Connection, Row};
+
+use crate::core::model::{Account, Project};
+use crate::core::storage::AccessKeyRow;
+
+fn account(r: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        created_at: r.get(2)?,
+    })
+}
+
+fn project(r: &Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        name: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+fn optional<T>(
+    conn: &Connection,
+    sql: &str,
+    arg: &str,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([arg])?;
+    rows.next()?.map(f).transpose()
+}
+
+pub(super) fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Account>> {
+    optional(
+        conn,
+        "SELECT id, name, created_at FROM accounts WHERE id = ?",
+        id,
+        account,
+    )
+}
+
+pub(super) fn get_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Account>> {
+    optional(
+        conn,
+        "SELECT id, name, created_at FROM accounts WHERE name = ?",
+        name,
+        account,
+    )
+}
+
+pub(super) fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM accounts")?
+        .query_row([], |r| r.get(0))
+}
+
+pub(super) fn get_project(conn: &Connection, id: &str) -> rusqlite::Result<Option<Project>> {
+    optional(
+        conn,
+        "SELECT id, account_id, name, created_at FROM projects WHERE id = ?",
+        id,
+        project,
+    )
+}
+
+/// The account's projects, oldest first.
+pub(super) fn projects_of(conn: &Connection, account_id: &str) -> rusqlite::Result<Vec<Project>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, account_id, name, created_at FROM projects WHERE account_id = ? \
+         ORDER BY created_at, id",
+    )?;
+    let rows = stmt.query_map([account_id], project)?;
+    rows.collect()
+}
+
+/// The account's (users, groups): the kept counters. An unknown account is an error, as in
+/// `store::accounts::counts`.
+pub(super) fn counts(conn: &Connection, account_id: &str) -> rusqlite::Result<(i64, i64)> {
+    conn.prepare_cached("SELECT user_count, group_count FROM accounts WHERE id = ?")?
+        .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
+/// An access key with its user's state: active when the key is and its user is neither
+/// disabled nor locked.
+pub(super) fn access_key(
+    conn: &Connection,
+    access_key: &str,
+) -> rusqlite::Result<Option<AccessKeyRow>> {
+    optional(
+        conn,
+        "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
+         k.status = 'active' AND u.disabled = 0 AND u.locked = 0 \
+         FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?",
+        access_key,
+        |r| {
+            Ok(AccessKeyRow {
+                access_key: r.get(0)?,
+                account_id: r.get(1)?,
+                user_id: r.get(2)?,
+                secret_sealed: r.get(3)?,
+                active: r.get(4)?,
+            })
+        },
+    )
+}
+
+// writes
+
+pub(super) fn insert(conn: &Connection, a: &Account) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")?
+        .execute(rusqlite::params![a.id, a.name, a.created_at])?;
+    Ok(())
+}
+
+pub(super) fn insert_project(conn: &Connection, p: &Project) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO projects (id, account_id, name, created_at) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(rusqlite::params![p.id, p.account_id, p.name, p.created_at])?;
+    Ok(())
+}
+
+pub(super) fn insert_access_key(
+    conn: &Connection,
+    k: &AccessKeyRow,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
+         created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(rusqlite::params![
+        k.access_key,
+        k.account_id,
+        k.user_id,
+        k.secret_sealed,
+        if k.active { "active" } else { "inactive" },
+        now
+    ])?;
+    Ok(())
+}
+
+/// Adds to the account's kept user and group numbers (in the transaction of the change).
+pub(super) fn adjust_counts(
+    conn: &Connection,
+    account_id: &str,
+    users: i64,
+    groups: i64,
+) -> rusqlite::Result<()> {
+    if users != 0 || groups != 0 {
+        conn.prepare_cached(
+            "UPDATE accounts SET user_count = user_count + ?, group_count = group_count + ? \
+             WHERE id = ?",
+        )?
+        .execute(rusqlite::params![users, groups, account_id])?;
+    }
+    Ok(())
+}
+
+/// How many of the items belong to each account, in the order accounts first appear.
+pub(super) fn per_account<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, i64)> {
+    let mut out: Vec<(&str, i64)> = Vec::new();
+    for a in accounts {
+        match out.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, n)) => *n += 1,
+            None => out.push((a, 1)),
+        }
+    }
+    out
+}

@@ -1,0 +1,615 @@
+//! `WriteTx` keeps what today's store keeps: the kept counters, `user_quantity`, the folded
+//! columns, the token cut-off; read back through today's functions.
+
+use super::{Fixture, UserSpec};
+use crate::core::exports::{ExportTask, CREATING, FAIL, SUCCESS};
+use crate::core::ids;
+use crate::core::model::{Account, Group, Page, Project, UserFilter};
+use crate::core::storage::{
+    AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
+};
+use crate::core::Error;
+use crate::store::{self, Backend};
+
+fn user(account_id: &str, name: &str) -> UserRecord {
+    UserRecord {
+        id: ids::new_id(),
+        account_id: account_id.into(),
+        name: name.into(),
+        description: format!("Desc {name}"),
+        email: String::new(),
+        phone: String::new(),
+        alias_name: name.to_uppercase(),
+        active_type: "USER_ACTIVATE".into(),
+        platform_type: "LOCAL".into(),
+        domain: String::new(),
+        enterprise_project_id: "0".into(),
+        user_info_map: String::new(),
+        account_expires: 0,
+        password_hash: Some("$argon2id$x".into()),
+        enable_change_password: true,
+        next_login_change_password: false,
+        password_never_expired: false,
+        locked: false,
+        disabled: false,
+        is_root: false,
+        created_at: 1_700_000_000_000,
+    }
+}
+
+fn group(account_id: &str, id: &str, name: &str, parent: Option<&Group>) -> Group {
+    let (path, depth) = match parent {
+        Some(p) => (format!("{}/{id}", p.path), p.depth + 1),
+        None => (id.to_string(), 1),
+    };
+    Group {
+        seq: 0,
+        id: id.into(),
+        account_id: account_id.into(),
+        name: name.into(),
+        description: String::new(),
+        platform_type: "LOCAL".into(),
+        domain: String::new(),
+        parent_id: parent.map(|p| p.id.clone()),
+        path,
+        depth,
+        user_quantity: 0,
+        created_by: "t".into(),
+        updated_by: "t".into(),
+        created_at: 1,
+        updated_at: 1,
+        parent: None,
+    }
+}
+
+/// The counters of `account` agree with its rows (read with today's SQL).
+async fn assert_counts_exact(f: &Fixture, account: &str) {
+    let mut c = f.conn().await;
+    let (users, groups) = store::accounts::counts(&mut c, account).await.unwrap();
+    let all = UserFilter {
+        platform_type: None,
+        ..Default::default()
+    };
+    let rows = store::users::scan(&mut c, Backend::Sqlite, account, &all, 0, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(users, rows.len() as i64, "user_count");
+    let gs = store::groups::scan(
+        &mut c,
+        Backend::Sqlite,
+        account,
+        &Default::default(),
+        0,
+        i64::MAX,
+    )
+    .await
+    .unwrap();
+    assert_eq!(groups, gs.len() as i64, "group_count");
+    for g in gs {
+        let members = store::users::list(
+            &mut c,
+            Backend::Sqlite,
+            account,
+            &UserFilter {
+                group_id: Some(g.id.clone()),
+                ..Default::default()
+            },
+            Page::ALL,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            g.user_quantity, members.total,
+            "user_quantity of {}",
+            g.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn users_groups_and_memberships_keep_counters_exact() {
+    let f = Fixture::new().await;
+    let (a, b) = (f.a.clone(), f.b.clone());
+    let store = f.store();
+    let us: Vec<UserRecord> = ["ann", "Ben", "王五", "dora", "eve"]
+        .iter()
+        .map(|n| user(&a, n))
+        .collect();
+    let ids: Vec<String> = us.iter().map(|u| u.id.clone()).collect();
+    let mut tx = store.begin_write().unwrap();
+    tx.insert_users(&us).unwrap();
+    tx.insert_users(&[user(&b, "ann")]).unwrap();
+    let top = group(&a, "top", "Top", None);
+    let mid = group(&a, &ids::new_id(), "Mid", Some(&top));
+    let low = group(&a, "low", "Low", Some(&mid));
+    let other = group(&a, &ids::new_id(), "Other", None);
+    tx.insert_groups(&[top.clone(), mid.clone(), low.clone(), other.clone()])
+        .unwrap();
+    tx.insert_groups(&[group(&b, "top", "Top", None)]).unwrap();
+    // the same chosen id in another account is another group
+    assert_eq!(tx.add_members(&a, "top", &ids[..3], 5).unwrap(), 3);
+    assert_eq!(tx.add_members(&a, "top", &ids[1..4], 5).unwrap(), 1);
+    assert_eq!(tx.add_members(&a, &mid.id, &ids, 5).unwrap(), 5);
+    assert_eq!(tx.add_members(&a, "low", &ids[..1], 5).unwrap(), 1);
+    assert_eq!(tx.add_members(&a, &other.id, &ids[4..], 5).unwrap(), 1);
+    assert_eq!(tx.remove_members(&a, &mid.id, &ids[3..]).unwrap(), 2);
+    assert_eq!(tx.remove_members(&a, &mid.id, &ids[3..]).unwrap(), 0);
+    // reads inside see the writes
+    assert_eq!(tx.group(&a, "top").unwrap().unwrap().user_quantity, 4);
+    assert!(tx.is_member(&a, "low", &ids[0]).unwrap());
+    assert!(!tx.is_member(&b, "top", &ids[0]).unwrap());
+    Box::new(tx).commit().unwrap();
+    assert_counts_exact(&f, &a).await;
+    assert_counts_exact(&f, &b).await;
+    let mut c = f.conn().await;
+    assert_eq!(store::accounts::counts(&mut c, &a).await.unwrap(), (5, 4));
+    assert_eq!(store::accounts::counts(&mut c, &b).await.unwrap(), (1, 1));
+    // the folded columns are written: today's search finds the rows
+    let found = store::users::list(
+        &mut c,
+        Backend::Sqlite,
+        &a,
+        &UserFilter {
+            name_contains: Some("BEN".into()),
+            ..Default::default()
+        },
+        Page::ALL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.total, 1);
+    assert!(store::groups::get_by_name(&mut c, &a, "TOP")
+        .await
+        .unwrap()
+        .is_some());
+
+    // a subtree move shifts paths and depths and sets the parent
+    let mut tx = store.begin_write().unwrap();
+    tx.lock_hierarchy(&a).unwrap();
+    assert_eq!(tx.subtree_max_depth(&a, &mid.path).unwrap(), 3);
+    let new_path = format!("{}/{}", other.path, mid.id);
+    tx.move_subtree(
+        &a,
+        &mid.id,
+        Some(&other.id),
+        &mid.path,
+        &new_path,
+        0,
+        "mover",
+        77,
+    )
+    .unwrap();
+    Box::new(tx).commit().unwrap();
+    let moved = store::groups::get(&mut c, &a, &mid.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (moved.parent_id.as_deref(), moved.depth),
+        (Some(other.id.as_str()), 2)
+    );
+    assert_eq!((moved.updated_by.as_str(), moved.updated_at), ("mover", 77));
+    let low_now = store::groups::get(&mut c, &a, "low")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(low_now.path, format!("{new_path}/low"));
+    assert_eq!(low_now.depth, 3);
+    assert_eq!(
+        store::groups::subtree_max_depth(&mut c, &a, &other.path)
+            .await
+            .unwrap(),
+        3
+    );
+
+    // deleting users lowers each group's user_quantity by the memberships removed
+    let mut tx = store.begin_write().unwrap();
+    let mut doomed = vec![ids[0].clone(), ids[4].clone(), "nope".to_string()];
+    doomed.sort();
+    let held = tx.lock_users(&a, &doomed, RowLock::Update).unwrap();
+    assert_eq!(held.len(), 2);
+    // another account's user is not deleted through this one
+    tx.delete_users(&b, &held).unwrap();
+    tx.delete_users(&a, &held).unwrap();
+    Box::new(tx).commit().unwrap();
+    assert_counts_exact(&f, &a).await;
+    assert_counts_exact(&f, &b).await;
+    assert_eq!(store::accounts::counts(&mut c, &a).await.unwrap(), (3, 4));
+    assert_eq!(
+        store::groups::get(&mut c, &a, &other.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_quantity,
+        0
+    );
+
+    // deleting a subtree deletes its memberships and counts the groups out
+    let mut tx = store.begin_write().unwrap();
+    tx.lock_hierarchy(&a).unwrap();
+    let g = tx.group(&a, &other.id).unwrap().unwrap();
+    let mut sub = tx.subtree_ids(&a, &g.path).unwrap();
+    assert_eq!(sub, ["low", mid.id.as_str(), other.id.as_str()]);
+    sub.sort();
+    assert_eq!(tx.lock_groups(&a, &sub, RowLock::Update).unwrap().len(), 3);
+    tx.delete_groups(&a, &sub).unwrap();
+    assert!(tx.group(&a, "low").unwrap().is_none());
+    Box::new(tx).commit().unwrap();
+    assert_counts_exact(&f, &a).await;
+    assert_eq!(store::accounts::counts(&mut c, &a).await.unwrap(), (3, 1));
+    assert!(store::groups::get(&mut c, &b, "top")
+        .await
+        .unwrap()
+        .is_some());
+    let left = store::users::group_names(&mut c, &ids).await.unwrap();
+    assert_eq!(
+        left.values().flatten().collect::<Vec<_>>(),
+        ["Top", "Top", "Top"]
+    );
+
+    // bulk loading, then a recount
+    let mut tx = store.begin_write().unwrap();
+    let key = crate::store::groups::key(&a, "top");
+    let pairs: Vec<(&str, &str)> = ids[1..4]
+        .iter()
+        .map(|u| (key.as_str(), u.as_str()))
+        .collect();
+    tx.load_memberships(&pairs, 9).unwrap();
+    tx.recount_members(&a).unwrap();
+    Box::new(tx).commit().unwrap();
+    assert_counts_exact(&f, &a).await;
+}
+
+#[tokio::test]
+async fn updates_keep_folds_and_move_the_token_cut_off() {
+    let f = Fixture::new().await;
+    let a = f.a.clone();
+    let store = f.store();
+    let ids = f
+        .users(&a, &[UserSpec::named("zoe"), UserSpec::named("yan")])
+        .await;
+    let mut c = f.conn().await;
+    // a legacy folded name (made unique by fold-v2) stays while the name does not change
+    sqlx::query("UPDATE users SET name_fold = 'zoe\u{1}1' WHERE id = $1")
+        .bind(&ids[0])
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let mut tx = store.begin_write().unwrap();
+    let mut u = tx.user_for_update(&a, &ids[0]).unwrap().unwrap();
+    u.description = "New Desc".into();
+    u.updated_at = 1_000;
+    tx.update_user(&mut u, None).unwrap();
+    assert_eq!(u.tokens_valid_after, 0, "active before and after");
+    u.disabled = true;
+    u.updated_at = 2_000;
+    tx.update_user(&mut u, None).unwrap();
+    assert_eq!(u.tokens_valid_after, 2_000, "left disabled");
+    u.disabled = false;
+    u.updated_at = 3_000;
+    tx.update_user(&mut u, Some(Some("$argon2id$new".into())))
+        .unwrap();
+    assert_eq!(u.tokens_valid_after, 3_000, "found disabled");
+    u.updated_at = 4_000;
+    u.account_expires = 3_500;
+    tx.update_user(&mut u, None).unwrap();
+    assert_eq!(u.tokens_valid_after, 4_000, "left expired");
+    Box::new(tx).commit().unwrap();
+    let fold: String = sqlx::query_scalar("SELECT name_fold FROM users WHERE id = $1")
+        .bind(&ids[0])
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(fold, "zoe\u{1}1");
+    // like today's `update`, only `tokens_valid_after` is read back into `u`
+    u.password_changed_at = 3_000;
+    let today = store::users::get(&mut c, &a, &ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(today, u);
+    assert_eq!(today.password_changed_at, 3_000);
+    assert_eq!(
+        store::users::password_hash(&mut c, &ids[0])
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("$argon2id$new")
+    );
+    let found = store::users::list(
+        &mut c,
+        Backend::Sqlite,
+        &a,
+        &UserFilter {
+            description_contains: Some("new d".into()),
+            ..Default::default()
+        },
+        Page::ALL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.total, 1);
+    // a new name is folded anew; a taken one is Error::Unique
+    let mut tx = store.begin_write().unwrap();
+    u.name = "Zoë".into();
+    tx.update_user(&mut u, Some(None)).unwrap();
+    assert!(tx.user_by_name(&a, "ZOË").unwrap().is_some());
+    assert!(!tx.user(&a, &ids[0]).unwrap().unwrap().has_password);
+    let mut other = tx.user(&a, &ids[1]).unwrap().unwrap();
+    other.name = "ZOË".into();
+    assert!(matches!(
+        tx.update_user(&mut other, None),
+        Err(Error::Unique(_))
+    ));
+    Box::new(tx).commit().unwrap();
+    // group updates: name_fold kept unless the name changes
+    let mut tx = store.begin_write().unwrap();
+    let mut g = group(&a, "grp", "Team", None);
+    tx.insert_groups(std::slice::from_ref(&g)).unwrap();
+    g.description = "d".into();
+    g.updated_at = 50;
+    tx.update_group(&g).unwrap();
+    g.name = "Crew".into();
+    tx.update_group(&g).unwrap();
+    assert_eq!(
+        tx.group_by_name(&a, "CREW").unwrap().unwrap().updated_at,
+        50
+    );
+    assert!(matches!(
+        tx.insert_groups(&[group(&a, "grp2", "crew", None)]),
+        Err(Error::Unique(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_dropped_write_keeps_nothing_and_errors_map() {
+    let f = Fixture::new().await;
+    let store = f.store();
+    {
+        let mut tx = store.begin_write().unwrap();
+        tx.insert_users(&[user(&f.a, "ghost")]).unwrap();
+        // dropped without commit
+    }
+    let mut tx = store.write().unwrap();
+    assert!(tx.user_by_name(&f.a, "ghost").unwrap().is_none());
+    assert_eq!(tx.user_count(&f.a).unwrap(), 0);
+    // the one writer: a second write waits for the busy timeout, then is Unavailable
+    let quick = SqliteStoreSettings::quick();
+    let other = super::SqliteStore::open(&f.path, &quick).unwrap();
+    assert!(matches!(other.begin_write(), Err(Error::Unavailable(_))));
+    // a duplicate account name breaks a unique constraint
+    let acc = Account {
+        id: ids::new_id(),
+        name: "alpha".into(),
+        created_at: 1,
+    };
+    assert!(matches!(tx.insert_account(&acc), Err(Error::Unique(_))));
+    tx.commit().unwrap();
+    assert_eq!(store.max_concurrency(), 16);
+    assert_eq!(
+        store
+            .in_lock_order(&f.a, vec!["b".into(), "a".into(), ids::new_id()])
+            .len(),
+        3
+    );
+}
+
+struct SqliteStoreSettings;
+impl SqliteStoreSettings {
+    fn quick() -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            max_connections: 1,
+            busy_timeout: std::time::Duration::from_millis(50),
+            ..Default::default()
+        }
+    }
+}
+
+#[tokio::test]
+async fn accounts_exports_org_members_and_iam_state_write_as_today() {
+    let f = Fixture::new().await;
+    let store = f.store();
+    let ids_ = f.users(&f.a.clone(), &[UserSpec::named("root")]).await;
+    let mut tx = store.begin_write().unwrap();
+    let acc = Account {
+        id: ids::new_id(),
+        name: "gamma".into(),
+        created_at: 3,
+    };
+    tx.insert_account(&acc).unwrap();
+    let p = Project {
+        id: ids::new_id(),
+        account_id: acc.id.clone(),
+        name: "p".into(),
+        created_at: 4,
+    };
+    tx.insert_project(&p).unwrap();
+    tx.insert_access_key(
+        &AccessKeyRow {
+            access_key: "AK1".into(),
+            account_id: f.a.clone(),
+            user_id: ids_[0].clone(),
+            secret_sealed: "s".into(),
+            active: false,
+        },
+        8,
+    )
+    .unwrap();
+    let task = |id: &str, at: i64| ExportTask {
+        id: id.into(),
+        account_id: f.a.clone(),
+        project_id: f.project_a.clone(),
+        kind: "users".into(),
+        spec: "{}".into(),
+        file_name: "Straße.xlsx".into(),
+        status: CREATING.into(),
+        fail_reason: None,
+        error_code: None,
+        created_at: at,
+        end_time: None,
+        is_download: false,
+        attempts: 0,
+        row_count: 0,
+        file_size: 0,
+        expires_at: None,
+    };
+    tx.insert_export_task(&task("t1", 10)).unwrap();
+    tx.insert_export_task(&task("t2", 20)).unwrap();
+    tx.insert_export_task(&task("t3", 30)).unwrap();
+    let claimed = tx.claim_export("w1", 100, 200).unwrap().unwrap();
+    assert_eq!((claimed.id.as_str(), claimed.attempts), ("t1", 1));
+    assert_eq!(tx.claim_export("w2", 100, 200).unwrap().unwrap().id, "t2");
+    assert!(tx.renew_export("t1", "w1", 300).unwrap());
+    assert!(!tx.renew_export("t1", "w2", 300).unwrap());
+    tx.insert_export_chunk("t1", 0, b"abc").unwrap();
+    assert!(tx.finish_export("t1", "w1", 150, 5, 3, 1_000).unwrap());
+    assert!(!tx.finish_export("t1", "w1", 150, 5, 3, 1_000).unwrap());
+    assert!(tx.fail_export("t2", "w2", 160, "WKS.1", "bad").unwrap());
+    tx.mark_export_downloaded("t1").unwrap();
+    // t3: claimed, abandoned, given up after 1 attempt
+    assert_eq!(tx.claim_export("w3", 100, 120).unwrap().unwrap().id, "t3");
+    assert_eq!(tx.give_up_abandoned_exports(130, 1).unwrap(), 1);
+    assert_eq!(tx.expire_exports(999).unwrap(), 0);
+    assert_eq!(tx.expire_exports(1_000).unwrap(), 1);
+    assert_eq!(tx.export_chunk("t1", 0).unwrap(), None);
+    tx.upsert_org_member(
+        &MemberRow {
+            user_id: ids_[0].clone(),
+            account_id: f.a.clone(),
+            user_type: 3,
+            role_ids: vec![111111111, 111111113],
+            copilot_modules: vec!["chat".into()],
+            aliyun_account_id: "x".into(),
+        },
+        5,
+    )
+    .unwrap();
+    tx.upsert_org_member(
+        &MemberRow {
+            user_id: ids_[0].clone(),
+            account_id: f.a.clone(),
+            user_type: 2,
+            role_ids: vec![111111112],
+            copilot_modules: vec![],
+            aliyun_account_id: "y".into(),
+        },
+        6,
+    )
+    .unwrap();
+    for (id, at) in [("k1", 1), ("k2", 2)] {
+        tx.insert_token_key(&TokenKeyRow {
+            id: id.into(),
+            key_sealed: "s".into(),
+            created_at: at,
+        })
+        .unwrap();
+    }
+    tx.delete_token_key("k1").unwrap();
+    tx.revoke_token("tok", 100, 10).unwrap();
+    tx.revoke_token("tok", 100, 11).unwrap();
+    tx.revoke_token("old", 5, 1).unwrap();
+    assert_eq!(tx.purge_revoked(50).unwrap(), 1);
+    tx.add_login_failure("user:u", 100, 0).unwrap();
+    tx.add_login_failure("user:u", 110, 50).unwrap();
+    assert_eq!(tx.login_failures("user:u").unwrap(), Some((100, 2)));
+    // the window started at or before stale_before: it starts again
+    tx.add_login_failure("user:u", 300, 100).unwrap();
+    assert_eq!(tx.login_failures("user:u").unwrap(), Some((300, 1)));
+    tx.add_login_failure("addr:1", 10, 0).unwrap();
+    tx.clear_login_failures("addr:1").unwrap();
+    assert_eq!(tx.purge_login_failures(299).unwrap(), 0);
+    assert!(tx.claim_nonce("AK1", "n1", 100).unwrap());
+    assert!(!tx.claim_nonce("AK1", "n1", 100).unwrap());
+    assert!(tx.claim_nonce("AK2", "n1", 50).unwrap());
+    assert_eq!(tx.purge_nonces(60).unwrap(), 1);
+    assert!(tx.claim_nonce("AK2", "n1", 50).unwrap());
+    Box::new(tx).commit().unwrap();
+
+    // read back with today's functions
+    let mut c = f.conn().await;
+    assert_eq!(
+        store::accounts::get(&mut c, &acc.id).await.unwrap(),
+        Some(acc)
+    );
+    assert_eq!(
+        store::accounts::projects_of(&mut c, &p.account_id)
+            .await
+            .unwrap(),
+        [p]
+    );
+    assert!(
+        !store::credentials::get(&mut c, "AK1")
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
+    let t1 = store::exports::get(&mut c, &f.project_a, "t1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (t1.status.as_str(), t1.is_download, t1.row_count),
+        ("EXPIRED", true, 5)
+    );
+    let t2 = store::exports::get(&mut c, &f.project_a, "t2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (t2.status.as_str(), t2.error_code.as_deref()),
+        (FAIL, Some("WKS.1"))
+    );
+    let t3 = store::exports::get(&mut c, &f.project_a, "t3")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (t3.status.as_str(), t3.error_code.as_deref()),
+        (FAIL, Some("WKS.0504"))
+    );
+    assert_ne!(t1.status, SUCCESS);
+    let listed = store::exports::list(
+        &mut c,
+        &f.project_a,
+        &crate::core::exports::TaskFilter {
+            file_name: Some("STRASSE".into()),
+            ..Default::default()
+        },
+        "created_at",
+        Page::ALL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.total, 3, "file_name_fold written");
+    let m = store::org_members::get_many(&mut c, &ids_).await.unwrap();
+    let m = &m[&ids_[0]];
+    assert_eq!((m.user_type, &m.role_ids), (2, &vec![111111112]));
+    assert!(m.copilot_modules.is_empty());
+    let keys = store::iam::token_keys(&mut c).await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        store::iam::revoked_since(&mut c, 0, 0).await.unwrap(),
+        [("tok".to_string(), 100)]
+    );
+    assert_eq!(
+        store::iam::login_failures(&mut c, "addr:1").await.unwrap(),
+        None
+    );
+    // deleting a user takes its Quick BI row and keys with it; task deletion by project
+    let mut tx = store.begin_write().unwrap();
+    tx.delete_users(&f.a, &ids_).unwrap();
+    let all: Vec<String> = ["t1", "t2", "t3", "t9"].map(String::from).to_vec();
+    assert_eq!(tx.delete_export_tasks("other", &all).unwrap(), 0);
+    assert_eq!(tx.delete_export_tasks(&f.project_a, &all).unwrap(), 3);
+    Box::new(tx).commit().unwrap();
+    assert!(store::org_members::get_many(&mut c, &ids_)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store::credentials::get(&mut c, "AK1")
+        .await
+        .unwrap()
+        .is_none());
+    assert_counts_exact(&f, &f.a).await;
+}
