@@ -107,9 +107,9 @@ fn seeded(work: &Path, n: u64) -> (PathBuf, AccountCredentials) {
 
 async fn directory(data_dir: &Path) -> Directory {
     let url = format!("sqlite://{}", data_dir.join("roster.db").display());
-    let db = Db::connect(&url, &PoolSettings::default()).await.unwrap();
+    let (store, _) = Db::open(&url, &PoolSettings::default()).await.unwrap();
     let key = MasterKey::load_or_create(&data_dir.join("master.key")).unwrap();
-    Directory::new(db, Arc::new(key))
+    Directory::with_store(store, Arc::new(key))
 }
 
 /// The floor: the rows read into memory first (not timed), then only the writing. Returns

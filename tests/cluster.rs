@@ -118,10 +118,10 @@ async fn two_nodes_keep_counts_names_and_the_tree_consistent() {
 
     // -- the tree: two nodes (two pools) moving A under B and B under A at once: never a cycle
     let connect = || async {
-        let store = Db::connect(&db.url(), &PoolSettings::default())
+        let (store, _) = Db::open(&db.url(), &PoolSettings::default())
             .await
             .unwrap();
-        Directory::new(store, Arc::new(MasterKey::from_bytes(&[1u8; 32])))
+        Directory::with_store(store, Arc::new(MasterKey::from_bytes(&[1u8; 32])))
     };
     let (d1, d2) = (connect().await, connect().await);
     for round in 0..10 {

@@ -87,12 +87,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Opens the directory: connects, applies migrations, loads the master key.
 pub async fn open(cfg: &StoreConfig) -> anyhow::Result<Directory> {
-    let db = Db::connect(&cfg.database_url()?, &cfg.pool).await?;
-    for m in db.migrate().await? {
+    let (store, applied) = Db::open(&cfg.database_url()?, &cfg.pool).await?;
+    for m in applied {
         tracing::info!("applied migration {m}");
     }
     let key = MasterKey::load_or_create(&cfg.master_key_file)?;
-    let mut dir = Directory::new(db, Arc::new(key));
+    let mut dir = Directory::with_store(store, Arc::new(key));
     if let Some(d) = cfg.max_group_depth {
         dir.max_depth = d.max(1);
     }

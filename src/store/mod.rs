@@ -129,6 +129,36 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// Connects to `url`, applies pending migrations (see `migrate`), and returns the
+    /// directory's storage on this backend with the descriptions of what was applied:
+    /// SQLite through the native driver (`sqlite::SqliteStore`, rusqlite), PostgreSQL
+    /// through the sqlx store (`legacy`) until its native driver replaces it.
+    pub async fn open(
+        url: &str,
+        settings: &PoolSettings,
+    ) -> Result<(std::sync::Arc<dyn crate::core::storage::Storage>, Vec<String>), Error> {
+        let db = Db::connect(url, settings).await?;
+        let applied = db.migrate().await?;
+        match db.backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                let path = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                    .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?
+                    .get_filename()
+                    .to_owned();
+                // the sqlx pool only migrated: every unit of work goes through rusqlite
+                db.pool.close().await;
+                let store = sqlite::SqliteStore::open(&path, settings)?;
+                Ok((std::sync::Arc::new(store), applied))
+            }
+            Backend::Postgres => Ok((std::sync::Arc::new(db), applied)),
+        }
+    }
+
     /// The URL of the embedded database in `data_dir`, creating the directory.
     pub fn sqlite_url_for(data_dir: &Path) -> std::io::Result<String> {
         private_dir(data_dir)?;

@@ -357,11 +357,10 @@ impl Client {
 /// database, to keep alive).
 pub async fn directory() -> (Directory, String, TestDb) {
     let test_db = TestDb::new();
-    let db = Db::connect(&test_db.url(), &PoolSettings::default())
+    let (store, _) = Db::open(&test_db.url(), &PoolSettings::default())
         .await
         .unwrap();
-    db.migrate().await.unwrap();
-    let dir = Directory::new(db, Arc::new(MasterKey::from_bytes(&[1u8; 32])));
+    let dir = Directory::with_store(store, Arc::new(MasterKey::from_bytes(&[1u8; 32])));
     let creds = dir.create_account("acme", "default").await.unwrap();
     (dir, creds.domain_id, test_db)
 }
