@@ -600,7 +600,7 @@ impl Side {
     /// Which side goes first alternates, so a drift of the machine within a round (or a
     /// cache the first one warms) favours neither.
     fn order(i: usize) -> [Side; 2] {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             [Side::Baseline, Side::New]
         } else {
             [Side::New, Side::Baseline]
