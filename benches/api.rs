@@ -550,7 +550,8 @@ fn seeded_data(cfg: &Settings, base: &Binary, pg: Option<&Postgres>, work: &Path
     };
     eprintln!(
         "bench: seeding {} users, {} groups with the baseline (minutes at 1M)",
-        cfg.users, cfg.groups
+        grouped(cfg.users),
+        grouped(cfg.groups)
     );
     let (creds, summary, secs) = seed(base, &store, cfg);
     eprintln!("bench: {summary}");
@@ -559,7 +560,8 @@ fn seeded_data(cfg: &Settings, base: &Binary, pg: Option<&Postgres>, work: &Path
         creds,
         origin: format!(
             "seeded by the baseline in this run: {} users, {} groups, --max-depth 5 ({secs:.1} s)",
-            cfg.users, cfg.groups
+            grouped(cfg.users),
+            grouped(cfg.groups)
         ),
     }
 }
@@ -864,6 +866,19 @@ fn ratio(new: &[f64], base: &[f64]) -> String {
     format!("{of_medians} ({})", each.join(", "))
 }
 
+/// 1000000 as "1,000,000".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -1152,8 +1167,8 @@ fn compare_seeding(
     out += "| seeding | baseline s | new s | ratio |\n|---|---|---|---|\n";
     out += &format!(
         "| {} users, {} groups | {b:.1} | {n:.1} | {:.2} |\n\n",
-        cfg.users,
-        cfg.groups,
+        grouped(cfg.users),
+        grouped(cfg.groups),
         n / b
     );
     out += &summaries.join("\n");
