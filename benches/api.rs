@@ -771,6 +771,19 @@ fn wrk(args: &[String], host: &str, call: &Call, headers: &[(String, String)]) -
     parse_wrk(&text).unwrap_or_else(|e| panic!("wrk {}: {e}:\n{text}", call.path_and_query))
 }
 
+/// A timed run: as `wrk`, and it must have completed requests (a warm-up of a slow search
+/// may complete none in its second).
+fn wrk_timed(args: &[String], host: &str, call: &Call, headers: &[(String, String)]) -> WrkRun {
+    let r = wrk(args, host, call, headers);
+    assert!(
+        r.requests > 0 && !r.percentiles.is_empty(),
+        "wrk {}: no request completed in {}; raise ROSTER_BENCH_SECONDS",
+        call.path_and_query,
+        args[2]
+    );
+    r
+}
+
 fn parse_wrk(text: &str) -> Result<WrkRun, String> {
     let mut rps = None;
     let mut requests = None;
@@ -792,13 +805,9 @@ fn parse_wrk(text: &str) -> Result<WrkRun, String> {
             }
         }
     }
-    let requests = requests.ok_or("no request count")?;
-    if requests == 0 {
-        return Err("no request completed".into());
-    }
     Ok(WrkRun {
         requests_per_sec: rps.ok_or("no Requests/sec")?,
-        requests,
+        requests: requests.ok_or("no request count")?,
         percentiles,
     })
 }
@@ -964,7 +973,7 @@ fn compare_api(
                 } else {
                     &throughput_args
                 };
-                let r = wrk(args, host, call, &headers);
+                let r = wrk_timed(args, host, call, &headers);
                 eprintln!(
                     "bench: round {}/{} {:<10} {:<8} {}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests)",
                     round + 1,
