@@ -1001,6 +1001,7 @@ fn compare_api(
     }
     let measured = started.elapsed().as_secs_f64();
     let load_after = load_average();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     drop(servers);
 
     let mut out = String::new();
@@ -1020,10 +1021,21 @@ fn compare_api(
     line(format!(
         "- {} round(s), baseline and new alternating per call, one server under load at a time; \
          {:.0} s of measuring; load average {load_before} before, {load_after} after; {} cores",
-        cfg.rounds,
-        measured,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        cfg.rounds, measured, cores
     ));
+    // the bench's own load (wrk, one server) is about 2; more before it starts is others'
+    let busy = load_before
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok())
+        .is_some_and(|l| l > cores as f64);
+    if busy {
+        line(format!(
+            "- **the machine was busy** (load above {cores} before measuring): other work \
+             shares the cores, so expect wide spreads; each round's ratio in parentheses shows \
+             how far to trust the medians (more ROSTER_BENCH_ROUNDS narrow it)"
+        ));
+    }
     line(String::new());
     line(format!(
         "Requests per second, `wrk {} --latency`, one signed request replayed; median of the \
