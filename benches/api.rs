@@ -31,8 +31,8 @@
 //!   ROSTER_BENCH_DATA_DIR, DB is the seeded database (copied with `CREATE DATABASE ..
 //!   TEMPLATE`, then `VACUUM ANALYZE`d; nothing may be connected to it); without, DB only
 //!   names the server, and the bench seeds a database of its own. Every database the bench
-//!   creates (`<DB>_bench_<what>_<pid>`) is dropped at the end. Needs `psql`; the role must
-//!   be allowed to create databases.
+//!   creates (`<DB>_bench_<what>_<pid>`) is dropped at the end, on a panic too (not when the
+//!   bench is killed). Needs `psql`; the role must be allowed to create databases.
 //! - ROSTER_BENCH_ROUNDS (default 3), ROSTER_BENCH_SECONDS (wrk's `-d`, default 5),
 //!   ROSTER_BENCH_CONNECTIONS (wrk's `-c` for throughput, default 8), ROSTER_BENCH_WARMUP
 //!   (seconds of untimed wrk before each measurement, default 1; 0 = none).
@@ -61,6 +61,15 @@ fn main() {
         return;
     }
     let cfg = Settings::from_env();
+    // fail before minutes of building, seeding and copying, not after
+    for tool in ["wrk"]
+        .into_iter()
+        .chain(cfg.database_url.as_ref().map(|_| "psql"))
+    {
+        if let Err(e) = Command::new(tool).arg("--version").output() {
+            panic!("the bench needs `{tool}` on PATH: {e}");
+        }
+    }
     let target_dir = target_dir();
     let work = match &cfg.work {
         Some(dir) => {
@@ -1060,22 +1069,37 @@ fn compare_api(
     line(String::new());
     line(format!(
         "Latency of one client, `wrk {}`, ms as wrk sees it (HTTP on the same machine \
-         included; no signing: the request is replayed):\n",
+         included; no signing: the request is replayed); requests a run: baseline / new, \
+         fewest–most of the rounds:\n",
         latency_args.join(" ")
     ));
-    line("| call | baseline p50 | new p50 | ratio | baseline p99 | new p99 | ratio |".into());
-    line("|---|---|---|---|---|---|---|".into());
+    line(
+        "| call | baseline p50 | new p50 | ratio | baseline p99 | new p99 | ratio | requests a run |"
+            .into(),
+    );
+    line("|---|---|---|---|---|---|---|---|".into());
+    // a p99 of fewer than 100 requests is their slowest one: the count says which it is
+    let span = |r: &Rounds| {
+        let (lo, hi) = (r.requests.iter().min(), r.requests.iter().max());
+        match (lo, hi) {
+            (Some(lo), Some(hi)) if lo != hi => format!("{lo}–{hi}"),
+            (Some(lo), _) => lo.to_string(),
+            _ => "-".into(),
+        }
+    };
     for &i in &LATENCY_CALLS {
         let (b, n) = (&latency[&(i, Side::Baseline)], &latency[&(i, Side::New)]);
         line(format!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} / {} |",
             calls[i].label,
             cell(&b.p50, 2),
             cell(&n.p50, 2),
             ratio(&n.p50, &b.p50),
             cell(&b.p99, 2),
             cell(&n.p99, 2),
-            ratio(&n.p99, &b.p99)
+            ratio(&n.p99, &b.p99),
+            span(b),
+            span(n)
         ));
     }
     line(String::new());
