@@ -313,6 +313,8 @@ struct Server {
     child: Child,
     /// `127.0.0.1:PORT`, as signed in the Host header
     host: String,
+    /// its PostgreSQL database, if any
+    database: Option<String>,
 }
 
 impl Server {
@@ -334,6 +336,7 @@ impl Server {
         let mut server = Server {
             child,
             host: String::new(),
+            database: store.database_url.as_deref().map(db_name),
         };
         let Some(host) = listening else {
             let _ = server.child.wait();
@@ -348,6 +351,59 @@ impl Server {
         std::thread::spawn(move || lines.for_each(drop));
         server
     }
+
+    /// Waits until the server is idle. wrk stops at its deadline with up to `-c` requests in
+    /// flight, and the server (and PostgreSQL) finishes them anyway: a 1M-user search takes
+    /// seconds under load, which would land on the next measurement, often the other side's.
+    /// Idle: no CPU time in a 200 ms window (one clock tick allowed, for timers) and, on
+    /// PostgreSQL, no active query on its database.
+    fn settle(&self, pg: Option<&Postgres>) {
+        let started = Instant::now();
+        loop {
+            let before = cpu_ticks(self.child.id());
+            std::thread::sleep(Duration::from_millis(200));
+            let cpu_busy = cpu_ticks(self.child.id()).saturating_sub(before) > 1;
+            let db_busy = match (pg, &self.database) {
+                (Some(pg), Some(db)) => pg.active_queries(db) > 0,
+                _ => false,
+            };
+            if !cpu_busy && !db_busy {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                eprintln!(
+                    "bench: the server on {} is still busy after 120 s; going on",
+                    self.host
+                );
+                break;
+            }
+        }
+        let waited = started.elapsed().as_secs_f64();
+        if waited > 2.0 {
+            eprintln!(
+                "bench: waited {waited:.1} s for {} to finish requests wrk left behind",
+                self.host
+            );
+        }
+    }
+}
+
+/// CPU time (user + system, all threads) of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // the fields after the command name, which is in parentheses and may hold spaces:
+    // state is the first, utime the 12th, stime the 13th
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
 }
 
 impl Drop for Server {
@@ -462,6 +518,14 @@ impl Postgres {
         self.made.borrow_mut().push(name.clone());
         self.psql("postgres", &sql);
         name
+    }
+
+    /// Queries running on `db` now (parallel workers included).
+    fn active_queries(&self, db: &str) -> u64 {
+        let sql = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND state = 'active'"
+        );
+        self.psql("postgres", &sql).parse().unwrap_or(0)
     }
 
     fn vacuum_analyze(&self, db: &str) {
@@ -976,6 +1040,7 @@ fn compare_api(
                 check(&http, host, call, &headers);
                 if cfg.warmup > 0 {
                     wrk(&warmup_args, host, call, &headers);
+                    servers[&side].settle(pg);
                 }
                 let args = if single {
                     &latency_args
@@ -983,6 +1048,7 @@ fn compare_api(
                     &throughput_args
                 };
                 let r = wrk_timed(args, host, call, &headers);
+                servers[&side].settle(pg);
                 eprintln!(
                     "bench: round {}/{} {:<10} {:<8} {}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests)",
                     round + 1,
