@@ -13,7 +13,14 @@
 //! two search calls. Only one server is under load at a time; baseline and new alternate per
 //! call (which one goes first alternates too), and every measurement is repeated
 //! ROSTER_BENCH_ROUNDS times; the tables show the median of the rounds, every round in
-//! parentheses, and new / baseline. Client and servers share the machine's cores.
+//! parentheses, and new / baseline. After every wrk run the bench waits until that server
+//! (and its PostgreSQL database) is idle: wrk leaves up to `-c` requests in flight, and a
+//! 1M-user search finishes seconds later. Client and servers share the machine's cores,
+//! so on a busy machine the rounds spread widely (the report says when it was busy).
+//!
+//! A slow call completes few requests in a 5 s run (on PostgreSQL at 1M users, users
+//! `user_name=alice` about 8 at `-c8`, 4 with one client), so its req/s moves in steps of
+//! 8 / 5 s; raise ROSTER_BENCH_SECONDS when that figure matters.
 //!
 //! Environment (all optional):
 //!
