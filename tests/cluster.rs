@@ -118,9 +118,7 @@ async fn two_nodes_keep_counts_names_and_the_tree_consistent() {
 
     // -- the tree: two nodes (two pools) moving A under B and B under A at once: never a cycle
     let connect = || async {
-        let (store, _) = Db::open(&db.url(), &PoolSettings::default())
-            .await
-            .unwrap();
+        let (store, _) = Db::open(&db.url(), &PoolSettings::default()).await.unwrap();
         Directory::with_store(store, Arc::new(MasterKey::from_bytes(&[1u8; 32])))
     };
     let (d1, d2) = (connect().await, connect().await);

@@ -313,9 +313,7 @@ async fn groups_export_at_once() {
 async fn roster_dir(db: &TestDb) -> roster::core::Directory {
     use roster::auth::sealing::MasterKey;
     use roster::store::{Db, PoolSettings};
-    let (store, _) = Db::open(&db.url(), &PoolSettings::default())
-        .await
-        .unwrap();
+    let (store, _) = Db::open(&db.url(), &PoolSettings::default()).await.unwrap();
     let key = MasterKey::load_or_create(&db.data_dir().join("master.key")).unwrap();
     roster::core::Directory::with_store(store, std::sync::Arc::new(key))
 }

@@ -23,9 +23,7 @@ use std::collections::HashMap;
 
 use crate::core::error::Error;
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
-use crate::core::model::{
-    Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter,
-};
+use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
 
 /// A user row as the core writes it; the store derives the folded columns.
 #[derive(Debug, Clone)]
@@ -165,11 +163,16 @@ pub trait ReadTx {
     ) -> Result<Vec<User>, Error>;
     /// The names of each user's groups, in group creation order (users without groups are
     /// left out).
-    fn group_names_of(&mut self, user_ids: &[String])
-        -> Result<HashMap<String, Vec<String>>, Error>;
+    fn group_names_of(
+        &mut self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<String>>, Error>;
     /// The folded names among `names` (compared folded) that users of the account hold.
-    fn taken_user_names(&mut self, account_id: &str, names: &[String])
-        -> Result<Vec<String>, Error>;
+    fn taken_user_names(
+        &mut self,
+        account_id: &str,
+        names: &[String],
+    ) -> Result<Vec<String>, Error>;
     /// The account's number of users (all of them; the kept counter).
     fn user_count(&mut self, account_id: &str) -> Result<i64, Error>;
     /// An export's next batch: up to `limit` users passing `filter` with `seq` above
@@ -280,14 +283,21 @@ pub trait WriteTx: ReadTx {
     /// through here, so two updates cannot both start from the same copy).
     fn user_for_update(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error>;
     /// Holds the account's users among `ids` (sorted) in id order; returns those that exist.
-    fn lock_users(&mut self, account_id: &str, ids: &[String], lock: RowLock)
-        -> Result<Vec<String>, Error>;
+    fn lock_users(
+        &mut self,
+        account_id: &str,
+        ids: &[String],
+        lock: RowLock,
+    ) -> Result<Vec<String>, Error>;
     /// Writes every field of `u` back; `password_hash` Some replaces the password (and sets
     /// `password_changed_at`). Sets `u.tokens_valid_after` to what the row now holds: an
     /// update that finds or leaves the user disabled, locked or expired moves it to
     /// `u.updated_at`.
-    fn update_user(&mut self, u: &mut User, password_hash: Option<Option<String>>)
-        -> Result<(), Error>;
+    fn update_user(
+        &mut self,
+        u: &mut User,
+        password_hash: Option<Option<String>>,
+    ) -> Result<(), Error>;
     /// Deletes users (held with `RowLock::Update`) with their memberships (lowering each
     /// group's `user_quantity` by what was really removed), keys and Quick BI attributes.
     fn delete_users(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error>;
@@ -300,8 +310,12 @@ pub trait WriteTx: ReadTx {
     /// Serialises hierarchy changes of one account until the transaction ends.
     fn lock_hierarchy(&mut self, account_id: &str) -> Result<(), Error>;
     /// Holds the account's groups among `ids`; returns those of `ids` that exist.
-    fn lock_groups(&mut self, account_id: &str, ids: &[String], lock: RowLock)
-        -> Result<Vec<String>, Error>;
+    fn lock_groups(
+        &mut self,
+        account_id: &str,
+        ids: &[String],
+        lock: RowLock,
+    ) -> Result<Vec<String>, Error>;
     /// The greatest depth in the subtree whose root has path `path`.
     fn subtree_max_depth(&mut self, account_id: &str, path: &str) -> Result<i64, Error>;
     /// Ids of the subtree rooted at the group with path `path`, deepest first.
@@ -326,11 +340,20 @@ pub trait WriteTx: ReadTx {
 
     // memberships
     /// Adds users (sorted ids) to the group; returns how many were not members.
-    fn add_members(&mut self, account_id: &str, group_id: &str, user_ids: &[String], now: i64)
-        -> Result<i64, Error>;
+    fn add_members(
+        &mut self,
+        account_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+        now: i64,
+    ) -> Result<i64, Error>;
     /// Removes users from the group; returns how many were members.
-    fn remove_members(&mut self, account_id: &str, group_id: &str, user_ids: &[String])
-        -> Result<i64, Error>;
+    fn remove_members(
+        &mut self,
+        account_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+    ) -> Result<i64, Error>;
     /// Bulk loading (`roster seed`): inserts `(group id, user id)` pairs, sorted, skipping
     /// those already there, without touching `user_quantity` (see `recount_members`).
     fn load_memberships(&mut self, pairs: &[(&str, &str)], now: i64) -> Result<(), Error>;
@@ -342,8 +365,12 @@ pub trait WriteTx: ReadTx {
     /// Tasks interrupted `max_attempts` times whose lease ran out end as FAIL.
     fn give_up_abandoned_exports(&mut self, now: i64, max_attempts: i64) -> Result<u64, Error>;
     /// Claims the oldest task nobody holds: a lease for `owner` until `until`.
-    fn claim_export(&mut self, owner: &str, now: i64, until: i64)
-        -> Result<Option<ExportTask>, Error>;
+    fn claim_export(
+        &mut self,
+        owner: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<ExportTask>, Error>;
     /// Extends `owner`'s lease; false when the task is no longer its own.
     fn renew_export(&mut self, id: &str, owner: &str, until: i64) -> Result<bool, Error>;
     fn insert_export_chunk(&mut self, task_id: &str, seq: i64, data: &[u8]) -> Result<(), Error>;
@@ -359,8 +386,14 @@ pub trait WriteTx: ReadTx {
         expires_at: i64,
     ) -> Result<bool, Error>;
     /// Marks `owner`'s task FAIL with the kind of error that ended it.
-    fn fail_export(&mut self, id: &str, owner: &str, now: i64, code: &str, reason: &str)
-        -> Result<bool, Error>;
+    fn fail_export(
+        &mut self,
+        id: &str,
+        owner: &str,
+        now: i64,
+        code: &str,
+        reason: &str,
+    ) -> Result<bool, Error>;
     fn mark_export_downloaded(&mut self, id: &str) -> Result<(), Error>;
     /// Deletes the project's tasks among `ids` with their files; returns how many.
     fn delete_export_tasks(&mut self, project_id: &str, ids: &[String]) -> Result<u64, Error>;
@@ -378,15 +411,23 @@ pub trait WriteTx: ReadTx {
     /// Drops revocations of tokens expired at `now`.
     fn purge_revoked(&mut self, now: i64) -> Result<u64, Error>;
     /// Counts one failure: a window that started at or before `stale_before` starts again.
-    fn add_login_failure(&mut self, subject: &str, now: i64, stale_before: i64)
-        -> Result<(), Error>;
+    fn add_login_failure(
+        &mut self,
+        subject: &str,
+        now: i64,
+        stale_before: i64,
+    ) -> Result<(), Error>;
     fn clear_login_failures(&mut self, subject: &str) -> Result<(), Error>;
     fn purge_login_failures(&mut self, stale_before: i64) -> Result<u64, Error>;
 
     // signature nonces
     /// Records a nonce until `expires_at`; false when it was recorded before (a replay).
-    fn claim_nonce(&mut self, access_key: &str, nonce: &str, expires_at: i64)
-        -> Result<bool, Error>;
+    fn claim_nonce(
+        &mut self,
+        access_key: &str,
+        nonce: &str,
+        expires_at: i64,
+    ) -> Result<bool, Error>;
     /// Forgets nonces expired before `now`.
     fn purge_nonces(&mut self, now: i64) -> Result<u64, Error>;
 }

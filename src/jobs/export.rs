@@ -68,9 +68,7 @@ pub async fn write_workbook(
             ..GroupFilter::default()
         }),
     };
-    let read = dir
-        .read_export(account_id, rows, BATCH, tx, progress)
-        .await;
+    let read = dir.read_export(account_id, rows, BATCH, tx, progress).await;
     let written = writer
         .await
         .map_err(|e| Error::Internal(format!("workbook writer: {e}")))?;

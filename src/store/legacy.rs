@@ -196,7 +196,12 @@ impl ReadTx for LegacyTx {
     fn groups_of_user(&mut self, user_id: &str, page: Page) -> Result<Listing<Group>, Error> {
         run!(self, groups::of_user(&mut self.tx, user_id, page))
     }
-    fn is_member(&mut self, account_id: &str, group_id: &str, user_id: &str) -> Result<bool, Error> {
+    fn is_member(
+        &mut self,
+        account_id: &str,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, Error> {
         run!(
             self,
             memberships::is_member(&mut self.tx, account_id, group_id, user_id)
@@ -357,7 +362,10 @@ impl WriteTx for LegacyTx {
         run!(self, groups::lock(&mut self.tx, account_id, ids, lock))
     }
     fn subtree_max_depth(&mut self, account_id: &str, path: &str) -> Result<i64, Error> {
-        run!(self, groups::subtree_max_depth(&mut self.tx, account_id, path))
+        run!(
+            self,
+            groups::subtree_max_depth(&mut self.tx, account_id, path)
+        )
     }
     fn subtree_ids(&mut self, account_id: &str, path: &str) -> Result<Vec<String>, Error> {
         run!(self, groups::subtree_ids(&mut self.tx, account_id, path))
@@ -523,8 +531,16 @@ impl WriteTx for LegacyTx {
         run!(self, iam::purge_login_failures(&mut self.tx, stale_before))
     }
 
-    fn claim_nonce(&mut self, access_key: &str, nonce: &str, expires_at: i64) -> Result<bool, Error> {
-        run!(self, nonces::claim(&mut self.tx, access_key, nonce, expires_at))
+    fn claim_nonce(
+        &mut self,
+        access_key: &str,
+        nonce: &str,
+        expires_at: i64,
+    ) -> Result<bool, Error> {
+        run!(
+            self,
+            nonces::claim(&mut self.tx, access_key, nonce, expires_at)
+        )
     }
     fn purge_nonces(&mut self, now: i64) -> Result<u64, Error> {
         run!(self, nonces::purge(&mut self.tx, now))

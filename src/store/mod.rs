@@ -11,10 +11,10 @@ pub mod accounts;
 pub mod credentials;
 mod error;
 pub use error::is_unique_violation;
-pub mod legacy;
 pub mod exports;
 pub mod groups;
 pub mod iam;
+pub mod legacy;
 pub mod memberships;
 pub mod nonces;
 pub mod org_members;
@@ -136,7 +136,13 @@ impl Db {
     pub async fn open(
         url: &str,
         settings: &PoolSettings,
-    ) -> Result<(std::sync::Arc<dyn crate::core::storage::Storage>, Vec<String>), Error> {
+    ) -> Result<
+        (
+            std::sync::Arc<dyn crate::core::storage::Storage>,
+            Vec<String>,
+        ),
+        Error,
+    > {
         let db = Db::connect(url, settings).await?;
         let applied = db.migrate().await?;
         match db.backend {

@@ -185,7 +185,8 @@ impl Directory {
         let (id, owner) = (id.to_string(), owner.to_string());
         self.writing(move |tx| {
             let now = ids::now_ms();
-            let io = |e: std::io::Error| Error::Internal(format!("reading the finished workbook: {e}"));
+            let io =
+                |e: std::io::Error| Error::Internal(format!("reading the finished workbook: {e}"));
             let mut file = std::fs::File::open(&file).map_err(io)?;
             let mut size = 0i64;
             let mut seq = 0i64;

@@ -326,8 +326,11 @@ impl Directory {
         group_id: &str,
         user_id: &str,
     ) -> Result<bool, Error> {
-        let (account_id, group_id, user_id) =
-            (account_id.to_string(), group_id.to_string(), user_id.to_string());
+        let (account_id, group_id, user_id) = (
+            account_id.to_string(),
+            group_id.to_string(),
+            user_id.to_string(),
+        );
         self.reading(move |tx| {
             must_get(tx, &account_id, &group_id)?;
             must_have_user(tx, &account_id, &user_id)?;

@@ -8,8 +8,8 @@ use super::Directory;
 use crate::core::error::{Entity, Error};
 use crate::core::exports::{ImportOutcome, ImportRow};
 use crate::core::model::NewUser;
-use crate::core::validate;
 use crate::core::text::fold;
+use crate::core::validate;
 
 /// Rows created per transaction.
 const BATCH: usize = 500;

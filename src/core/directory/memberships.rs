@@ -11,7 +11,10 @@ use crate::core::storage::{RowLock, WriteTx};
 /// deletion cannot interleave with this write.
 fn must_have_user(tx: &mut dyn WriteTx, account_id: &str, user_id: &str) -> Result<(), Error> {
     let one = [user_id.to_string()];
-    if tx.lock_users(account_id, &one, RowLock::KeyShare)?.is_empty() {
+    if tx
+        .lock_users(account_id, &one, RowLock::KeyShare)?
+        .is_empty()
+    {
         return Err(Error::NotFound(Entity::User, user_id.into()));
     }
     Ok(())
@@ -25,8 +28,7 @@ impl Directory {
         user_id: &str,
         group_ids: &[String],
     ) -> Result<i64, Error> {
-        self.user_groups(account_id, user_id, group_ids, true)
-            .await
+        self.user_groups(account_id, user_id, group_ids, true).await
     }
 
     /// Takes a user out of every one of `group_ids`; returns of how many it was a member.

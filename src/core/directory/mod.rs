@@ -146,4 +146,3 @@ fn closed(_: tokio::sync::AcquireError) -> Error {
 fn joined(e: tokio::task::JoinError) -> Error {
     Error::Internal(format!("a storage task failed: {e}"))
 }
-

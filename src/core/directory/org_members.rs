@@ -320,7 +320,9 @@ impl Directory {
             let mut user = tx
                 .user_for_update(&account_id, &user_id)?
                 .ok_or_else(|| Error::NotFound(Entity::User, user_id.clone()))?;
-            let row = tx.org_members(std::slice::from_ref(&user_id))?.remove(&user_id);
+            let row = tx
+                .org_members(std::slice::from_ref(&user_id))?
+                .remove(&user_id);
             let mut m = member_of(user.clone(), row);
             if p.nick_name.is_some() || p.disabled.is_some() {
                 if p.disabled == Some(true) && user.is_root {
