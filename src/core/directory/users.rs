@@ -470,10 +470,17 @@ fn create_users_in(
             members.entry(gid).or_default().push(rec.id.clone());
         }
     }
-    for (rec, _) in prepared {
-        if tx.user_by_name(account_id, &rec.name)?.is_some() {
-            return Err(Error::Duplicate(Entity::User, rec.name.clone()));
-        }
+    // the names taken already, in one lookup per 500 rows (not one query per user)
+    let mut taken = std::collections::HashSet::new();
+    for chunk in prepared.chunks(500) {
+        let names: Vec<String> = chunk.iter().map(|(r, _)| r.name.clone()).collect();
+        taken.extend(tx.taken_user_names(account_id, &names)?);
+    }
+    if let Some((rec, _)) = prepared
+        .iter()
+        .find(|(r, _)| taken.contains(&fold(&r.name)))
+    {
+        return Err(Error::Duplicate(Entity::User, rec.name.clone()));
     }
     for chunk in prepared.chunks(500) {
         let rows: Vec<UserRecord> = chunk.iter().map(|(r, _)| r.clone()).collect();
