@@ -2,7 +2,7 @@
 //! nonce replay store (also across two nodes on one database), unknown actions and versions,
 //! and the exact JSON types of the envelope and results.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{create_account, Creds, Server, TestDb};
@@ -61,7 +61,7 @@ fn query_of(pairs: &[(String, String)]) -> String {
 }
 
 /// Signs like the Alibaba SDK does (the signing code is the one the SDK's own signed vectors
-/// check in tests/acs_vectors.rs).
+/// check in tests/it/acs_vectors.rs).
 fn sign(host: &str, ak: &str, sk: &str, c: &Call) -> Signed {
     let date = c.at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let mut pairs: Vec<(String, String)> = c

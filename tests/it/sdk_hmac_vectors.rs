@@ -21,7 +21,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    include_str!("fixtures/huawei-sdk-hmac-sha256.jsonl")
+    include_str!("../fixtures/huawei-sdk-hmac-sha256.jsonl")
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {

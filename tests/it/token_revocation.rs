@@ -2,7 +2,7 @@
 //! stay ended when it is active again (Keystone revokes a disabled user's tokens). Tokens
 //! issued after it is active again work.
 
-mod common;
+use crate::common;
 
 use common::iam::{eventually, login, password_auth, send, with_token};
 use common::{create_account, quickbi as qb, Creds, Server, TestDb};

@@ -4,7 +4,7 @@
 //! (sub-collections included), and query strings read with `+` as a space on every face;
 //! Workspace ListUsers' desktop flags.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

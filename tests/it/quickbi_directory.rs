@@ -2,7 +2,7 @@
 //! with ROSTER_TEST_DATABASE=postgres): organization members and their defaults, role
 //! holders, one user's memberships in several groups, and the nonce store.
 
-mod common;
+use crate::common;
 
 use roster::core::directory::org_members::{
     NewOrgMember, OrgMemberPatch, ROLE_ADMIN, ROLE_AUTH_ADMIN, ROLE_USER, USER_TYPE_ANALYST,

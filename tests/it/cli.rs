@@ -1,6 +1,6 @@
 //! The command line as deployment scripts use it: names, outputs, exit codes.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! on first use under the target directory (PyPI must be reachable then); `ROSTER_E2E_PYTHON`
 //! names an interpreter that already has the requirements instead.
 
-mod common;
+use crate::common;
 
 #[test]
 fn official_workspace_sdk_suite() {

@@ -21,7 +21,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    include_str!("fixtures/aliyun-acs3-and-rpc-v1.jsonl")
+    include_str!("../fixtures/aliyun-acs3-and-rpc-v1.jsonl")
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {

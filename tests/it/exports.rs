@@ -2,7 +2,7 @@
 //! (workbooks opened with calamine), the groups export, expiry, recovery after a node dies,
 //! exactly-once runs on two nodes, and what the export holds. The import: imports.rs.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The Workspace face over HTTP against a real server process: authentication, request ids,
 //! error envelopes and statuses.
 
-mod common;
+use crate::common;
 
 use common::{create_account, Client, Server, TestDb};
 use serde_json::json;

@@ -1,5 +1,5 @@
 //! A Quick BI client for tests: RPC v1 (HMAC-SHA1) signed calls, as the Alibaba SDK sends
-//! them with `signature_algorithm="v2"` (the signing code is the one tests/acs_vectors.rs
+//! them with `signature_algorithm="v2"` (the signing code is the one tests/it/acs_vectors.rs
 //! checks against the SDK's own vectors).
 
 use roster::auth::acs::{self, pct, RawRequest};

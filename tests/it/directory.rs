@@ -1,7 +1,7 @@
 //! The directory core on a real SQLite file: search, exact member counts, the hierarchy,
 //! all-or-nothing writes.
 
-mod common;
+use crate::common;
 
 use roster::core::model::*;
 use roster::core::{Entity, Error};

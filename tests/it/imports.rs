@@ -1,7 +1,7 @@
 //! The import through a real server: templates, per-row results, whole-file refusals,
 //! hostile workbooks in bounded memory, and what people type into a spreadsheet.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

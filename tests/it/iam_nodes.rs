@@ -2,7 +2,7 @@
 //! valid, retired keys are pruned), revocation, disabling and new keys seen by a second
 //! node, failed-login limits shared through the database, trusted proxies.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

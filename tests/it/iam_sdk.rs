@@ -3,7 +3,7 @@
 //! process: the pytest suite in tests/e2e/iam (GlobalCredentials, token credentials,
 //! region-only discovery, cross-face checks with the Workspace SDK).
 
-mod common;
+use crate::common;
 
 #[test]
 fn official_iam_sdk_and_keystoneclient_suite() {

@@ -2,9 +2,9 @@
 //! validate, revoke, expiry with a short configured lifetime), AK/SK with X-Domain-Id /
 //! X-Project-Id, every error status, links behind a proxy, and routing beside the Workspace
 //! face's `/v3/{project_id}/...` routes. Several nodes, key rotation and login limits:
-//! tests/iam_nodes.rs.
+//! tests/it/iam_nodes.rs.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! equivalence; group names refuse surrounding white space; and migration 0008 with its
 //! fold-v2 data step brings a database made by the previous code along.
 
-mod common;
+use crate::common;
 
 use std::borrow::Cow;
 use std::io::Cursor;

@@ -3,7 +3,7 @@
 //! `ROSTER_TEST_DATABASE=postgres`): the test starts a private cluster on a port of its own,
 //! so stopping it disturbs no other test.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

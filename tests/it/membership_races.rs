@@ -4,7 +4,7 @@
 //! its rows. On PostgreSQL (`ROSTER_TEST_DATABASE=postgres`) this is a real race between
 //! transactions; on SQLite (one writer at a time) a cheap run of the same steps.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! may choose the same id, and no route of any face answers differently for another
 //! account's id than for an id that exists nowhere. Reserved and unusable ids are refused.
 
-mod common;
+use crate::common;
 
 use common::iam::{login, with_token};
 use common::{create_account, quickbi as qb, Creds, Server, TestDb};

@@ -4,7 +4,7 @@
 //! HMAC-SHA1). The virtual environment is made on first use under the target directory;
 //! `ROSTER_E2E_PYTHON` names an interpreter that already has the requirements instead.
 
-mod common;
+use crate::common;
 
 #[test]
 fn official_quickbi_sdk_suite() {

@@ -2,7 +2,7 @@
 //! consistent. Runs on the backend of the test run (`ROSTER_TEST_DATABASE=postgres` for
 //! PostgreSQL; by default two processes share one SQLite file).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
