@@ -41,10 +41,11 @@ pub fn now_ms() -> i64 {
 
 /// `yyyy-MM-ddTHH:mm:ss.SSSZ`, the Workspace face's time format.
 pub fn iso_ms(ms: i64) -> String {
+    // chrono's RFC 3339 writer, not `format("%Y-..")`: the format string would be parsed
+    // again for every timestamp of every listed row
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Parses an RFC 3339 / ISO 8601 time (with or without zone, `Z` assumed) into Unix ms.
@@ -93,6 +94,18 @@ mod tests {
     #[test]
     fn times_round_trip() {
         assert_eq!(iso_ms(1_676_428_025_000), "2023-02-15T02:27:05.000Z");
+        // the RFC 3339 writer gives what the strftime pattern it replaced gave
+        for ms in [
+            0,
+            -1,
+            999,
+            1_676_428_025_123,
+            -62_135_596_800_000,
+            253_402_300_799_999,
+        ] {
+            let t = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+            assert_eq!(iso_ms(ms), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
         assert_eq!(
             parse_time_ms("2023-02-15T02:27:05.000Z"),
             Some(1_676_428_025_000)

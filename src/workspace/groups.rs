@@ -1,6 +1,7 @@
 //! `/v2/{project_id}/groups...`: list, create, update, delete, batch-delete, members.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -27,6 +28,8 @@ pub fn router() -> Router<AppState> {
 }
 
 type Res = Result<Json<Value>, WsError>;
+/// A listing, encoded from views that borrow the rows (`views`), so already a response.
+pub(super) type Listed = Result<Response, WsError>;
 
 /// The seed page's paging: limit 1..=100, absent or 0 meaning 100; offset from 0.
 pub fn page(p: &Params) -> Result<Page, Error> {
@@ -38,7 +41,7 @@ pub fn page(p: &Params) -> Result<Page, Error> {
     Ok(Page { limit, offset })
 }
 
-async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Res {
+async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Listed {
     let p = Params::parse(q.as_deref());
     let platform_types = p.list("platform_type")?;
     for pt in &platform_types {
@@ -51,10 +54,7 @@ async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Re
         ..Default::default()
     };
     let listing = s.dir.list_groups(&t.account_id, &filter, page(&p)?).await?;
-    Ok(Json(json!({
-        "total_count": listing.total,
-        "user_groups": listing.items.iter().map(views::group).collect::<Vec<_>>(),
-    })))
+    Ok(Json(views::group_list(&listing)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -134,15 +134,12 @@ async fn list_users(
     t: Tenant,
     Path((_, group_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
-) -> Res {
+) -> Listed {
     let p = Params::parse(q.as_deref());
     let (mut filter, none) = (user_filter(&p)?, super::users::matches_no_one(&p)?);
     filter.group_id = Some(group_id);
     let listing = super::users::list_users(&s, &t.account_id, &filter, none, page(&p)?).await?;
-    Ok(Json(json!({
-        "total_count": listing.total,
-        "users": listing.items.iter().map(views::user_in_group).collect::<Vec<_>>(),
-    })))
+    Ok(Json(views::user_in_group_list(&listing)).into_response())
 }
 
 #[derive(Deserialize)]

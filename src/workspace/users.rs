@@ -2,6 +2,7 @@
 //! batch-delete, LOCK/UNLOCK/RESET_PWD, random password.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -9,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::WsError;
-use super::groups::page;
+use super::groups::{page, Listed};
 use super::{json, views, Tenant};
 use crate::core::model::{NewUser, UserFilter, UserPatch};
 use crate::core::{ids, validate, Error};
@@ -82,7 +83,7 @@ pub async fn list_users(
     Ok(listing)
 }
 
-async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Res {
+async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Listed {
     let p = Params::parse(q.as_deref());
     let (filter, none) = (user_filter(&p)?, matches_no_one(&p)?);
     let mut page = page(&p)?;
@@ -97,11 +98,7 @@ async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Re
     if none {
         listing.total = 0;
     }
-    let none = Vec::new();
-    Ok(Json(json!({
-        "total_count": listing.total,
-        "users": listing.items.iter().map(|u| views::user(u, names.get(&u.id).unwrap_or(&none))).collect::<Vec<_>>(),
-    })))
+    Ok(Json(views::user_list(&listing, &names)).into_response())
 }
 
 /// CreateUserRequest of the SDK.
