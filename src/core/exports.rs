@@ -5,11 +5,105 @@ use serde::{Deserialize, Serialize};
 use super::model::UserFilter;
 use super::Error;
 
-pub const CREATING: &str = "CREATING";
-pub const SUCCESS: &str = "SUCCESS";
-pub const FAIL: &str = "FAIL";
-pub const EXPIRED: &str = "EXPIRED";
-pub const STATUSES: [&str; 4] = [CREATING, SUCCESS, FAIL, EXPIRED];
+/// Where an export task is. The words are the Workspace SDK's `ExportTask.status` values
+/// (`CREATING`, `SUCCESS`, `FAIL`, `EXPIRED`), and also what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskStatus {
+    /// Waiting for a worker, or being written.
+    Creating,
+    /// The file is ready to download.
+    Success,
+    /// Ended with an error (`ExportTask::error_code` says what kind).
+    Fail,
+    /// The file was kept its time and removed; the task stays listed.
+    Expired,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 4] = [
+        TaskStatus::Creating,
+        TaskStatus::Success,
+        TaskStatus::Fail,
+        TaskStatus::Expired,
+    ];
+
+    /// The word on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Creating => "CREATING",
+            TaskStatus::Success => "SUCCESS",
+            TaskStatus::Fail => "FAIL",
+            TaskStatus::Expired => "EXPIRED",
+        }
+    }
+
+    /// The status a word names exactly (None for anything else).
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        TaskStatus::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// A caller's `status` filter: one of the words, or `Invalid` naming them.
+    pub fn from_param(s: &str) -> Result<TaskStatus, Error> {
+        TaskStatus::parse(s).ok_or_else(|| {
+            let words: Vec<&str> = TaskStatus::ALL.iter().map(|t| t.as_str()).collect();
+            Error::invalid(format!("status must be one of {}", words.join(", ")))
+        })
+    }
+}
+
+/// What a task exports (stored with the task as `users`, `groups` or `group_users`, the
+/// `kind` tag of its `Spec`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskKind {
+    Users,
+    Groups,
+    GroupUsers,
+}
+
+impl TaskKind {
+    pub const ALL: [TaskKind; 3] = [TaskKind::Users, TaskKind::Groups, TaskKind::GroupUsers];
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Users => "users",
+            TaskKind::Groups => "groups",
+            TaskKind::GroupUsers => "group_users",
+        }
+    }
+
+    /// The kind a stored word names (None for anything else).
+    pub fn parse(s: &str) -> Option<TaskKind> {
+        TaskKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The order of a task listing: the Workspace `sort_field` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskSort {
+    #[default]
+    CreateTime,
+    EndTime,
+    FileName,
+    Status,
+}
+
+impl TaskSort {
+    /// A caller's `sort_field` (absent or empty: `create_time`), or `Invalid` naming the
+    /// allowed ones.
+    pub fn parse(s: Option<&str>) -> Result<TaskSort, Error> {
+        match s.unwrap_or("") {
+            "create_time" | "" => Ok(TaskSort::CreateTime),
+            "end_time" => Ok(TaskSort::EndTime),
+            "file_name" => Ok(TaskSort::FileName),
+            "status" => Ok(TaskSort::Status),
+            other => Err(Error::invalid(format!(
+                "sort_field must be one of create_time, end_time, file_name, status, not {}",
+                super::text::quoted(other)
+            ))),
+        }
+    }
+}
 
 /// Column headers and words in a workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -56,11 +150,11 @@ pub enum Spec {
 }
 
 impl Spec {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> TaskKind {
         match self {
-            Spec::Users { .. } => "users",
-            Spec::Groups { .. } => "groups",
-            Spec::GroupUsers { .. } => "group_users",
+            Spec::Users { .. } => TaskKind::Users,
+            Spec::Groups { .. } => TaskKind::Groups,
+            Spec::GroupUsers { .. } => TaskKind::GroupUsers,
         }
     }
 }
@@ -71,11 +165,11 @@ pub struct ExportTask {
     pub id: String,
     pub account_id: String,
     pub project_id: String,
-    pub kind: String,
+    pub kind: TaskKind,
     /// JSON of `Spec` plus the language (see `TaskSpec`).
     pub spec: String,
     pub file_name: String,
-    pub status: String,
+    pub status: TaskStatus,
     pub fail_reason: Option<String>,
     /// Why a FAIL task failed: a [`FailureKind`] word (each face names it in its own
     /// codes); tasks failed by older versions may hold a Workspace code here.
@@ -149,28 +243,11 @@ pub struct TaskFilter {
     /// Case-insensitive substring of the file name.
     pub file_name: Option<String>,
     pub task_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<TaskStatus>,
     pub is_download: Option<bool>,
-    /// Column to sort by: create_time (default), end_time, file_name, status.
-    pub sort_field: Option<String>,
+    pub sort: TaskSort,
     /// ASC or DESC (default: newest first).
     pub ascending: bool,
-}
-
-impl TaskFilter {
-    /// The SQL column for `sort_field`, or an error naming the allowed ones.
-    pub fn sort_column(&self) -> Result<&'static str, Error> {
-        match self.sort_field.as_deref().unwrap_or("create_time") {
-            "create_time" | "" => Ok("created_at"),
-            "end_time" => Ok("end_time"),
-            "file_name" => Ok("file_name"),
-            "status" => Ok("status"),
-            other => Err(Error::invalid(format!(
-                "sort_field must be one of create_time, end_time, file_name, status, not {}",
-                super::text::quoted(other)
-            ))),
-        }
-    }
 }
 
 /// One data row of an imported workbook, as read (before any rule is checked).

@@ -226,13 +226,11 @@ pub trait ReadTx {
 
     // export tasks
     fn export_task(&mut self, project_id: &str, id: &str) -> Result<Option<ExportTask>, Error>;
-    /// A page of the project's tasks; `sort_column` is one of `TaskFilter::sort_column`'s
-    /// fixed names.
+    /// A page of the project's tasks, in `filter.sort` order (then by id), with their number.
     fn list_export_tasks(
         &mut self,
         project_id: &str,
         filter: &TaskFilter,
-        sort_column: &str,
         page: Page,
     ) -> Result<Listing<ExportTask>, Error>;
     /// Piece `seq` (from 0) of a task's file.

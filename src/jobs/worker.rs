@@ -59,7 +59,7 @@ pub fn spawn(dir: Directory, cfg: Arc<Exports>) -> tokio::task::JoinHandle<()> {
 
 async fn run(dir: &Directory, cfg: &Exports, owner: &str, task: ExportTask) {
     let started = Instant::now();
-    tracing::info!(task = %task.id, kind = %task.kind, attempt = task.attempts, "export started");
+    tracing::info!(task = %task.id, kind = task.kind.as_str(), attempt = task.attempts, "export started");
     let lease = cfg.lease.as_millis() as i64;
     // Renews the lease; ends only when the task is no longer ours (deleted, or taken over
     // after our lease ran out while we were stalled).

@@ -5,21 +5,30 @@ use sqlx::{AnyConnection, Row};
 
 use super::query::Sql;
 use super::{flag, Backend};
-use crate::core::exports::{ExportTask, TaskFilter, CREATING, EXPIRED, FAIL, SUCCESS};
+use crate::core::exports::{ExportTask, TaskFilter, TaskKind, TaskSort, TaskStatus};
 use crate::core::model::{Listing, Page};
 
 const COLS: &str = "id, account_id, project_id, kind, spec, file_name, status, fail_reason, \
     error_code, created_at, end_time, is_download, attempts, row_count, file_size, expires_at";
+
+/// A stored word that no longer names anything: the row is refused, not guessed at.
+fn word<T>(r: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    let s: String = r.try_get(column)?;
+    parse(&s).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: format!("stored export task {column} {s:?} is not one this version knows").into(),
+    })
+}
 
 fn from_row(r: &AnyRow) -> Result<ExportTask, sqlx::Error> {
     Ok(ExportTask {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,
         project_id: r.try_get("project_id")?,
-        kind: r.try_get("kind")?,
+        kind: word(r, "kind", TaskKind::parse)?,
         spec: r.try_get("spec")?,
         file_name: r.try_get("file_name")?,
-        status: r.try_get("status")?,
+        status: word(r, "status", TaskStatus::parse)?,
         fail_reason: r.try_get("fail_reason")?,
         error_code: r.try_get("error_code")?,
         created_at: r.try_get("created_at")?,
@@ -40,10 +49,10 @@ pub async fn insert(conn: &mut AnyConnection, t: &ExportTask) -> Result<(), sqlx
     .bind(&t.id)
     .bind(&t.account_id)
     .bind(&t.project_id)
-    .bind(&t.kind)
+    .bind(t.kind.as_str())
     .bind(&t.spec)
     .bind(&t.file_name)
-    .bind(&t.status)
+    .bind(t.status.as_str())
     .bind(t.created_at)
     .bind(super::search::fold(&t.file_name))
     .execute(conn)
@@ -67,15 +76,24 @@ pub async fn get(
     .transpose()
 }
 
-/// A page of the project's tasks. `sort_column` comes from `TaskFilter::sort_column` (a fixed
-/// set of names, never the caller's text).
+/// The column a task listing sorts by (the same on both backends).
+pub(crate) fn sort_column(sort: TaskSort) -> &'static str {
+    match sort {
+        TaskSort::CreateTime => "created_at",
+        TaskSort::EndTime => "end_time",
+        TaskSort::FileName => "file_name",
+        TaskSort::Status => "status",
+    }
+}
+
+/// A page of the project's tasks, in `f.sort` order.
 pub async fn list(
     conn: &mut AnyConnection,
     project_id: &str,
     f: &TaskFilter,
-    sort_column: &str,
     page: Page,
 ) -> Result<Listing<ExportTask>, sqlx::Error> {
+    let sort_column = sort_column(f.sort);
     let mut sql = Sql::on(&*conn, " FROM export_tasks WHERE project_id = ");
     sql.bind(project_id);
     if let Some(name) = f.file_name.as_deref().filter(|s| !s.is_empty()) {
@@ -88,8 +106,8 @@ pub async fn list(
     if let Some(id) = &f.task_id {
         sql.push(" AND id = ").bind(id);
     }
-    if let Some(s) = &f.status {
-        sql.push(" AND status = ").bind(s);
+    if let Some(s) = f.status {
+        sql.push(" AND status = ").bind(s.as_str());
     }
     if let Some(d) = f.is_download {
         sql.push(" AND is_download = ").bind(flag(d));
@@ -134,9 +152,9 @@ pub async fn give_up_abandoned(
          restarted while writing it); create the export again' \
          WHERE status = $3 AND lease_until < $2 AND attempts >= $4",
     )
-    .bind(FAIL)
+    .bind(TaskStatus::Fail.as_str())
     .bind(now)
-    .bind(CREATING)
+    .bind(TaskStatus::Creating.as_str())
     .bind(max_attempts)
     .execute(conn)
     .await?
@@ -164,7 +182,7 @@ pub async fn claim(
     ))
     .bind(owner)
     .bind(until)
-    .bind(CREATING)
+    .bind(TaskStatus::Creating.as_str())
     .bind(now)
     .fetch_optional(conn)
     .await?
@@ -186,7 +204,7 @@ pub async fn renew(
     .bind(until)
     .bind(id)
     .bind(owner)
-    .bind(CREATING)
+    .bind(TaskStatus::Creating.as_str())
     .execute(conn)
     .await?
     .rows_affected()
@@ -207,14 +225,14 @@ pub async fn finish(
         "UPDATE export_tasks SET status = $1, end_time = $2, row_count = $3, file_size = $4, \
          expires_at = $5, lease_until = 0 WHERE id = $6 AND lease_owner = $7 AND status = $8",
     )
-    .bind(SUCCESS)
+    .bind(TaskStatus::Success.as_str())
     .bind(now)
     .bind(rows)
     .bind(size)
     .bind(expires_at)
     .bind(id)
     .bind(owner)
-    .bind(CREATING)
+    .bind(TaskStatus::Creating.as_str())
     .execute(conn)
     .await?
     .rows_affected()
@@ -261,13 +279,13 @@ pub async fn fail(
         "UPDATE export_tasks SET status = $1, end_time = $2, error_code = $3, fail_reason = $4, \
          lease_until = 0 WHERE id = $5 AND lease_owner = $6 AND status = $7",
     )
-    .bind(FAIL)
+    .bind(TaskStatus::Fail.as_str())
     .bind(now)
     .bind(code)
     .bind(reason)
     .bind(id)
     .bind(owner)
-    .bind(CREATING)
+    .bind(TaskStatus::Creating.as_str())
     .execute(conn)
     .await?
     .rows_affected()
@@ -328,15 +346,15 @@ pub async fn expire(conn: &mut AnyConnection, now: i64) -> Result<u64, sqlx::Err
         "DELETE FROM export_chunks WHERE task_id IN \
          (SELECT id FROM export_tasks WHERE status = $1 AND expires_at <= $2)",
     )
-    .bind(SUCCESS)
+    .bind(TaskStatus::Success.as_str())
     .bind(now)
     .execute(&mut *conn)
     .await?;
     Ok(sqlx::query(
         "UPDATE export_tasks SET status = $1, file_size = 0 WHERE status = $2 AND expires_at <= $3",
     )
-    .bind(EXPIRED)
-    .bind(SUCCESS)
+    .bind(TaskStatus::Expired.as_str())
+    .bind(TaskStatus::Success.as_str())
     .bind(now)
     .execute(conn)
     .await?

@@ -232,13 +232,9 @@ impl ReadTx for LegacyTx {
         &mut self,
         project_id: &str,
         filter: &TaskFilter,
-        sort_column: &str,
         page: Page,
     ) -> Result<Listing<ExportTask>, Error> {
-        run!(
-            self,
-            exports::list(&mut self.tx, project_id, filter, sort_column, page)
-        )
+        run!(self, exports::list(&mut self.tx, project_id, filter, page))
     }
     fn export_chunk(&mut self, task_id: &str, seq: i64) -> Result<Option<Vec<u8>>, Error> {
         run!(self, exports::chunk(&mut self.tx, task_id, seq))

@@ -15,7 +15,9 @@ use super::error::{code, WsError};
 use super::groups::page;
 use super::users::user_filter;
 use super::{json, Tenant};
-use crate::core::exports::{ExportTask, ImportRow, Language, Spec, TaskFilter, TaskSpec};
+use crate::core::exports::{
+    ExportTask, ImportRow, Language, Spec, TaskFilter, TaskSort, TaskSpec, TaskStatus,
+};
 use crate::core::model::{GroupFilter, Page, UserFilter, ADMIN_ACTIVATE, USER_ACTIVATE};
 use crate::core::{ids, validate, Error};
 use crate::excel::{self, GroupSheet, XLSX_CONTENT_TYPE};
@@ -280,7 +282,7 @@ fn task_view(t: &ExportTask) -> Value {
     let mut v = json!({
         "task_id": t.id,
         "file_name": t.file_name,
-        "status": t.status,
+        "status": t.status.as_str(),
         "create_time": ids::iso_ms(t.created_at),
         "is_download": t.is_download,
     });
@@ -320,9 +322,12 @@ async fn list_tasks(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery)
     let filter = TaskFilter {
         file_name: p.text("file_name"),
         task_id: p.text("task_id"),
-        status: p.text("status"),
+        status: p
+            .text("status")
+            .map(|s| TaskStatus::from_param(&s))
+            .transpose()?,
         is_download: p.bool("is_download")?,
-        sort_field: p.text("sort_field"),
+        sort: TaskSort::parse(p.text("sort_field").as_deref())?,
         ascending,
     };
     let listing = s

@@ -70,10 +70,10 @@ impl Directory {
             id: ids::new_id(),
             account_id: account_id.to_string(),
             project_id: project_id.to_string(),
-            kind: spec.spec.kind().to_string(),
+            kind: spec.spec.kind(),
             spec: serde_json::to_string(&spec).map_err(|e| Error::Internal(e.to_string()))?,
             file_name,
-            status: CREATING.to_string(),
+            status: TaskStatus::Creating,
             fail_reason: None,
             error_code: None,
             created_at: ids::now_ms(),
@@ -95,15 +95,11 @@ impl Directory {
         filter: &TaskFilter,
         page: Page,
     ) -> Result<Listing<ExportTask>, Error> {
-        let column = filter.sort_column()?;
-        if let Some(s) = &filter.status {
-            crate::core::validate::one_of("status", s, &STATUSES)?;
-        }
         for v in [&filter.file_name, &filter.task_id].into_iter().flatten() {
             crate::core::validate::keyword(v)?;
         }
         let (project_id, filter) = (project_id.to_string(), filter.clone());
-        self.reading(move |tx| tx.list_export_tasks(&project_id, &filter, column, page))
+        self.reading(move |tx| tx.list_export_tasks(&project_id, &filter, page))
             .await
     }
 
@@ -115,10 +111,10 @@ impl Directory {
             let task = tx
                 .export_task(&project_id, &id)?
                 .ok_or_else(|| Error::NotFound(Entity::Task, id.clone()))?;
-            if task.status != SUCCESS {
+            if task.status != TaskStatus::Success {
                 return Err(Error::Conflict(format!(
                     "export task {id} has no file to download: its status is {}",
-                    task.status
+                    task.status.as_str()
                 )));
             }
             tx.mark_export_downloaded(&id)?;

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row};
 
 use super::sql::Sql;
-use crate::core::exports::{ExportTask, TaskFilter, CREATING, EXPIRED, FAIL, SUCCESS};
+use crate::core::exports::{ExportTask, FailureKind, TaskFilter, TaskKind, TaskStatus};
 use crate::core::model::{Listing, Page};
 use crate::store::search::fold;
 
@@ -15,15 +15,26 @@ macro_rules! cols {
 }
 const COLS: &str = cols!();
 
+/// A stored word that no longer names anything: the row is refused, not guessed at.
+fn unknown_word(i: usize, what: &str, word: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Text,
+        format!("stored export task {what} {word:?} is not one this version knows").into(),
+    )
+}
+
 fn task(r: &Row<'_>) -> rusqlite::Result<ExportTask> {
+    let kind = r.get_ref(3)?.as_str()?;
+    let status = r.get_ref(6)?.as_str()?;
     Ok(ExportTask {
         id: r.get(0)?,
         account_id: r.get(1)?,
         project_id: r.get(2)?,
-        kind: r.get(3)?,
+        kind: TaskKind::parse(kind).ok_or_else(|| unknown_word(3, "kind", kind))?,
         spec: r.get(4)?,
         file_name: r.get(5)?,
-        status: r.get(6)?,
+        status: TaskStatus::parse(status).ok_or_else(|| unknown_word(6, "status", status))?,
         fail_reason: r.get(7)?,
         error_code: r.get(8)?,
         created_at: r.get(9)?,
@@ -65,21 +76,14 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-/// A page of the project's tasks with their number. `sort_column` must be one of
-/// `TaskFilter::sort_column`'s names (it goes into the SQL text; anything else is an error).
+/// A page of the project's tasks with their number, in `f.sort` order.
 pub(super) fn list(
     conn: &Connection,
     project_id: &str,
     f: &TaskFilter,
-    sort_column: &str,
     page: Page,
 ) -> rusqlite::Result<Listing<ExportTask>> {
-    if !matches!(
-        sort_column,
-        "created_at" | "end_time" | "file_name" | "status"
-    ) {
-        return Err(rusqlite::Error::InvalidColumnName(sort_column.to_string()));
-    }
+    let sort_column = crate::store::exports::sort_column(f.sort);
     let mut sql = Sql::new(" FROM export_tasks WHERE project_id = ");
     sql.bind(project_id);
     if let Some(name) = f.file_name.as_deref().filter(|s| !s.is_empty()) {
@@ -91,8 +95,8 @@ pub(super) fn list(
     if let Some(id) = &f.task_id {
         sql.push(" AND id = ").bind(id);
     }
-    if let Some(s) = &f.status {
-        sql.push(" AND status = ").bind(s);
+    if let Some(s) = f.status {
+        sql.push(" AND status = ").bind(s.as_str());
     }
     if let Some(d) = f.is_download {
         sql.push(" AND is_download = ").bind(d);
@@ -159,10 +163,10 @@ pub(super) fn insert(conn: &Connection, t: &ExportTask) -> rusqlite::Result<()> 
         t.id,
         t.account_id,
         t.project_id,
-        t.kind,
+        t.kind.as_str(),
         t.spec,
         t.file_name,
-        t.status,
+        t.status.as_str(),
         t.created_at,
         fold(&t.file_name)
     ])?;
@@ -177,12 +181,19 @@ pub(super) fn give_up_abandoned(
 ) -> rusqlite::Result<u64> {
     let n = conn
         .prepare_cached(
-            "UPDATE export_tasks SET status = ?, end_time = ?, error_code = 'WKS.0504', \
+            "UPDATE export_tasks SET status = ?, end_time = ?, error_code = ?, \
              fail_reason = 'the export was interrupted ' || attempts || ' times (server stopped or \
              restarted while writing it); create the export again' \
              WHERE status = ? AND lease_until < ? AND attempts >= ?",
         )?
-        .execute(rusqlite::params![FAIL, now, CREATING, now, max_attempts])?;
+        .execute(rusqlite::params![
+            TaskStatus::Fail.as_str(),
+            now,
+            FailureKind::Interrupted.as_str(),
+            TaskStatus::Creating.as_str(),
+            now,
+            max_attempts
+        ])?;
     Ok(n as u64)
 }
 
@@ -200,7 +211,12 @@ pub(super) fn claim(
         cols!()
     );
     let mut stmt = conn.prepare_cached(SQL)?;
-    let mut rows = stmt.query(rusqlite::params![owner, until, CREATING, now])?;
+    let mut rows = stmt.query(rusqlite::params![
+        owner,
+        until,
+        TaskStatus::Creating.as_str(),
+        now
+    ])?;
     rows.next()?.map(task).transpose()
 }
 
@@ -215,7 +231,7 @@ pub(super) fn renew(
         .prepare_cached(
             "UPDATE export_tasks SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = ?",
         )?
-        .execute(rusqlite::params![until, id, owner, CREATING])?;
+        .execute(rusqlite::params![until, id, owner, TaskStatus::Creating.as_str()])?;
     Ok(n == 1)
 }
 
@@ -247,7 +263,14 @@ pub(super) fn finish(
              expires_at = ?, lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = ?",
         )?
         .execute(rusqlite::params![
-            SUCCESS, now, rows, size, expires_at, id, owner, CREATING
+            TaskStatus::Success.as_str(),
+            now,
+            rows,
+            size,
+            expires_at,
+            id,
+            owner,
+            TaskStatus::Creating.as_str()
         ])?;
     Ok(n == 1)
 }
@@ -267,7 +290,13 @@ pub(super) fn fail(
              lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = ?",
         )?
         .execute(rusqlite::params![
-            FAIL, now, code, reason, id, owner, CREATING
+            TaskStatus::Fail.as_str(),
+            now,
+            code,
+            reason,
+            id,
+            owner,
+            TaskStatus::Creating.as_str()
         ])?;
     Ok(n == 1)
 }
@@ -313,11 +342,11 @@ pub(super) fn expire(conn: &Connection, now: i64) -> rusqlite::Result<u64> {
         "DELETE FROM export_chunks WHERE task_id IN \
          (SELECT id FROM export_tasks WHERE status = ? AND expires_at <= ?)",
     )?
-    .execute(rusqlite::params![SUCCESS, now])?;
+    .execute(rusqlite::params![TaskStatus::Success.as_str(), now])?;
     let n = conn
         .prepare_cached(
             "UPDATE export_tasks SET status = ?, file_size = 0 WHERE status = ? AND expires_at <= ?",
         )?
-        .execute(rusqlite::params![EXPIRED, SUCCESS, now])?;
+        .execute(rusqlite::params![TaskStatus::Expired.as_str(), TaskStatus::Success.as_str(), now])?;
     Ok(n as u64)
 }

@@ -176,16 +176,9 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         &mut self,
         project_id: &str,
         filter: &TaskFilter,
-        sort_column: &str,
         page: Page,
     ) -> Result<Listing<ExportTask>, Error> {
-        Ok(exports::list(
-            &self.conn,
-            project_id,
-            filter,
-            sort_column,
-            page,
-        )?)
+        Ok(exports::list(&self.conn, project_id, filter, page)?)
     }
 
     fn export_chunk(&mut self, task_id: &str, seq: i64) -> Result<Option<Vec<u8>>, Error> {

@@ -2,7 +2,7 @@
 //! columns, the token cut-off; read back through today's functions.
 
 use super::{Fixture, UserSpec};
-use crate::core::exports::{ExportTask, CREATING, FAIL, SUCCESS};
+use crate::core::exports::{ExportTask, FailureKind, TaskKind, TaskStatus};
 use crate::core::ids;
 use crate::core::model::{Account, Group, Page, Project, UserFilter};
 use crate::core::storage::{
@@ -439,10 +439,10 @@ async fn accounts_exports_org_members_and_iam_state_write_as_today() {
         id: id.into(),
         account_id: f.a.clone(),
         project_id: f.project_a.clone(),
-        kind: "users".into(),
+        kind: TaskKind::Users,
         spec: "{}".into(),
         file_name: "Straße.xlsx".into(),
-        status: CREATING.into(),
+        status: TaskStatus::Creating,
         fail_reason: None,
         error_code: None,
         created_at: at,
@@ -549,26 +549,27 @@ async fn accounts_exports_org_members_and_iam_state_write_as_today() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (t1.status.as_str(), t1.is_download, t1.row_count),
-        ("EXPIRED", true, 5)
+        (t1.status, t1.is_download, t1.row_count),
+        (TaskStatus::Expired, true, 5)
     );
     let t2 = store::exports::get(&mut c, &f.project_a, "t2")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        (t2.status.as_str(), t2.error_code.as_deref()),
-        (FAIL, Some("WKS.1"))
+        (t2.status, t2.error_code.as_deref()),
+        (TaskStatus::Fail, Some("WKS.1"))
     );
     let t3 = store::exports::get(&mut c, &f.project_a, "t3")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        (t3.status.as_str(), t3.error_code.as_deref()),
-        (FAIL, Some("WKS.0504"))
+        (t3.status, t3.error_code.as_deref()),
+        (TaskStatus::Fail, Some(FailureKind::Interrupted.as_str())),
+        "the store keeps the core's word, not a face's code"
     );
-    assert_ne!(t1.status, SUCCESS);
+    assert_ne!(t1.status, TaskStatus::Success);
     let listed = store::exports::list(
         &mut c,
         &f.project_a,
@@ -576,7 +577,6 @@ async fn accounts_exports_org_members_and_iam_state_write_as_today() {
             file_name: Some("STRASSE".into()),
             ..Default::default()
         },
-        "created_at",
         Page::ALL,
     )
     .await
