@@ -359,9 +359,15 @@ pub async fn list(
     // parents. A filtered total comes along with the page (`count(*) OVER ()`), so a search
     // runs once; an unfiltered one is the account's kept counter.
     let filtered = !f.is_empty();
+    // PostgreSQL counts apart from the page: with `count(*) OVER ()` its planner walks the
+    // (account_id, seq) index and tests the filter on every row of the account (973,002 of
+    // 1M for `alice`), where a separate count(*) is a bitmap scan of the trigram index and
+    // the page stops after `limit` matches. SQLite (this store serves it only in tests)
+    // keeps the one-query form.
+    let window = filtered && backend == Backend::Sqlite;
     let mut select = sql.with_text(format!(
         "SELECT g.seq{} FROM user_groups g{}",
-        if filtered {
+        if window {
             ", count(*) OVER () AS total"
         } else {
             ""
@@ -378,16 +384,12 @@ pub async fn list(
          LEFT JOIN user_groups p ON p.id = g.parent_id ORDER BY g.seq",
         cols("g"),
         parent_cols(),
-        if filtered {
-            ", page.total AS total"
-        } else {
-            ""
-        },
+        if window { ", page.total AS total" } else { "" },
         select.text
     ));
     let rows = select.query().fetch_all(&mut *conn).await?;
     let total: i64 = match rows.first() {
-        Some(r) if filtered => r.try_get("total")?,
+        Some(r) if window => r.try_get("total")?,
         _ if filtered => {
             // an empty page says nothing about the total: count
             let count = sql.with_text(format!(

@@ -208,9 +208,17 @@ impl Db {
         Ok(self.pool.begin_with(begin).await?)
     }
 
-    /// Starts a read transaction: a consistent snapshot for a count and a page.
+    /// Starts a read transaction: a consistent snapshot for a count and a page. On
+    /// PostgreSQL that needs REPEATABLE READ (its default, READ COMMITTED, gives every
+    /// statement a snapshot of its own, so a count and the page read after it could
+    /// disagree); a read-only one never fails to serialize. SQLite's read transaction is a
+    /// snapshot already (WAL).
     pub async fn read(&self) -> Result<Tx, Error> {
-        Ok(self.pool.begin().await?)
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        };
+        Ok(self.pool.begin_with(begin).await?)
     }
 }
 
