@@ -45,8 +45,7 @@ impl TaskStatus {
     /// A caller's `status` filter: one of the words, or `Invalid` naming them.
     pub fn from_param(s: &str) -> Result<TaskStatus, Error> {
         TaskStatus::parse(s).ok_or_else(|| {
-            let words: Vec<&str> = TaskStatus::ALL.iter().map(|t| t.as_str()).collect();
-            Error::invalid(format!("status must be one of {}", words.join(", ")))
+            super::validate::not_one_of("status", &TaskStatus::ALL.map(TaskStatus::as_str))
         })
     }
 }

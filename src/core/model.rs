@@ -289,6 +289,31 @@ impl Page {
         limit: i64::MAX,
         offset: 0,
     };
+
+    /// The number of all matches when this page, holding `rows` of them, tells it: a page
+    /// shorter than its limit ends the list, so the total is `offset + rows` (unless it is
+    /// empty past the start, which says nothing about the rows before `offset`). None when
+    /// it takes a count.
+    pub fn total_if_last(self, rows: usize) -> Option<i64> {
+        let rows = i64::try_from(rows).ok()?;
+        (rows < self.limit && (rows > 0 || self.offset == 0)).then(|| self.offset + rows)
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::Page;
+
+    #[test]
+    fn a_short_page_tells_the_total() {
+        let p = |limit, offset| Page { limit, offset };
+        assert_eq!(p(100, 0).total_if_last(0), Some(0));
+        assert_eq!(p(100, 0).total_if_last(7), Some(7));
+        assert_eq!(p(100, 200).total_if_last(7), Some(207));
+        assert_eq!(p(100, 200).total_if_last(0), None, "past the end");
+        assert_eq!(p(100, 0).total_if_last(100), None, "a full page");
+        assert_eq!(p(0, 0).total_if_last(0), None, "a zero-row read");
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -293,11 +293,13 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(Error::invalid(format!(
-            "{field} must be one of {}",
-            allowed.join(", ")
-        )))
+        Err(not_one_of(field, allowed))
     }
+}
+
+/// The refusal of a value of `field` that is none of `allowed` (`one_of`'s message).
+pub fn not_one_of(field: &str, allowed: &[&str]) -> Error {
+    Error::invalid(format!("{field} must be one of {}", allowed.join(", ")))
 }
 
 /// A name given to look something up by (an exact-name filter, a login name, a group named
