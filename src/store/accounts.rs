@@ -34,6 +34,35 @@ pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<(), sqlx::E
     Ok(())
 }
 
+/// The seq of the next row of the account in `table` (`users` or `user_groups`) on SQLite:
+/// one above the account's greatest (the last entry of the `(account_id, seq)` index), or
+/// the first position of the account's range (`accounts.number << 40 | 1`, migration
+/// 0011 of migrations/sqlite) when it has none. Further rows of one insert take the
+/// following numbers. An account without a number (none such) gives 0, which the
+/// table's range trigger refuses. PostgreSQL's seqs are identity columns: not called there.
+pub async fn next_seq(
+    conn: &mut AnyConnection,
+    table: &str,
+    account_id: &str,
+) -> Result<i64, sqlx::Error> {
+    debug_assert!(table == "users" || table == "user_groups");
+    let number: Option<i64> = sqlx::query_scalar("SELECT number FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    let Some(number) = number else {
+        return Ok(0);
+    };
+    let last: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT max(seq) FROM {table} WHERE account_id = $1"
+    ))
+    .bind(account_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(last.unwrap_or(number << 40) + 1)
+}
+
 pub async fn insert_project(conn: &mut AnyConnection, p: &Project) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO projects (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&p.id)

@@ -153,14 +153,42 @@ pub async fn insert_many(conn: &mut AnyConnection, groups: &[Group]) -> Result<(
     if groups.is_empty() {
         return Ok(());
     }
+    // on SQLite each row's seq is allocated in its account's range (migration 0011)
+    let sqlite = conn.backend_name() == "SQLite";
+    let mut next: Vec<(&str, i64)> = Vec::new();
+    let mut seqs = Vec::with_capacity(groups.len());
+    for g in groups {
+        if !sqlite {
+            seqs.push(None);
+            continue;
+        }
+        let seq = match next.iter_mut().find(|(a, _)| *a == g.account_id) {
+            Some((_, s)) => {
+                *s += 1;
+                *s
+            }
+            None => {
+                let s = super::accounts::next_seq(conn, "user_groups", &g.account_id).await?;
+                next.push((&g.account_id, s));
+                s
+            }
+        };
+        seqs.push(Some(seq));
+    }
     let mut sql = Sql::on(
         &*conn,
-        "INSERT INTO user_groups (id, account_id, name, name_fold, description, platform_type, \
-         domain, parent_id, path, depth, user_quantity, created_by, updated_by, created_at, updated_at) \
-         VALUES ",
+        &format!(
+            "INSERT INTO user_groups ({}id, account_id, name, name_fold, description, \
+             platform_type, domain, parent_id, path, depth, user_quantity, created_by, \
+             updated_by, created_at, updated_at) VALUES ",
+            if sqlite { "seq, " } else { "" }
+        ),
     );
-    for (i, g) in groups.iter().enumerate() {
+    for (i, (g, seq)) in groups.iter().zip(seqs).enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
+        if let Some(seq) = seq {
+            sql.bind(seq).push(", ");
+        }
         sql.bind(key(&g.account_id, &g.id))
             .push(", ")
             .bind(&g.account_id)

@@ -56,9 +56,13 @@ const INSERT_COLS: &str = "id, account_id, name, name_fold, description, descrip
     next_login_change_password, password_never_expired, locked, disabled, is_root, \
     created_at, updated_at";
 
-fn push_values(sql: &mut Sql, u: &UserRecord) {
-    sql.push("(")
-        .bind(&u.id)
+/// `(seq?, values of INSERT_COLS)`: `seq` on SQLite only (`accounts::next_seq`).
+fn push_values(sql: &mut Sql, seq: Option<i64>, u: &UserRecord) {
+    sql.push("(");
+    if let Some(seq) = seq {
+        sql.bind(seq).push(", ");
+    }
+    sql.bind(&u.id)
         .push(", ")
         .bind(&u.account_id)
         .push(", ")
@@ -119,15 +123,40 @@ pub async fn insert_many(
     if users.is_empty() {
         return Ok(());
     }
+    // on SQLite each row's seq is allocated in its account's range (migration 0011)
+    let mut next: Vec<(&str, i64)> = Vec::new();
+    let sqlite = conn.backend_name() == "SQLite";
+    let mut seqs = Vec::with_capacity(users.len());
+    for u in users {
+        if !sqlite {
+            seqs.push(None);
+            continue;
+        }
+        let seq = match next.iter_mut().find(|(a, _)| *a == u.account_id) {
+            Some((_, s)) => {
+                *s += 1;
+                *s
+            }
+            None => {
+                let s = accounts::next_seq(conn, "users", &u.account_id).await?;
+                next.push((&u.account_id, s));
+                s
+            }
+        };
+        seqs.push(Some(seq));
+    }
     let mut sql = Sql::on(
         &*conn,
-        &format!("INSERT INTO users ({INSERT_COLS}) VALUES "),
+        &format!(
+            "INSERT INTO users ({}{INSERT_COLS}) VALUES ",
+            if sqlite { "seq, " } else { "" }
+        ),
     );
-    for (i, u) in users.iter().enumerate() {
+    for (i, (u, seq)) in users.iter().zip(seqs).enumerate() {
         if i > 0 {
             sql.push(", ");
         }
-        push_values(&mut sql, u);
+        push_values(&mut sql, seq, u);
     }
     sql.query().execute(&mut *conn).await?;
     for (account, n) in accounts::per_account(users.iter().map(|u| u.account_id.as_str())) {

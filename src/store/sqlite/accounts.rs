@@ -160,6 +160,54 @@ pub(super) fn adjust_counts(
     Ok(())
 }
 
+/// Where new rows go: `users` or `user_groups`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rows {
+    Users,
+    Groups,
+}
+
+/// Allocates the seqs of new rows of the accounts in `accounts` (one per row, in order):
+/// each account's rows continue from its greatest seq (the last entry of the
+/// `(account_id, seq)` index), or from the start of its range,
+/// `accounts.number << 40 | 1` (migration 0011), so an account's seqs stay in its range
+/// and in creation order. An account without a number (none such) gets 0s, which the
+/// table's range trigger refuses.
+pub(super) fn next_seqs<'a>(
+    conn: &Connection,
+    rows: Rows,
+    accounts: impl Iterator<Item = &'a str>,
+) -> rusqlite::Result<Vec<i64>> {
+    let last = match rows {
+        Rows::Users => "SELECT max(seq) FROM users WHERE account_id = ?",
+        Rows::Groups => "SELECT max(seq) FROM user_groups WHERE account_id = ?",
+    };
+    let mut next: Vec<(&str, i64)> = Vec::new();
+    let mut out = Vec::new();
+    for a in accounts {
+        let seq = match next.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, s)) => {
+                *s += 1;
+                *s
+            }
+            None => {
+                let s = match super::search::account_number(conn, a)? {
+                    None => 0,
+                    Some(number) => {
+                        let max: Option<i64> =
+                            conn.prepare_cached(last)?.query_row([a], |r| r.get(0))?;
+                        max.unwrap_or(super::search::seq_range(number).0 - 1) + 1
+                    }
+                };
+                next.push((a, s));
+                s
+            }
+        };
+        out.push(seq);
+    }
+    Ok(out)
+}
+
 /// How many of the items belong to each account, in the order accounts first appear.
 pub(super) fn per_account<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<(&'a str, i64)> {
     let mut out: Vec<(&str, i64)> = Vec::new();

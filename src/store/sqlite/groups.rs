@@ -7,9 +7,9 @@ use std::collections::HashSet;
 use rusqlite::{Connection, Row};
 
 use super::accounts;
-use super::search::{self, Field};
+use super::search::{self, Field, IndexSearch};
 use super::sql::Sql;
-use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
+use crate::core::model::{Group, GroupFilter, Listing, NameOp, Page, ParentFilter};
 use crate::store::groups::{key, public_id};
 use crate::store::search::fold;
 
@@ -167,6 +167,68 @@ fn matching<'a>(
     Ok(sql)
 }
 
+/// The keywords of `f` (the keyword and the case-insensitive `contains` name conditions,
+/// each an FTS5 MATCH) when they are all it asks, else `None`: then the index alone
+/// answers it (`IndexSearch`). Every field is named, so a new one cannot be forgotten.
+fn keywords_only(f: &GroupFilter) -> Option<Vec<(&'static [Field], &str)>> {
+    let GroupFilter {
+        keyword,
+        name,
+        name_conditions,
+        platform_types,
+        domain,
+        parent,
+        ids,
+        member,
+    } = f;
+    if name.is_some()
+        || !platform_types.is_empty()
+        || domain.is_some()
+        || parent.is_some()
+        || !ids.is_empty()
+        || member.is_some()
+    {
+        return None;
+    }
+    const NAME: &[Field] = &[Field::GroupName];
+    let mut out = Vec::new();
+    if let Some(kw) = keyword.as_deref().filter(|s| !s.is_empty()) {
+        out.push((NAME, kw));
+    }
+    for c in name_conditions.iter().filter(|c| !c.value.is_empty()) {
+        if c.op != NameOp::Contains || c.case_sensitive {
+            return None;
+        }
+        out.push((NAME, c.value.as_str()));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The index search for `f` on the account, when `f` has only keywords and none is too
+/// common for the index.
+pub(super) fn index_search(
+    conn: &Connection,
+    account_id: &str,
+    f: &GroupFilter,
+) -> rusqlite::Result<Option<IndexSearch>> {
+    match keywords_only(f) {
+        Some(keywords) => IndexSearch::plan(conn, account_id, &keywords),
+        None => Ok(None),
+    }
+}
+
+/// The groups (with parents) whose seqs `keys` selects (`SELECT .. AS seq`, ordered and
+/// limited), of the account only, in creation order.
+fn by_keys(conn: &Connection, account_id: &str, keys: &Sql<'_>) -> rusqlite::Result<Vec<Group>> {
+    let mut select = keys.with_text(format!(
+        "SELECT {COLS} FROM ({}) page JOIN user_groups g ON g.seq = page.seq \
+         LEFT JOIN user_groups p ON p.id = g.parent_id WHERE g.account_id = ",
+        keys.text
+    ));
+    select.bind(account_id.to_string()).push(" ORDER BY g.seq");
+    select.collect(conn, with_parent)
+}
+
 /// Up to `limit` groups (with parents) passing `f` with `seq` above `after`, in creation
 /// order.
 pub(super) fn scan(
@@ -176,6 +238,14 @@ pub(super) fn scan(
     after: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<Group>> {
+    if let Some(index) = index_search(conn, account_id, f)? {
+        if index.is_nothing() {
+            return Ok(Vec::new());
+        }
+        let mut keys = index.keys(after);
+        keys.push(" ORDER BY rowid LIMIT ").bind(limit);
+        return by_keys(conn, account_id, &keys);
+    }
     let sql = matching(conn, account_id, f)?;
     let mut select = sql.with_text(format!("{}{}", select_with_parent!(), sql.text));
     select
@@ -188,12 +258,19 @@ pub(super) fn scan(
 
 /// A page of the account's groups passing `f` (with parents), in creation order, with the
 /// number of all that pass it (an unfiltered total is the account's kept counter).
+///
+/// A filter of keywords only is answered by the FTS5 index (`IndexSearch`): the page's
+/// seqs and the total come from the index's rowids in the account's range, and only the
+/// page's rows are read. Any other filter joins the matches to the table.
 pub(super) fn list(
     conn: &Connection,
     account_id: &str,
     f: &GroupFilter,
     page: Page,
 ) -> rusqlite::Result<Listing<Group>> {
+    if let Some(index) = index_search(conn, account_id, f)? {
+        return search::list_in_index(conn, &index, page, |keys| by_keys(conn, account_id, keys));
+    }
     let sql = matching(conn, account_id, f)?;
     // the page's keys first, over the covering (account_id, seq) index, then rows and
     // parents; a filtered total comes along with the page, so a search runs once
@@ -345,19 +422,26 @@ pub(super) fn existing(
 
 // writes
 
-/// Inserts groups (parents before children: the parent reference is checked per row) and
-/// counts them in their accounts.
+/// Inserts groups (parents before children: the parent reference is checked per row),
+/// each with a seq in its account's range (`accounts::next_seqs`), and counts them in
+/// their accounts.
 pub(super) fn insert_many(conn: &Connection, groups: &[Group]) -> rusqlite::Result<()> {
     if groups.is_empty() {
         return Ok(());
     }
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO user_groups (id, account_id, name, name_fold, description, platform_type, \
-         domain, parent_id, path, depth, user_quantity, created_by, updated_by, created_at, \
-         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    let seqs = accounts::next_seqs(
+        conn,
+        accounts::Rows::Groups,
+        groups.iter().map(|g| g.account_id.as_str()),
     )?;
-    for g in groups {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO user_groups (seq, id, account_id, name, name_fold, description, \
+         platform_type, domain, parent_id, path, depth, user_quantity, created_by, updated_by, \
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?;
+    for (g, seq) in groups.iter().zip(seqs) {
         stmt.execute(rusqlite::params![
+            seq,
             key(&g.account_id, &g.id),
             g.account_id,
             g.name,

@@ -6,10 +6,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
 
 use super::accounts;
-use super::search::{self, Field};
+use super::search::{self, Field, IndexSearch};
 use super::sql::Sql;
 use crate::core::exports::{Span, UserBatch, UserSpans};
-use crate::core::model::{Listing, Page, User, UserFilter};
+use crate::core::model::{Listing, NameOp, Page, User, UserFilter};
 use crate::core::storage::UserRecord;
 use crate::store::groups::key;
 use crate::store::search::fold;
@@ -164,14 +164,100 @@ fn matching<'a>(
     Ok(sql)
 }
 
+/// The keywords of `f` (substrings of name, nick name, description, and the
+/// case-insensitive `contains` name conditions, each an FTS5 MATCH) when they are all it
+/// asks, else `None`: then the index alone answers it (`IndexSearch`). Every field is
+/// named, so a new one cannot be forgotten.
+fn keywords_only(f: &UserFilter) -> Option<Vec<(&'static [Field], &str)>> {
+    let UserFilter {
+        name_contains,
+        alias_contains,
+        name_or_alias_contains,
+        names,
+        name_conditions,
+        description_contains,
+        active_type,
+        group_name,
+        group_id,
+        enterprise_project_id,
+        disabled,
+        domain,
+        platform_type,
+    } = f;
+    if !names.is_empty()
+        || active_type.is_some()
+        || group_name.is_some()
+        || group_id.is_some()
+        || enterprise_project_id.is_some()
+        || disabled.is_some()
+        || domain.is_some()
+        || platform_type.is_some()
+    {
+        return None;
+    }
+    const NAME: &[Field] = &[Field::UserName];
+    let mut out = Vec::new();
+    for (kw, fields) in [
+        (name_contains, NAME),
+        (alias_contains, &[Field::UserAlias][..]),
+        (
+            name_or_alias_contains,
+            &[Field::UserName, Field::UserAlias][..],
+        ),
+        (description_contains, &[Field::UserDescription][..]),
+    ] {
+        if let Some(kw) = kw.as_deref().filter(|s| !s.is_empty()) {
+            out.push((fields, kw));
+        }
+    }
+    for c in name_conditions.iter().filter(|c| !c.value.is_empty()) {
+        if c.op != NameOp::Contains || c.case_sensitive {
+            return None;
+        }
+        out.push((NAME, c.value.as_str()));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The index search for `f` on the account, when `f` has only keywords and none is too
+/// common for the index.
+pub(super) fn index_search(
+    conn: &Connection,
+    account_id: &str,
+    f: &UserFilter,
+) -> rusqlite::Result<Option<IndexSearch>> {
+    match keywords_only(f) {
+        Some(keywords) => IndexSearch::plan(conn, account_id, &keywords),
+        None => Ok(None),
+    }
+}
+
+/// The users whose seqs `keys` selects (`SELECT .. AS seq`, ordered and limited), of the
+/// account only, in creation order.
+fn by_keys(conn: &Connection, account_id: &str, keys: &Sql<'_>) -> rusqlite::Result<Vec<User>> {
+    let mut select = keys.with_text(format!(
+        "SELECT {COLS} FROM ({}) page JOIN users u ON u.seq = page.seq WHERE u.account_id = ",
+        keys.text
+    ));
+    select.bind(account_id.to_string()).push(" ORDER BY u.seq");
+    select.collect(conn, user)
+}
+
 /// A page of the account's users passing `f`, in creation order, with the number of all
 /// that pass it (an unfiltered total is the account's kept counter).
+///
+/// A filter of keywords only is answered by the FTS5 index (`IndexSearch`): the page's
+/// seqs and the total come from the index's rowids in the account's range, and only the
+/// page's rows are read. Any other filter joins the matches to the table.
 pub(super) fn list(
     conn: &Connection,
     account_id: &str,
     f: &UserFilter,
     page: Page,
 ) -> rusqlite::Result<Listing<User>> {
+    if let Some(index) = index_search(conn, account_id, f)? {
+        return search::list_in_index(conn, &index, page, |keys| by_keys(conn, account_id, keys));
+    }
     let sql = matching(conn, account_id, f)?;
     // the page's keys first, over the covering (account_id, seq) index, then the rows; a
     // filtered total comes along with the page, so a search runs once
@@ -221,6 +307,14 @@ pub(super) fn scan(
     after: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<User>> {
+    if let Some(index) = index_search(conn, account_id, f)? {
+        if index.is_nothing() {
+            return Ok(Vec::new());
+        }
+        let mut keys = index.keys(after);
+        keys.push(" ORDER BY rowid LIMIT ").bind(limit);
+        return by_keys(conn, account_id, &keys);
+    }
     let sql = matching(conn, account_id, f)?;
     let mut select = sql.with_text(format!("SELECT {COLS} {}", sql.text));
     select
@@ -350,21 +444,28 @@ fn offset(len: usize, column: usize) -> rusqlite::Result<u32> {
 // writes
 
 /// Inserts users (one cached statement per row: in-process SQLite needs no multi-row
-/// statements) and counts them in their accounts.
+/// statements), each with a seq in its account's range (`accounts::next_seqs`), and
+/// counts them in their accounts.
 pub(super) fn insert_many(conn: &Connection, users: &[UserRecord]) -> rusqlite::Result<()> {
     if users.is_empty() {
         return Ok(());
     }
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO users (id, account_id, name, name_fold, description, description_fold, \
-         email, phone, alias_name, alias_name_fold, active_type, platform_type, domain, \
-         enterprise_project_id, user_info_map, account_expires, password_hash, \
-         enable_change_password, next_login_change_password, password_never_expired, locked, \
-         disabled, is_root, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    let seqs = accounts::next_seqs(
+        conn,
+        accounts::Rows::Users,
+        users.iter().map(|u| u.account_id.as_str()),
     )?;
-    for u in users {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO users (seq, id, account_id, name, name_fold, description, \
+         description_fold, email, phone, alias_name, alias_name_fold, active_type, \
+         platform_type, domain, enterprise_project_id, user_info_map, account_expires, \
+         password_hash, enable_change_password, next_login_change_password, \
+         password_never_expired, locked, disabled, is_root, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?;
+    for (u, seq) in users.iter().zip(seqs) {
         stmt.execute(rusqlite::params![
+            seq,
             u.id,
             u.account_id,
             u.name,

@@ -1,6 +1,7 @@
 //! Real-database tests: a fresh SQLite file made and filled by today's sqlx code, then the
 //! native driver's answers compared with today's functions'.
 
+mod ranges;
 mod reads;
 mod writes;
 
