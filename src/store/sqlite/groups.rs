@@ -219,13 +219,20 @@ pub(super) fn index_search(
 
 /// The groups (with parents) whose seqs `keys` selects (`SELECT .. AS seq`, ordered and
 /// limited), of the account only, in creation order.
+///
+/// `CROSS JOIN` keeps the page the outer loop (each row then one rowid lookup) and the
+/// unary `+` keeps the tenancy check out of the index choice: with `g.account_id = ?`
+/// alone the planner walked the account's `(account_id, seq)` index (every group of the
+/// account) against the page (100,000 groups, `keyword=Sales`: 4.2 ms instead of 1.0 ms).
 fn by_keys(conn: &Connection, account_id: &str, keys: &Sql<'_>) -> rusqlite::Result<Vec<Group>> {
     let mut select = keys.with_text(format!(
-        "SELECT {COLS} FROM ({}) page JOIN user_groups g ON g.seq = page.seq \
-         LEFT JOIN user_groups p ON p.id = g.parent_id WHERE g.account_id = ",
+        "SELECT {COLS} FROM ({}) page CROSS JOIN user_groups g ON g.seq = page.seq \
+         LEFT JOIN user_groups p ON p.id = g.parent_id WHERE +g.account_id = ",
         keys.text
     ));
-    select.bind(account_id.to_string()).push(" ORDER BY g.seq");
+    select
+        .bind(account_id.to_string())
+        .push(" ORDER BY page.seq");
     select.collect(conn, with_parent)
 }
 

@@ -4,6 +4,17 @@
 //! `fts5vocab` table into the indexed trigrams it starts (every indexed value ends in two
 //! U+0001, so every one- or two-character substring starts a trigram); above
 //! `MAX_EXPANSION` trigrams the keyword is so common that a scan (`instr`) is as good.
+//!
+//! The FTS tables are shared by all accounts, but each account's rows hold one range of
+//! rowids (`seq = accounts.number << POSITION_BITS | position`, migration 0011). So a
+//! search whose only conditions are the account and keywords ([`IndexSearch`]) is one
+//! MATCH of the keywords' conjunction with `rowid BETWEEN` the account's range: its total
+//! is `count(*)` over the index alone and its page the index's rowids (`ORDER BY rowid
+//! LIMIT .. OFFSET ..`), and only the page's rows are read from the table. On 1,000,000
+//! users, `alice` (26,999 matches): 3.2 ms for count and page instead of 33-48 ms for the
+//! general path, which joins every match to its row for the account and the window count
+//! (BENCHMARKS.md, "Counting in the index"). Any other condition, or a keyword that is a
+//! scan, takes the general path (`push_contains` into the table's `WHERE`).
 
 use rusqlite::Connection;
 

@@ -234,12 +234,20 @@ pub(super) fn index_search(
 
 /// The users whose seqs `keys` selects (`SELECT .. AS seq`, ordered and limited), of the
 /// account only, in creation order.
+///
+/// `CROSS JOIN` keeps the page the outer loop (each row then one rowid lookup) and the
+/// unary `+` keeps the tenancy check out of the index choice: with `u.account_id = ?`
+/// alone the planner walked the account's `(account_id, seq)` index (every user of the
+/// account) against the page (1,000,000 users, `alice`: 39 ms instead of 3.2 ms).
 fn by_keys(conn: &Connection, account_id: &str, keys: &Sql<'_>) -> rusqlite::Result<Vec<User>> {
     let mut select = keys.with_text(format!(
-        "SELECT {COLS} FROM ({}) page JOIN users u ON u.seq = page.seq WHERE u.account_id = ",
+        "SELECT {COLS} FROM ({}) page CROSS JOIN users u ON u.seq = page.seq \
+         WHERE +u.account_id = ",
         keys.text
     ));
-    select.bind(account_id.to_string()).push(" ORDER BY u.seq");
+    select
+        .bind(account_id.to_string())
+        .push(" ORDER BY page.seq");
     select.collect(conn, user)
 }
 
