@@ -25,22 +25,60 @@ pub struct Caller {
 /// share of the body budget or an import permit for longer.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Reads the whole body, refusing more than `max` bytes or taking longer than
-/// [`BODY_READ_TIMEOUT`].
-pub async fn read_body(body: Body, max: usize) -> Result<Bytes, Error> {
-    let read = http_body_util::Limited::new(body, max).collect();
-    let Ok(read) = tokio::time::timeout(BODY_READ_TIMEOUT, read).await else {
-        return Err(Error::invalid(format!(
-            "the request body did not arrive within {} s",
-            BODY_READ_TIMEOUT.as_secs()
-        )));
-    };
-    match read {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge(format!(
+/// Most bytes of an oversized body read and dropped before its 413 is sent. A server that
+/// answers and closes while the client is still sending leaves unread bytes in its socket,
+/// and the kernel then resets the connection: the client sees a broken pipe, not the 413
+/// (what nginx's lingering close avoids). Dropping a bounded tail keeps the answer readable
+/// for the usual oversized request; a larger one is cut off after this many bytes.
+pub const DRAIN_MAX_BYTES: usize = 32 << 20;
+
+/// Reads the whole body, refusing more than `max` bytes (413, after draining at most
+/// [`DRAIN_MAX_BYTES`] more) or taking longer than [`BODY_READ_TIMEOUT`] (400). Memory
+/// held: at most `max` bytes.
+pub async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Error> {
+    let deadline = tokio::time::Instant::now() + BODY_READ_TIMEOUT;
+    let mut buf = bytes::BytesMut::new();
+    // bytes past `max`, dropped as they come; Some once the body is too large
+    let mut over: Option<usize> = None;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => frame,
+            Ok(None) => break,
+            // a client that stops sending or resets while its excess is drained still
+            // gets its 413 (if the connection lets it read one)
+            Err(_) | Ok(Some(Err(_))) if over.is_some() => break,
+            Err(_) => {
+                return Err(Error::invalid(format!(
+                    "the request body did not arrive within {} s",
+                    BODY_READ_TIMEOUT.as_secs()
+                )))
+            }
+            Ok(Some(Err(e))) => {
+                return Err(Error::invalid(format!("cannot read the request body: {e}")))
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        match over.as_mut() {
+            Some(dropped) => {
+                *dropped += data.len();
+                if *dropped > DRAIN_MAX_BYTES {
+                    break;
+                }
+            }
+            None if buf.len() + data.len() > max => {
+                over = Some(buf.len() + data.len() - max);
+                buf = bytes::BytesMut::new();
+            }
+            None => buf.extend_from_slice(&data),
+        }
+    }
+    match over {
+        Some(_) => Err(Error::TooLarge(format!(
             "the request body is larger than {max} bytes"
         ))),
-        Err(e) => Err(Error::invalid(format!("cannot read the request body: {e}"))),
+        None => Ok(buf.freeze()),
     }
 }
 
