@@ -1,5 +1,11 @@
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: a page of 100 rows allocates and frees a few thousand
+/// strings (rows, JSON), and glibc's malloc/free/consolidate were a fifth of the CPU of a
+/// page call under load (BENCHMARKS.md, issue 13).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // every file Roster creates (the database and its -wal/-shm, keys, credentials, export

@@ -275,6 +275,13 @@ pub(super) fn list(
     f: &GroupFilter,
     page: Page,
 ) -> rusqlite::Result<Listing<Group>> {
+    if f.is_empty() {
+        let items = in_range(conn, account_id, page)?;
+        return Ok(Listing {
+            total: accounts::counts(conn, account_id)?.1,
+            items,
+        });
+    }
     if let Some(index) = index_search(conn, account_id, f)? {
         return search::list_in_index(conn, &index, page, |keys| by_keys(conn, account_id, keys));
     }
@@ -319,6 +326,25 @@ pub(super) fn list(
         None => accounts::counts(conn, account_id)?.1,
     };
     Ok(Listing { total, items })
+}
+
+/// A page of all the account's groups with their parents: a walk of the table's b-tree over
+/// the account's rowid range (seq ranges, migration 0011; see `users::in_range`).
+fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Vec<Group>> {
+    let Some(number) = search::account_number(conn, account_id)? else {
+        return Ok(Vec::new());
+    };
+    let (lo, hi) = search::seq_range(number);
+    const SQL: &str = concat!(
+        select_with_parent!(),
+        " WHERE g.seq BETWEEN ? AND ? AND +g.account_id = ? ORDER BY g.seq LIMIT ? OFFSET ?"
+    );
+    let mut stmt = conn.prepare_cached(SQL)?;
+    let rows = stmt.query_map(
+        rusqlite::params![lo, hi, account_id, page.limit, page.offset],
+        with_parent,
+    )?;
+    rows.collect()
 }
 
 /// A page of the groups the user is a direct member of, in group creation order.

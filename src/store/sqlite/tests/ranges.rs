@@ -107,7 +107,8 @@ fn pages() -> [Page; 8] {
 }
 
 fn user_filters() -> Vec<UserFilter> {
-    let mut out = Vec::new();
+    // no filter: the page walks the account's rowid range (users::in_range)
+    let mut out = vec![UserFilter::default()];
     for kw in KEYWORDS {
         let s = Some(kw.to_string());
         out.push(UserFilter {
@@ -181,7 +182,8 @@ fn user_filters() -> Vec<UserFilter> {
 }
 
 fn group_filters() -> Vec<GroupFilter> {
-    let mut out = Vec::new();
+    // no filter: the page walks the account's rowid range (groups::in_range)
+    let mut out = vec![GroupFilter::default()];
     for kw in KEYWORDS {
         out.push(GroupFilter {
             keyword: Some(kw.into()),
