@@ -18,6 +18,7 @@ pub mod legacy;
 pub mod memberships;
 pub mod nonces;
 pub mod org_members;
+pub mod postgres;
 pub mod query;
 pub mod refold;
 pub mod search;
@@ -130,9 +131,10 @@ impl Db {
     }
 
     /// Connects to `url`, applies pending migrations (see `migrate`), and returns the
-    /// directory's storage on this backend with the descriptions of what was applied:
-    /// SQLite through the native driver (`sqlite::SqliteStore`, rusqlite), PostgreSQL
-    /// through the sqlx store (`legacy`) until its native driver replaces it.
+    /// directory's storage on this backend with the descriptions of what was applied,
+    /// through the backend's native driver: SQLite through `sqlite::SqliteStore`
+    /// (rusqlite), PostgreSQL through `postgres::PostgresStore` (tokio-postgres). The
+    /// PostgreSQL store's connections run on the runtime this is called on.
     pub async fn open(
         url: &str,
         settings: &PoolSettings,
@@ -161,7 +163,12 @@ impl Db {
                 let store = sqlite::SqliteStore::open(&path, settings)?;
                 Ok((std::sync::Arc::new(store), applied))
             }
-            Backend::Postgres => Ok((std::sync::Arc::new(db), applied)),
+            Backend::Postgres => {
+                // the sqlx pool only migrated: every unit of work goes through tokio-postgres
+                db.pool.close().await;
+                let store = postgres::PostgresStore::open(url, settings)?;
+                Ok((std::sync::Arc::new(store), applied))
+            }
         }
     }
 

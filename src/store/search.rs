@@ -38,14 +38,16 @@ impl Field {
             Field::UserName | Field::UserDescription | Field::UserAlias => "users_fts",
         }
     }
-    fn fts_column(self) -> &'static str {
+    /// The text column searched (also the FTS5 column's name on SQLite).
+    pub(crate) fn fts_column(self) -> &'static str {
         match self {
             Field::GroupName | Field::UserName => "name",
             Field::UserDescription => "description",
             Field::UserAlias => "alias_name",
         }
     }
-    fn fold_column(self) -> &'static str {
+    /// The folded column searched.
+    pub(crate) fn fold_column(self) -> &'static str {
         match self {
             Field::GroupName | Field::UserName => "name_fold",
             Field::UserDescription => "description_fold",

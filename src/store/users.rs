@@ -571,6 +571,10 @@ const RECORD: char = '\u{1e}';
 const FIELD: char = '\u{1f}';
 const ITEM: char = crate::core::exports::GROUP_ID_SEPARATOR;
 const EXPORT_FIELDS: usize = 12;
+/// The separators, for the native PostgreSQL driver's copy of `scan_export`'s statement.
+pub(crate) const EXPORT_RECORD: char = RECORD;
+pub(crate) const EXPORT_FIELD: char = FIELD;
+pub(crate) const EXPORT_ITEM: char = ITEM;
 /// The fields written with a length prefix (indexes in the record).
 const PREFIXED: [usize; 4] = [2, 3, 4, 5];
 

@@ -1,0 +1,211 @@
+//! Accounts, projects, access keys and the kept counters: the SQL of `store::accounts` and
+//! `store::credentials` on tokio-postgres.
+
+use tokio_postgres::Row;
+
+use super::sql::{execute, one, opt, rows};
+use super::Client;
+use crate::core::model::{Account, Project};
+use crate::core::storage::AccessKeyRow;
+use crate::core::Error;
+
+fn account(r: &Row) -> Result<Account, Error> {
+    Ok(Account {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        created_at: r.try_get(2)?,
+    })
+}
+
+fn project(r: &Row) -> Result<Project, Error> {
+    Ok(Project {
+        id: r.try_get(0)?,
+        account_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        created_at: r.try_get(3)?,
+    })
+}
+
+pub(super) async fn get(c: &Client, id: &str) -> Result<Option<Account>, Error> {
+    opt(
+        c,
+        "SELECT id, name, created_at FROM accounts WHERE id = $1",
+        &[id.into()],
+    )
+    .await?
+    .as_ref()
+    .map(account)
+    .transpose()
+}
+
+pub(super) async fn get_by_name(c: &Client, name: &str) -> Result<Option<Account>, Error> {
+    opt(
+        c,
+        "SELECT id, name, created_at FROM accounts WHERE name = $1",
+        &[name.into()],
+    )
+    .await?
+    .as_ref()
+    .map(account)
+    .transpose()
+}
+
+pub(super) async fn count(c: &Client) -> Result<i64, Error> {
+    Ok(one(c, "SELECT count(*) FROM accounts", &[])
+        .await?
+        .try_get(0)?)
+}
+
+pub(super) async fn get_project(c: &Client, id: &str) -> Result<Option<Project>, Error> {
+    opt(
+        c,
+        "SELECT id, account_id, name, created_at FROM projects WHERE id = $1",
+        &[id.into()],
+    )
+    .await?
+    .as_ref()
+    .map(project)
+    .transpose()
+}
+
+/// The account's projects, oldest first.
+pub(super) async fn projects_of(c: &Client, account_id: &str) -> Result<Vec<Project>, Error> {
+    rows(
+        c,
+        "SELECT id, account_id, name, created_at FROM projects WHERE account_id = $1 \
+         ORDER BY created_at, id",
+        &[account_id.into()],
+    )
+    .await?
+    .iter()
+    .map(project)
+    .collect()
+}
+
+/// The account's (users, groups): the kept counters. An unknown account is an error, as in
+/// `store::accounts::counts`.
+pub(super) async fn counts(c: &Client, account_id: &str) -> Result<(i64, i64), Error> {
+    let r = one(
+        c,
+        "SELECT user_count, group_count FROM accounts WHERE id = $1",
+        &[account_id.into()],
+    )
+    .await?;
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
+/// Adds to the account's exact user and group numbers (same transaction as the change).
+pub(super) async fn adjust_counts(
+    c: &Client,
+    account_id: &str,
+    users: i64,
+    groups: i64,
+) -> Result<(), Error> {
+    if users != 0 || groups != 0 {
+        execute(
+            c,
+            "UPDATE accounts SET user_count = user_count + $1, group_count = group_count + $2 \
+             WHERE id = $3",
+            &[users.into(), groups.into(), account_id.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Which kept counter a table's rows count in.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Counted {
+    Users,
+    Groups,
+}
+
+/// Takes the rows `ids` (stored keys) of `kind` off their accounts' counters; called just
+/// before deleting them, in the same transaction.
+pub(super) async fn count_out(c: &Client, kind: Counted, ids: &[String]) -> Result<(), Error> {
+    let sql = match kind {
+        Counted::Users => "SELECT account_id FROM users WHERE id = ANY($1)",
+        Counted::Groups => "SELECT account_id FROM user_groups WHERE id = ANY($1)",
+    };
+    let owners: Vec<String> = rows(c, sql, &[ids.into()])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    for (account, n) in crate::store::accounts::per_account(owners.iter().map(String::as_str)) {
+        match kind {
+            Counted::Users => adjust_counts(c, account, -n, 0).await?,
+            Counted::Groups => adjust_counts(c, account, 0, -n).await?,
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn insert(c: &Client, a: &Account) -> Result<(), Error> {
+    execute(
+        c,
+        "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)",
+        &[(&a.id).into(), (&a.name).into(), a.created_at.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_project(c: &Client, p: &Project) -> Result<(), Error> {
+    execute(
+        c,
+        "INSERT INTO projects (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        &[
+            (&p.id).into(),
+            (&p.account_id).into(),
+            (&p.name).into(),
+            p.created_at.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) -> Result<(), Error> {
+    execute(
+        c,
+        "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            (&k.access_key).into(),
+            (&k.account_id).into(),
+            (&k.user_id).into(),
+            (&k.secret_sealed).into(),
+            if k.active { "active" } else { "inactive" }.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The key with its state: active only while the key is and its user is neither disabled
+/// nor locked.
+pub(super) async fn access_key(
+    c: &Client,
+    access_key: &str,
+) -> Result<Option<AccessKeyRow>, Error> {
+    let Some(r) = opt(
+        c,
+        "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
+         k.status = 'active' AND u.disabled = 0 AND u.locked = 0 \
+         FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = $1",
+        &[access_key.into()],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(AccessKeyRow {
+        access_key: r.try_get(0)?,
+        account_id: r.try_get(1)?,
+        user_id: r.try_get(2)?,
+        secret_sealed: r.try_get(3)?,
+        active: r.try_get(4)?,
+    }))
+}
