@@ -1,6 +1,7 @@
 //! `core::storage` over the sqlx `Any` code of this module tree: the storage boundary's
-//! first implementation, for both backends, while the native drivers replace it piece by
-//! piece (BENCHMARKS.md, issue 13). Each call runs the async sqlx function to completion on
+//! first implementation, for both backends. `Db::open` now hands the core the native
+//! drivers (`store::sqlite`, `store::postgres`); this one stays the reference their tests
+//! compare with, and the store of code that opens a `Db` itself (BENCHMARKS.md, issue 13). Each call runs the async sqlx function to completion on
 //! the calling (blocking) thread with `Handle::block_on`: the core only calls storage from
 //! the blocking pool, where that is allowed.
 

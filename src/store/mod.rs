@@ -1,6 +1,9 @@
-//! Storage: one connection pool over SQLite or PostgreSQL through sqlx's `Any` driver.
+//! Storage: one connection pool over SQLite or PostgreSQL through sqlx's `Any` driver
+//! (`Db`: migrations, data steps, the seed command's bulk loads, and the sqlx store of
+//! `legacy`), and the native driver of each backend that `Db::open` hands the core
+//! (`sqlite/`: rusqlite; `postgres/`: tokio-postgres), which run the same SQL.
 //!
-//! Every query in this module tree is written once, with `$N` placeholders that both
+//! Every sqlx query in this module tree is written once, with `$N` placeholders that both
 //! backends accept, and binds only portable types (`i64`, `String`, `Option<_>`): flags are
 //! stored as integers, times as Unix milliseconds. The backends differ in SQL only in
 //! substring search (`search.rs`), in the export claim's `FOR UPDATE SKIP LOCKED`
