@@ -387,6 +387,8 @@ pub(super) async fn names_by_ids(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = ids.iter().map(|id| key(account_id, id)).collect();
+    // the sqlx statement's `account_id || ''` steers SQLite's planner; PostgreSQL looks the
+    // ids up in their unique index either way and tests the account on the rows found
     rows(
         c,
         "SELECT id, seq, name FROM user_groups WHERE account_id = $1 AND id = ANY($2)",
