@@ -8,6 +8,7 @@
 //! on blocking threads.
 
 mod reads;
+mod timing;
 mod writes;
 
 use std::fmt::Debug;

@@ -1,0 +1,88 @@
+//! A page of 100 users and of 100 groups read through both stores, timed (not a test of
+//! correctness; run by hand: `ROSTER_TEST_DATABASE=postgres cargo test --lib
+//! store::postgres::tests::timing -- --ignored --nocapture`).
+
+use std::time::{Duration, Instant};
+
+use super::{group, read, record, selected, Fixture, UserSpec};
+use crate::core::model::{GroupFilter, Page, UserFilter};
+use crate::core::storage::{ReadTx, Storage};
+use crate::core::Error;
+
+/// The median and the best of `n` runs of `f` in a read transaction of its own each.
+fn time<T>(
+    store: &dyn Storage,
+    n: usize,
+    f: impl Fn(&mut dyn ReadTx) -> Result<T, Error>,
+) -> (Duration, Duration) {
+    let mut runs: Vec<Duration> = (0..n)
+        .map(|_| {
+            let start = Instant::now();
+            read(store, &f);
+            start.elapsed()
+        })
+        .collect();
+    runs.sort();
+    (runs[n / 2], runs[0])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn a_page_of_100_through_both_stores() {
+    if !selected() {
+        return;
+    }
+    let f = Fixture::new().await;
+    let a = f.a.clone();
+    let names: Vec<String> = (0..10_000).map(|i| format!("user{i:05}")).collect();
+    let records: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| record(&a, i as i64, &UserSpec::named(n)))
+        .collect();
+    for chunk in records.chunks(1000) {
+        f.native_write(|tx| tx.insert_users(chunk));
+    }
+    let root = group(&a, Some("root"), "Root", None);
+    let mut groups = vec![root.clone()];
+    groups.extend((0..1_000).map(|i| group(&a, None, &format!("group{i:04}"), Some(&root))));
+    f.native_write(|tx| tx.insert_groups(&groups));
+    let page = Page {
+        limit: 100,
+        offset: 0,
+    };
+    let keyword = UserFilter {
+        name_contains: Some("user0".into()),
+        ..Default::default()
+    };
+    let group_keyword = GroupFilter {
+        keyword: Some("group0".into()),
+        ..Default::default()
+    };
+    let n = 200;
+    let stores: [(&str, &dyn Storage); 2] = [("sqlx", &f.legacy), ("native", &f.native)];
+    // warm both (connections made, statements prepared)
+    for (_, store) in stores {
+        time(store, 20, |tx| {
+            tx.list_users(&a, &UserFilter::default(), page)
+        });
+        time(store, 20, |tx| {
+            tx.list_groups(&a, &GroupFilter::default(), page)
+        });
+    }
+    for (what, store) in stores {
+        let users = time(store, n, |tx| {
+            tx.list_users(&a, &UserFilter::default(), page)
+        });
+        let users_kw = time(store, n, |tx| tx.list_users(&a, &keyword, page));
+        let groups = time(store, n, |tx| {
+            tx.list_groups(&a, &GroupFilter::default(), page)
+        });
+        let groups_kw = time(store, n, |tx| tx.list_groups(&a, &group_keyword, page));
+        println!(
+            "{what}: users {:?} (best {:?}), users 'user0' {:?} (best {:?}), groups {:?} \
+             (best {:?}), groups 'group0' {:?} (best {:?})",
+            users.0, users.1, users_kw.0, users_kw.1, groups.0, groups.1, groups_kw.0, groups_kw.1
+        );
+    }
+}
