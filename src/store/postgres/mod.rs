@@ -156,12 +156,28 @@ impl<const WRITE: bool> Drop for PgTx<WRITE> {
         if let Some(client) = self.client.take() {
             // a drop may happen on any thread, async ones too, where blocking is not
             // allowed: the rollback runs as a task, and the connection returns to the pool
-            // only after it (a connection that fails it is not reused)
+            // only after it
+            let mut unfinished = Unfinished(Some(client));
             self.rt.spawn(async move {
-                if client.batch_execute("ROLLBACK").await.is_err() {
-                    let _ = deadpool_postgres::Object::take(client);
+                if let Some(c) = &unfinished.0 {
+                    if c.batch_execute("ROLLBACK").await.is_ok() {
+                        drop(unfinished.0.take());
+                    }
                 }
             });
+        }
+    }
+}
+
+/// A connection whose transaction may still be open: dropped while it holds one (its
+/// rollback failed, or never ran because the runtime stopped), the connection is closed
+/// instead of going back to the pool, where the next unit of work would begin inside it.
+struct Unfinished(Option<Client>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(deadpool_postgres::Object::take(client));
         }
     }
 }
