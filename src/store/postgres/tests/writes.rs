@@ -437,3 +437,46 @@ async fn concurrency_and_lock_order() {
     // a write with nothing in it commits
     write(&f.native, |_| Ok(()));
 }
+
+/// A deletion holds its users (`RowLock::Update`): a membership write locking them
+/// (`KeyShare`) waits for it, then finds them gone, so it cannot add a membership of a
+/// deleted user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_locks_make_a_membership_write_wait_for_a_deletion() {
+    if !selected() {
+        return;
+    }
+    let f = Fixture::new().await;
+    let a = f.a.clone();
+    let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("doomed")]);
+    f.native_write(|tx| tx.insert_groups(&[group(&a, Some("g"), "G", None)]));
+    let doomed = vec![ids[1].clone()];
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let (store, a, doomed) = (&f.native, &a, &doomed);
+        let deleter = s.spawn(move || {
+            // a plain thread, as the blocking pool's are: the store waits on its runtime
+            let mut tx = store.write().unwrap();
+            assert_eq!(tx.lock_users(a, doomed, RowLock::Update).unwrap(), *doomed);
+            locked_tx.send(()).unwrap();
+            // the other writer must still be waiting
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            assert!(seen_rx.try_recv().is_err(), "a key-share lock did not wait");
+            tx.delete_users(a, doomed).unwrap();
+            tx.commit().unwrap();
+        });
+        locked_rx.recv().unwrap();
+        let found = tokio::task::block_in_place(|| {
+            let mut tx = f.native.write().unwrap();
+            let found = tx.lock_users(a, doomed, RowLock::KeyShare).unwrap();
+            // the deleter may be gone by now (it is, if this waited for it)
+            let _ = seen_tx.send(());
+            tx.commit().unwrap();
+            found
+        });
+        assert!(found.is_empty(), "{found:?}");
+        deleter.join().unwrap();
+    });
+    assert_counts_exact(&f, &f.a);
+}
