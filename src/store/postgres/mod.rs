@@ -30,6 +30,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::str::FromStr;
 
@@ -88,8 +89,19 @@ impl PostgresStore {
 
     /// Opens a read transaction (what `Storage::read` boxes): one snapshot for all its
     /// reads (REPEATABLE READ; read-only, so it never fails to serialize).
+    ///
+    /// The BEGIN is not sent here: it goes out with the transaction's first statement, in
+    /// one write to the server (tokio-postgres pipelines requests polled together), so a
+    /// read of one statement waits for one round trip, not two. Safe for a read only: had
+    /// the BEGIN failed, that statement ran alone, read-only, and the BEGIN's error is
+    /// returned (a write must never run outside its transaction, so `begin_write` waits).
     pub fn begin_read(&self) -> Result<PgRead, Error> {
-        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        let client = self.rt.block_on(self.pool.get()).map_err(pool_error)?;
+        Ok(PgTx {
+            client: Some(client),
+            rt: self.rt.clone(),
+            unbegun: Cell::new(true),
+        })
     }
 
     /// Opens a write transaction (what `Storage::write` boxes): READ COMMITTED, with the
@@ -107,9 +119,13 @@ impl PostgresStore {
         Ok(PgTx {
             client: Some(client),
             rt: self.rt.clone(),
+            unbegun: Cell::new(false),
         })
     }
 }
+
+/// The BEGIN of every read transaction (see `begin_read`).
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// One transaction on a pooled connection: a read (`WRITE = false`) or a write. Dropped
 /// before it ends, it is rolled back (on the runtime, before the connection goes back to
@@ -118,6 +134,8 @@ pub struct PgTx<const WRITE: bool> {
     /// None once the transaction ended.
     client: Option<Client>,
     rt: Handle,
+    /// A read whose BEGIN is still to be sent, with its first statement (`begin_read`).
+    unbegun: Cell<bool>,
 }
 
 /// A read transaction.
@@ -134,7 +152,24 @@ impl<const WRITE: bool> PgTx<WRITE> {
 
     /// Waits for one call of the subject modules on this thread (a blocking one).
     fn run<T>(&self, call: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        self.rt.block_on(call)
+        if !self.unbegun.replace(false) {
+            return self.rt.block_on(call);
+        }
+        // polled first, the BEGIN is queued first: the server runs it before the statement
+        let (begun, result) = self.rt.block_on(futures_util::future::join(
+            self.c().batch_execute(BEGIN_READ),
+            call,
+        ));
+        begun?;
+        result
+    }
+
+    /// Ends a read transaction without waiting for the server: the reads are done and a
+    /// read-only transaction has nothing to keep, so it is rolled back by `Drop` on the
+    /// runtime (its connection goes back to the pool after that) while the caller goes on.
+    fn end_read(self: Box<Self>) -> Result<(), Error> {
+        drop(self);
+        Ok(())
     }
 
     /// Ends the transaction with `sql` (COMMIT or ROLLBACK). On error the connection is
@@ -153,6 +188,9 @@ impl<const WRITE: bool> PgTx<WRITE> {
 
 impl<const WRITE: bool> Drop for PgTx<WRITE> {
     fn drop(&mut self) {
+        if self.unbegun.get() {
+            return; // no transaction was opened: the connection goes back as it is
+        }
         if let Some(client) = self.client.take() {
             // a drop may happen on any thread, async ones too, where blocking is not
             // allowed: the rollback runs as a task, and the connection returns to the pool

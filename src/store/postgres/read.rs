@@ -10,10 +10,15 @@ use crate::core::storage::{AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKey
 use crate::core::Error;
 
 impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
-    /// Commits a read transaction. A write transaction ended here keeps nothing (it is
-    /// rolled back: writes are kept only by `commit`).
+    /// Ends a read transaction (rolled back on the runtime without waiting: `end_read`). A
+    /// write transaction ended here keeps nothing (it is rolled back: writes are kept only
+    /// by `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error> {
-        self.end(if WRITE { "ROLLBACK" } else { "COMMIT" })
+        if WRITE {
+            self.end("ROLLBACK")
+        } else {
+            self.end_read()
+        }
     }
 
     fn account(&mut self, id: &str) -> Result<Option<Account>, Error> {
