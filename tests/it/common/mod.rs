@@ -146,6 +146,8 @@ pub struct Server {
     pub url: String,
     pub child: Child,
     pub db: TestDb,
+    /// The server's stderr (its log), printed if the test fails.
+    pub log: std::path::PathBuf,
 }
 
 impl Server {
@@ -155,12 +157,17 @@ impl Server {
     }
 
     pub fn start_on(db: &TestDb, extra: &[&str]) -> Server {
+        // the server's log, shown when the test fails (`Drop`)
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = db.data_dir().join(format!("server-{n}.log"));
+        let log_file = std::fs::File::create(&log).expect("the server log");
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(db.args())
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log_file.try_clone().expect("the server log")))
             .spawn()
             .expect("spawn roster serve");
         let stdout = child.stdout.take().unwrap();
@@ -179,6 +186,7 @@ impl Server {
             url,
             child,
             db: db.clone(),
+            log,
         }
     }
 
@@ -191,6 +199,18 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            // what the server said when the test failed (the last lines: a log can be long)
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(200)..];
+            eprintln!(
+                "--- the server's log ({}), last {} lines ---\n{}",
+                self.log.display(),
+                tail.len(),
+                tail.join("\n")
+            );
+        }
     }
 }
 
