@@ -316,8 +316,9 @@ pub(super) fn list(
 
 /// A page of all the account's users. The account's rows are one range of rowids (seq =
 /// `accounts.number << 40 | position`, migration 0011), so the page is a walk of the
-/// table's own b-tree from the range's start: no index, no join, no sort (a third less SQL
-/// time than the keys-then-rows form on 1,000,000 users, BENCHMARKS.md). `+u.account_id`
+/// table's own b-tree from the range's start: no index, no join, no sort (with the names
+/// sorted in place, a fifth to a quarter less server CPU per users or groups page than the
+/// keys-then-rows form on 1,000,000 users, BENCHMARKS.md). `+u.account_id`
 /// is a guard, not an index choice: the range triggers already keep other accounts out.
 fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Vec<User>> {
     let Some(number) = search::account_number(conn, account_id)? else {
