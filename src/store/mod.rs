@@ -23,6 +23,8 @@ pub mod nonces;
 pub mod org_members;
 pub mod postgres;
 pub mod query;
+#[cfg(test)]
+mod read_cases;
 pub mod refold;
 pub mod search;
 pub mod sqlite;

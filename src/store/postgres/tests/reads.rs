@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 
 use super::{selected, Fixture, UserSpec};
 use crate::core::exports::{ExportTask, TaskFilter, TaskKind, TaskSort, TaskStatus};
-use crate::core::model::{
-    Group, GroupFilter, NameCondition, NameOp, Page, ParentFilter, UserFilter,
-};
+use crate::core::model::{Group, GroupFilter, Page, ParentFilter, UserFilter};
 use crate::core::storage::{MemberRow, ReadTx, TokenKeyRow};
+use crate::store::read_cases::{self, pages, Named};
 
 /// The fixture's named things.
 struct Filled {
@@ -16,34 +15,6 @@ struct Filled {
     groups: Vec<Group>,
     b_groups: Vec<Group>,
 }
-
-const KEYWORDS: [&str; 22] = [
-    // one character: expanded through the vocabulary ("a" beyond MAX_EXPANSION: a scan)
-    "王",
-    "a",
-    "Σ",
-    "ß",
-    "q",
-    "\u{1e}",
-    // two
-    "bo",
-    "小明",
-    "ss",
-    "LI",
-    "qq",
-    "研发",
-    // three and more
-    "alice",
-    "研发一",
-    "STRASSE",
-    "κασα",
-    "CAFÉ",
-    "zzz",
-    "\"x",
-    "e-2",
-    "12:",
-    "明明",
-];
 
 fn filled(f: Fixture) -> Filled {
     let mut specs = vec![
@@ -133,215 +104,22 @@ fn filled(f: Fixture) -> Filled {
     }
 }
 
-fn pages() -> [Page; 6] {
-    [
-        Page {
-            limit: 3,
-            offset: 0,
-        },
-        Page {
-            limit: 3,
-            offset: 3,
-        },
-        Page {
-            limit: 1,
-            offset: 1,
-        },
-        Page {
-            limit: 100,
-            offset: 0,
-        },
-        Page {
-            limit: 5,
-            offset: 1000,
-        },
-        Page::ALL,
-    ]
-}
-
-fn conditions() -> Vec<NameCondition> {
-    let mut out = Vec::new();
-    for (op, value) in [
-        (NameOp::Contains, "li"),
-        (NameOp::Contains, "LI"),
-        (NameOp::StartsWith, "al"),
-        (NameOp::StartsWith, "AL"),
-        (NameOp::StartsWith, "Stra"),
-        (NameOp::StartsWith, "王"),
-        (NameOp::EndsWith, "明"),
-        (NameOp::EndsWith, "CE"),
-        (NameOp::EndsWith, "-2"),
-        (NameOp::EndsWith, "部"),
-        (NameOp::Contains, "ales"),
-    ] {
-        for case_sensitive in [true, false] {
-            out.push(NameCondition {
-                op,
-                case_sensitive,
-                value: value.into(),
-            });
+impl Filled {
+    fn named(&self) -> Named<'_> {
+        Named {
+            users: &self.users,
+            groups: &self.groups,
+            b_groups: &self.b_groups,
         }
     }
-    out
 }
 
 fn user_filters(filled: &Filled) -> Vec<UserFilter> {
-    let mut out = vec![UserFilter::default()];
-    for kw in KEYWORDS {
-        let s = Some(kw.to_string());
-        out.push(UserFilter {
-            name_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            alias_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            name_or_alias_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            description_contains: s,
-            ..Default::default()
-        });
-    }
-    for cond in conditions() {
-        out.push(UserFilter {
-            name_conditions: vec![cond],
-            ..Default::default()
-        });
-    }
-    out.push(UserFilter {
-        name_conditions: conditions()[..4].to_vec(),
-        ..Default::default()
-    });
-    let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    out.push(UserFilter {
-        names: names(&["ALICE", "王小明", "nobody", "STRASSE"]),
-        ..Default::default()
-    });
-    out.push(UserFilter {
-        names: names(&["bob"]),
-        ..Default::default()
-    });
-    let east = filled.groups[1].id.clone();
-    for g in ["sales", "dev", east.as_str(), "ops", "nowhere"] {
-        out.push(UserFilter {
-            group_id: Some(g.into()),
-            ..Default::default()
-        });
-    }
-    // b's made group id names nothing in a
-    out.push(UserFilter {
-        group_id: Some(filled.b_groups[1].id.clone()),
-        ..Default::default()
-    });
-    for g in ["研发一部", "SALES", "Sales B"] {
-        out.push(UserFilter {
-            group_name: Some(g.into()),
-            ..Default::default()
-        });
-    }
-    out.push(UserFilter {
-        disabled: Some(true),
-        ..Default::default()
-    });
-    out.push(UserFilter {
-        disabled: Some(false),
-        name_contains: Some("bo".into()),
-        ..Default::default()
-    });
-    out.push(UserFilter {
-        domain: Some("corp".into()),
-        active_type: Some("USER_ACTIVATE".into()),
-        ..Default::default()
-    });
-    out.push(UserFilter {
-        platform_type: Some("AD".into()),
-        enterprise_project_id: Some("0".into()),
-        ..Default::default()
-    });
-    out.push(UserFilter {
-        name_contains: Some("a".into()),
-        group_id: Some("dev".into()),
-        description_contains: Some("研".into()),
-        ..Default::default()
-    });
-    // blank keywords filter nothing
-    out.push(UserFilter {
-        name_contains: Some(String::new()),
-        ..Default::default()
-    });
-    out
+    read_cases::user_filters(&filled.named())
 }
 
 fn group_filters(filled: &Filled) -> Vec<GroupFilter> {
-    let mut out = vec![GroupFilter::default()];
-    for kw in KEYWORDS
-        .iter()
-        .chain(&["s", "sa", "研", "-t", "team", "EAST"])
-    {
-        out.push(GroupFilter {
-            keyword: Some(kw.to_string()),
-            ..Default::default()
-        });
-    }
-    for name in ["SALES", "研发一部", "Sales B", "none"] {
-        out.push(GroupFilter {
-            name: Some(name.into()),
-            ..Default::default()
-        });
-    }
-    for cond in conditions() {
-        out.push(GroupFilter {
-            name_conditions: vec![cond],
-            ..Default::default()
-        });
-    }
-    out.push(GroupFilter {
-        platform_types: vec!["AD".into()],
-        ..Default::default()
-    });
-    out.push(GroupFilter {
-        platform_types: vec!["AD".into(), "LOCAL".into(), "X".into()],
-        domain: Some("corp".into()),
-        ..Default::default()
-    });
-    for parent in [
-        ParentFilter::Root,
-        ParentFilter::Group("sales".into()),
-        ParentFilter::Group("dev".into()),
-        ParentFilter::Group(filled.groups[1].id.clone()),
-    ] {
-        out.push(GroupFilter {
-            parent: Some(parent),
-            ..Default::default()
-        });
-    }
-    out.push(GroupFilter {
-        ids: vec![
-            "sales".into(),
-            "dev".into(),
-            filled.groups[1].id.clone(),
-            filled.b_groups[1].id.clone(),
-            "nope".into(),
-        ],
-        ..Default::default()
-    });
-    for user in [1, 3, 0] {
-        out.push(GroupFilter {
-            member: Some(filled.users[user].clone()),
-            ..Default::default()
-        });
-    }
-    out.push(GroupFilter {
-        member: Some(filled.users[1].clone()),
-        keyword: Some("研".into()),
-        parent: Some(ParentFilter::Group("sales".into())),
-        ..Default::default()
-    });
-    out
+    read_cases::group_filters(&filled.named())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
