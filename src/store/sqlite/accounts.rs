@@ -83,6 +83,27 @@ pub(super) fn counts(conn: &Connection, account_id: &str) -> rusqlite::Result<(i
         .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
+/// What an unfiltered page needs of its account, read in one lookup: its seq range
+/// (migration 0011; `None` for an account without a number) and its kept counters.
+pub(super) struct Extent {
+    pub range: Option<(i64, i64)>,
+    pub users: i64,
+    pub groups: i64,
+}
+
+/// The account's [`Extent`]. An unknown account is an error, as in `counts`.
+pub(super) fn extent(conn: &Connection, account_id: &str) -> rusqlite::Result<Extent> {
+    conn.prepare_cached("SELECT number, user_count, group_count FROM accounts WHERE id = ?")?
+        .query_row([account_id], |r| {
+            let number: Option<i64> = r.get(0)?;
+            Ok(Extent {
+                range: number.map(super::search::seq_range),
+                users: r.get(1)?,
+                groups: r.get(2)?,
+            })
+        })
+}
+
 /// An access key with its user's state: active when the key is and its user is neither
 /// disabled nor locked.
 pub(super) fn access_key(

@@ -276,11 +276,7 @@ pub(super) fn list(
     page: Page,
 ) -> rusqlite::Result<Listing<Group>> {
     if f.is_empty() {
-        let items = in_range(conn, account_id, page)?;
-        return Ok(Listing {
-            total: accounts::counts(conn, account_id)?.1,
-            items,
-        });
+        return in_range(conn, account_id, page);
     }
     if let Some(index) = index_search(conn, account_id, f)? {
         return search::list_in_index(conn, &index, page, |keys| by_keys(conn, account_id, keys));
@@ -330,11 +326,15 @@ pub(super) fn list(
 
 /// A page of all the account's groups with their parents: a walk of the table's b-tree over
 /// the account's rowid range (seq ranges, migration 0011; see `users::in_range`).
-fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Vec<Group>> {
-    let Some(number) = search::account_number(conn, account_id)? else {
-        return Ok(Vec::new());
+fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Listing<Group>> {
+    // the range and the total in one lookup of the account
+    let extent = accounts::extent(conn, account_id)?;
+    let Some((lo, hi)) = extent.range else {
+        return Ok(Listing {
+            total: extent.groups,
+            items: Vec::new(),
+        });
     };
-    let (lo, hi) = search::seq_range(number);
     const SQL: &str = concat!(
         select_with_parent!(),
         " WHERE g.seq BETWEEN ? AND ? AND +g.account_id = ? ORDER BY g.seq LIMIT ? OFFSET ?"
@@ -344,7 +344,10 @@ fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result
         rusqlite::params![lo, hi, account_id, page.limit, page.offset],
         with_parent,
     )?;
-    rows.collect()
+    Ok(Listing {
+        total: extent.groups,
+        items: rows.collect::<rusqlite::Result<_>>()?,
+    })
 }
 
 /// A page of the groups the user is a direct member of, in group creation order.

@@ -264,11 +264,7 @@ pub(super) fn list(
     page: Page,
 ) -> rusqlite::Result<Listing<User>> {
     if f.is_empty() {
-        let items = in_range(conn, account_id, page)?;
-        return Ok(Listing {
-            total: accounts::counts(conn, account_id)?.0,
-            items,
-        });
+        return in_range(conn, account_id, page);
     }
     if let Some(index) = index_search(conn, account_id, f)? {
         return search::list_in_index(conn, &index, page, |keys| by_keys(conn, account_id, keys));
@@ -320,11 +316,15 @@ pub(super) fn list(
 /// sorted in place, a fifth to a quarter less server CPU per users or groups page than the
 /// keys-then-rows form on 1,000,000 users, BENCHMARKS.md). `+u.account_id`
 /// is a guard, not an index choice: the range triggers already keep other accounts out.
-fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Vec<User>> {
-    let Some(number) = search::account_number(conn, account_id)? else {
-        return Ok(Vec::new());
+fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Listing<User>> {
+    // the range and the total in one lookup of the account
+    let extent = accounts::extent(conn, account_id)?;
+    let Some((lo, hi)) = extent.range else {
+        return Ok(Listing {
+            total: extent.users,
+            items: Vec::new(),
+        });
     };
-    let (lo, hi) = search::seq_range(number);
     const SQL: &str = concat!(
         "SELECT ",
         cols!(),
@@ -336,7 +336,10 @@ fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result
         rusqlite::params![lo, hi, account_id, page.limit, page.offset],
         user,
     )?;
-    rows.collect()
+    Ok(Listing {
+        total: extent.users,
+        items: rows.collect::<rusqlite::Result<_>>()?,
+    })
 }
 
 /// Up to `limit` users passing `f` with `seq` above `after`, in creation order.
