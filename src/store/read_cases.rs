@@ -94,26 +94,33 @@ pub(crate) fn conditions() -> Vec<NameCondition> {
     out
 }
 
+/// The four keyword filters of a user list: in the name, the alias, either, the description.
+pub(crate) fn keyword_filters(kw: &str) -> [UserFilter; 4] {
+    let s = Some(kw.to_string());
+    [
+        UserFilter {
+            name_contains: s.clone(),
+            ..Default::default()
+        },
+        UserFilter {
+            alias_contains: s.clone(),
+            ..Default::default()
+        },
+        UserFilter {
+            name_or_alias_contains: s.clone(),
+            ..Default::default()
+        },
+        UserFilter {
+            description_contains: s,
+            ..Default::default()
+        },
+    ]
+}
+
 pub(crate) fn user_filters(named: &Named<'_>) -> Vec<UserFilter> {
     let mut out = vec![UserFilter::default()];
     for kw in KEYWORDS {
-        let s = Some(kw.to_string());
-        out.push(UserFilter {
-            name_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            alias_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            name_or_alias_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            description_contains: s,
-            ..Default::default()
-        });
+        out.extend(keyword_filters(kw));
     }
     for cond in conditions() {
         out.push(UserFilter {

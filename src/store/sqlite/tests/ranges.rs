@@ -110,23 +110,7 @@ fn user_filters() -> Vec<UserFilter> {
     // no filter: the page walks the account's rowid range (users::in_range)
     let mut out = vec![UserFilter::default()];
     for kw in KEYWORDS {
-        let s = Some(kw.to_string());
-        out.push(UserFilter {
-            name_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            alias_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            name_or_alias_contains: s.clone(),
-            ..Default::default()
-        });
-        out.push(UserFilter {
-            description_contains: s.clone(),
-            ..Default::default()
-        });
+        out.extend(crate::store::read_cases::keyword_filters(kw));
         out.push(UserFilter {
             name_conditions: vec![NameCondition {
                 op: NameOp::Contains,
