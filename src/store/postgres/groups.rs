@@ -7,7 +7,7 @@ use tokio_postgres::Row;
 
 use super::accounts::{self, Counted};
 use super::search;
-use super::sql::{execute, one, opt, rows, Sql};
+use super::sql::{execute, filtered_total, one, opt, rows, Sql};
 use super::users::lock_rows;
 use super::Client;
 use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
@@ -280,14 +280,13 @@ pub(super) async fn list(
         select.text
     ));
     let rows = select.rows(c).await?;
-    let filtered = !f.is_empty();
-    let total: i64 = match page.total_if_last(rows.len()) {
-        Some(total) if filtered => total,
-        _ if filtered => {
-            let count = sql.with_text(format!("SELECT count(*) FROM user_groups g{}", sql.text));
-            count.one(c).await?.try_get(0)?
-        }
-        _ => accounts::counts(c, account_id).await?.1,
+    let total = if f.is_empty() {
+        accounts::counts(c, account_id).await?.1
+    } else {
+        filtered_total(c, page, rows.len(), || {
+            sql.with_text(format!("SELECT count(*) FROM user_groups g{}", sql.text))
+        })
+        .await?
     };
     Ok(Listing {
         total,

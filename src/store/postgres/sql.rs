@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
+use std::fmt::Write as _;
 
 use bytes::BytesMut;
 use tokio_postgres::types::{IsNull, ToSql, Type};
@@ -175,8 +176,8 @@ impl<'a> Sql<'a> {
     /// Appends the placeholder of a new argument (an array for a list: `= ANY(` .. `)`).
     pub fn bind(&mut self, arg: impl Into<Arg<'a>>) -> &mut Self {
         self.args.push(arg.into());
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        // written in place: no String per placeholder
+        let _ = write!(self.text, "${}", self.args.len());
         self
     }
 
@@ -237,4 +238,19 @@ pub(super) async fn one(c: &Client, text: &str, args: &[Arg<'_>]) -> Result<Row,
 pub(super) async fn execute(c: &Client, text: &str, args: &[Arg<'_>]) -> Result<u64, Error> {
     let stmt = prepare(c, text, args).await?;
     Ok(c.execute(&stmt, &params(args)).await?)
+}
+
+/// How many rows pass a filtered list's filter: told by a short page when it can be
+/// (`Page::total_if_last`), else counted with `count` (the filter's `SELECT count(*)`, built
+/// only then). A full page, or an empty one past the start, says nothing of the total.
+pub(super) async fn filtered_total<'a>(
+    c: &Client,
+    page: crate::core::model::Page,
+    rows: usize,
+    count: impl FnOnce() -> Sql<'a>,
+) -> Result<i64, Error> {
+    match page.total_if_last(rows) {
+        Some(total) => Ok(total),
+        None => Ok(count().one(c).await?.try_get(0)?),
+    }
 }

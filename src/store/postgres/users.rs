@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use super::accounts::{self, Counted};
 use super::search;
-use super::sql::{execute, opt, rows, Sql};
+use super::sql::{execute, filtered_total, opt, rows, Sql};
 use super::Client;
 use crate::core::exports::UserBatch;
 use crate::core::model::{Listing, Page, User, UserFilter};
@@ -321,15 +321,13 @@ pub(super) async fn list(
         select.text
     ));
     let rows = select.rows(c).await?;
-    let filtered = !f.is_empty();
-    let total: i64 = match page.total_if_last(rows.len()) {
-        Some(total) if filtered => total,
-        _ if filtered => {
-            // a full page, or an empty one past the start, says nothing of the total: count
-            let count = sql.with_text(format!("SELECT count(*) {}", sql.text));
-            count.one(c).await?.try_get(0)?
-        }
-        _ => accounts::counts(c, account_id).await?.0,
+    let total = if f.is_empty() {
+        accounts::counts(c, account_id).await?.0
+    } else {
+        filtered_total(c, page, rows.len(), || {
+            sql.with_text(format!("SELECT count(*) {}", sql.text))
+        })
+        .await?
     };
     Ok(Listing {
         total,
