@@ -1,10 +1,13 @@
 //! The cases every driver's read tests run (`store::sqlite::tests::reads`,
 //! `store::postgres::tests::reads`): keywords, pages, name conditions and the user and group
-//! filters over a fixture's named things, so that both drivers are held to the same answers.
+//! filters over a fixture's named things, and the test users both fixtures write
+//! (`UserSpec`, `record`), so that both drivers are held to the same answers.
 
+use crate::core::ids;
 use crate::core::model::{
     Group, GroupFilter, NameCondition, NameOp, Page, ParentFilter, UserFilter,
 };
+use crate::core::storage::UserRecord;
 
 /// What the filters name: the fixture's users (ids, creation order) and groups of account
 /// A, and groups of account B.
@@ -258,4 +261,58 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         ..Default::default()
     });
     out
+}
+
+/// What varies between test users.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UserSpec<'a> {
+    pub name: &'a str,
+    pub alias: &'a str,
+    pub description: &'a str,
+    pub email: &'a str,
+    pub disabled: bool,
+    pub locked: bool,
+    pub domain: &'a str,
+}
+
+impl<'a> UserSpec<'a> {
+    pub fn named(name: &'a str) -> Self {
+        UserSpec {
+            name,
+            ..Default::default()
+        }
+    }
+}
+
+/// A user record of account `account_id` whose fields vary with `i` (flags, expiry,
+/// password) around what `u` names.
+pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
+    UserRecord {
+        id: ids::new_id(),
+        account_id: account_id.into(),
+        name: u.name.into(),
+        description: u.description.into(),
+        email: u.email.into(),
+        phone: format!("+86 138{i:04}"),
+        alias_name: u.alias.into(),
+        active_type: if i % 3 == 0 {
+            "ADMIN_ACTIVATE"
+        } else {
+            "USER_ACTIVATE"
+        }
+        .into(),
+        platform_type: if i % 2 == 0 { "LOCAL" } else { "AD" }.into(),
+        domain: u.domain.into(),
+        enterprise_project_id: "0".into(),
+        user_info_map: String::new(),
+        account_expires: if i % 4 == 1 { 1_800_000_000_000 + i } else { 0 },
+        password_hash: (i % 2 == 0).then(|| format!("$argon2id$hash{i}")),
+        enable_change_password: i % 2 == 1,
+        next_login_change_password: i % 5 == 0,
+        password_never_expired: i % 3 == 1,
+        locked: u.locked,
+        disabled: u.disabled,
+        is_root: i == 0,
+        created_at: 1_700_000_000_000 + i,
+    }
 }

@@ -11,6 +11,7 @@ mod reads;
 mod timing;
 mod writes;
 
+pub(super) use crate::store::read_cases::{record, UserSpec};
 use std::fmt::Debug;
 
 use super::PostgresStore;
@@ -237,57 +238,5 @@ pub(super) fn group(
         created_at: 1_700_000_100_000,
         updated_at: 1_700_000_100_000,
         parent: None,
-    }
-}
-
-/// What varies between test users.
-#[derive(Debug, Clone, Default)]
-pub(super) struct UserSpec<'a> {
-    pub name: &'a str,
-    pub alias: &'a str,
-    pub description: &'a str,
-    pub email: &'a str,
-    pub disabled: bool,
-    pub locked: bool,
-    pub domain: &'a str,
-}
-
-impl<'a> UserSpec<'a> {
-    pub fn named(name: &'a str) -> Self {
-        UserSpec {
-            name,
-            ..Default::default()
-        }
-    }
-}
-
-pub(super) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
-    UserRecord {
-        id: ids::new_id(),
-        account_id: account_id.into(),
-        name: u.name.into(),
-        description: u.description.into(),
-        email: u.email.into(),
-        phone: format!("+86 138{i:04}"),
-        alias_name: u.alias.into(),
-        active_type: if i % 3 == 0 {
-            "ADMIN_ACTIVATE"
-        } else {
-            "USER_ACTIVATE"
-        }
-        .into(),
-        platform_type: if i % 2 == 0 { "LOCAL" } else { "AD" }.into(),
-        domain: u.domain.into(),
-        enterprise_project_id: "0".into(),
-        user_info_map: String::new(),
-        account_expires: if i % 4 == 1 { 1_800_000_000_000 + i } else { 0 },
-        password_hash: (i % 2 == 0).then(|| format!("$argon2id$hash{i}")),
-        enable_change_password: i % 2 == 1,
-        next_login_change_password: i % 5 == 0,
-        password_never_expired: i % 3 == 1,
-        locked: u.locked,
-        disabled: u.disabled,
-        is_root: i == 0,
-        created_at: 1_700_000_000_000 + i,
     }
 }

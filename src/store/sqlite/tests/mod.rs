@@ -5,6 +5,8 @@ mod ranges;
 mod reads;
 mod writes;
 
+use crate::store::read_cases::record;
+pub(super) use crate::store::read_cases::UserSpec;
 use std::path::PathBuf;
 
 use sqlx::pool::PoolConnection;
@@ -182,57 +184,5 @@ impl Fixture {
         store::exports::insert(&mut *self.conn().await, &t)
             .await
             .unwrap();
-    }
-}
-
-/// What varies between test users.
-#[derive(Debug, Clone, Default)]
-pub(super) struct UserSpec<'a> {
-    pub name: &'a str,
-    pub alias: &'a str,
-    pub description: &'a str,
-    pub email: &'a str,
-    pub disabled: bool,
-    pub locked: bool,
-    pub domain: &'a str,
-}
-
-impl<'a> UserSpec<'a> {
-    pub fn named(name: &'a str) -> Self {
-        UserSpec {
-            name,
-            ..Default::default()
-        }
-    }
-}
-
-fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> store::users::UserRecord {
-    store::users::UserRecord {
-        id: ids::new_id(),
-        account_id: account_id.into(),
-        name: u.name.into(),
-        description: u.description.into(),
-        email: u.email.into(),
-        phone: format!("+86 138{i:04}"),
-        alias_name: u.alias.into(),
-        active_type: if i % 3 == 0 {
-            "ADMIN_ACTIVATE"
-        } else {
-            "USER_ACTIVATE"
-        }
-        .into(),
-        platform_type: if i % 2 == 0 { "LOCAL" } else { "AD" }.into(),
-        domain: u.domain.into(),
-        enterprise_project_id: "0".into(),
-        user_info_map: String::new(),
-        account_expires: if i % 4 == 1 { 1_800_000_000_000 + i } else { 0 },
-        password_hash: (i % 2 == 0).then(|| format!("$argon2id$hash{i}")),
-        enable_change_password: i % 2 == 1,
-        next_login_change_password: i % 5 == 0,
-        password_never_expired: i % 3 == 1,
-        locked: u.locked,
-        disabled: u.disabled,
-        is_root: i == 0,
-        created_at: 1_700_000_000_000 + i,
     }
 }
