@@ -37,48 +37,33 @@ pub const DRAIN_MAX_BYTES: usize = 32 << 20;
 /// held: at most `max` bytes.
 pub async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Error> {
     let deadline = tokio::time::Instant::now() + BODY_READ_TIMEOUT;
-    let mut buf = bytes::BytesMut::new();
-    // bytes past `max`, dropped as they come; Some once the body is too large
-    let mut over: Option<usize> = None;
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Ok(Some(Ok(frame))) => frame,
-            Ok(None) => break,
-            // a client that stops sending or resets while its excess is drained still
-            // gets its 413 (if the connection lets it read one)
-            Err(_) | Ok(Some(Err(_))) if over.is_some() => break,
-            Err(_) => {
-                return Err(Error::invalid(format!(
-                    "the request body did not arrive within {} s",
-                    BODY_READ_TIMEOUT.as_secs()
-                )))
-            }
-            Ok(Some(Err(e))) => {
-                return Err(Error::invalid(format!("cannot read the request body: {e}")))
-            }
-        };
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers
-        };
-        match over.as_mut() {
-            Some(dropped) => {
-                *dropped += data.len();
-                if *dropped > DRAIN_MAX_BYTES {
-                    break;
-                }
-            }
-            None if buf.len() + data.len() > max => {
-                over = Some(buf.len() + data.len() - max);
-                buf = bytes::BytesMut::new();
-            }
-            None => buf.extend_from_slice(&data),
-        }
-    }
-    match over {
-        Some(_) => Err(Error::TooLarge(format!(
-            "the request body is larger than {max} bytes"
+    // the body is lent, so that what `Limited` leaves of an oversized one can be drained
+    let read = http_body_util::Limited::new(&mut body, max).collect();
+    match tokio::time::timeout_at(deadline, read).await {
+        Err(_) => Err(Error::invalid(format!(
+            "the request body did not arrive within {} s",
+            BODY_READ_TIMEOUT.as_secs()
         ))),
-        None => Ok(buf.freeze()),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            drain(&mut body, deadline).await;
+            Err(Error::TooLarge(format!(
+                "the request body is larger than {max} bytes"
+            )))
+        }
+        Ok(Err(e)) => Err(Error::invalid(format!("cannot read the request body: {e}"))),
+    }
+}
+
+/// Reads and drops the rest of an oversized body, at most [`DRAIN_MAX_BYTES`] of it and
+/// until `deadline`; a client that stops sending or resets ends it early.
+async fn drain(body: &mut Body, deadline: tokio::time::Instant) {
+    let mut dropped = 0;
+    while dropped <= DRAIN_MAX_BYTES {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => dropped += frame.data_ref().map_or(0, |d| d.len()),
+            _ => break,
+        }
     }
 }
 
