@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, Row};
 
-use crate::core::model::{Account, Project};
+use crate::core::model::{Account, Listing, Page, Project};
 use crate::core::storage::AccessKeyRow;
 
 fn account(r: &Row<'_>) -> rusqlite::Result<Account> {
@@ -89,6 +89,37 @@ pub(super) struct Extent {
     pub range: Option<(i64, i64)>,
     pub users: i64,
     pub groups: i64,
+}
+
+/// A page of all the account's rows of one table, by `sql` (`... WHERE <t>.seq BETWEEN ? AND
+/// ? AND +<t>.account_id = ? ORDER BY <t>.seq LIMIT ? OFFSET ?`), read with `row`, and
+/// the total `total` picks from the account's counters: the walk of the table's b-tree
+/// over the account's seq range that `sqlite::users::in_range` describes.
+pub(super) fn page_in_range<T>(
+    conn: &Connection,
+    account_id: &str,
+    page: Page,
+    sql: &str,
+    total: fn(&Extent) -> i64,
+    row: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Listing<T>> {
+    // the range and the total in one lookup of the account
+    let extent = extent(conn, account_id)?;
+    let Some((lo, hi)) = extent.range else {
+        return Ok(Listing {
+            total: total(&extent),
+            items: Vec::new(),
+        });
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(
+        rusqlite::params![lo, hi, account_id, page.limit, page.offset],
+        row,
+    )?;
+    Ok(Listing {
+        total: total(&extent),
+        items: rows.collect::<rusqlite::Result<_>>()?,
+    })
 }
 
 /// The account's [`Extent`]. An unknown account is an error, as in `counts`.

@@ -327,27 +327,11 @@ pub(super) fn list(
 /// A page of all the account's groups with their parents: a walk of the table's b-tree over
 /// the account's rowid range (seq ranges, migration 0011; see `users::in_range`).
 fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Listing<Group>> {
-    // the range and the total in one lookup of the account
-    let extent = accounts::extent(conn, account_id)?;
-    let Some((lo, hi)) = extent.range else {
-        return Ok(Listing {
-            total: extent.groups,
-            items: Vec::new(),
-        });
-    };
     const SQL: &str = concat!(
         select_with_parent!(),
         " WHERE g.seq BETWEEN ? AND ? AND +g.account_id = ? ORDER BY g.seq LIMIT ? OFFSET ?"
     );
-    let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt.query_map(
-        rusqlite::params![lo, hi, account_id, page.limit, page.offset],
-        with_parent,
-    )?;
-    Ok(Listing {
-        total: extent.groups,
-        items: rows.collect::<rusqlite::Result<_>>()?,
-    })
+    accounts::page_in_range(conn, account_id, page, SQL, |e| e.groups, with_parent)
 }
 
 /// A page of the groups the user is a direct member of, in group creation order.

@@ -317,29 +317,13 @@ pub(super) fn list(
 /// keys-then-rows form on 1,000,000 users, BENCHMARKS.md). `+u.account_id`
 /// is a guard, not an index choice: the range triggers already keep other accounts out.
 fn in_range(conn: &Connection, account_id: &str, page: Page) -> rusqlite::Result<Listing<User>> {
-    // the range and the total in one lookup of the account
-    let extent = accounts::extent(conn, account_id)?;
-    let Some((lo, hi)) = extent.range else {
-        return Ok(Listing {
-            total: extent.users,
-            items: Vec::new(),
-        });
-    };
     const SQL: &str = concat!(
         "SELECT ",
         cols!(),
         " FROM users u WHERE u.seq BETWEEN ? AND ? AND +u.account_id = ? \
          ORDER BY u.seq LIMIT ? OFFSET ?"
     );
-    let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt.query_map(
-        rusqlite::params![lo, hi, account_id, page.limit, page.offset],
-        user,
-    )?;
-    Ok(Listing {
-        total: extent.users,
-        items: rows.collect::<rusqlite::Result<_>>()?,
-    })
+    accounts::page_in_range(conn, account_id, page, SQL, |e| e.users, user)
 }
 
 /// Up to `limit` users passing `f` with `seq` above `after`, in creation order.
