@@ -179,7 +179,7 @@ async fn issue(
                     };
                     let subject = match &u {
                         Some(u) => format!("user:{}", u.id),
-                        None => format!("user:{}/{}", acc.id, crate::store::search::fold(name)),
+                        None => format!("user:{}/{}", acc.id, crate::store::common::fold(name)),
                     };
                     (Some(acc.id), subject, u)
                 }

@@ -1,49 +1,32 @@
-//! Storage: one connection pool over SQLite or PostgreSQL through sqlx's `Any` driver
-//! (`Db`: migrations, data steps, the seed command's bulk loads, and the sqlx store of
-//! `legacy`), and the native driver of each backend that `Db::open` hands the core
-//! (`sqlite/`: rusqlite; `postgres/`: tokio-postgres), which run the same SQL.
+//! Storage: the native driver of each backend, which `Db::open` hands the core
+//! (`sqlite/`: rusqlite; `postgres/`: tokio-postgres), and `Db`, one plain connection
+//! (`raw`) that applies the schema migrations (`migrations`, the SQL files under
+//! `migrations/`, with sqlx's history table) and the data steps that need Rust (`refold`)
+//! before the stores open.
 //!
-//! Every sqlx query in this module tree is written once, with `$N` placeholders that both
-//! backends accept, and binds only portable types (`i64`, `String`, `Option<_>`): flags are
-//! stored as integers, times as Unix milliseconds. The backends differ in SQL only in
-//! substring search (`search.rs`), in the export claim's `FOR UPDATE SKIP LOCKED`
-//! (`exports.rs`), and in the schema files under `migrations/`. (The bundled SQLite is 3.46:
+//! Both drivers run the same SQL where the backends allow (flags are stored as integers,
+//! times as Unix milliseconds) and share folding, group keys and the export batch format
+//! (`common`). The backends differ in substring search (`sqlite/search.rs`,
+//! `postgres/search.rs`), in the export claim's `FOR UPDATE SKIP LOCKED`, in the row locks
+//! of PostgreSQL's writes, and in the schema files. (The bundled SQLite is 3.46:
 //! `string_agg` and aggregate `ORDER BY` exist on both.)
 
-pub mod accounts;
-pub mod credentials;
-mod error;
-pub use error::is_unique_violation;
-pub mod exports;
-pub mod groups;
-pub mod iam;
-pub mod legacy;
-pub mod memberships;
-pub mod nonces;
-pub mod org_members;
+pub mod common;
+pub mod migrations;
 pub mod postgres;
-pub mod query;
+pub mod raw;
 #[cfg(test)]
 mod read_cases;
 pub mod refold;
-pub mod search;
 pub mod sqlite;
-pub mod users;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Transaction};
-
 use crate::core::Error;
 
-pub type Tx = Transaction<'static, Any>;
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+pub use raw::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -77,62 +60,114 @@ impl Default for PoolSettings {
     }
 }
 
-#[derive(Clone)]
+/// One connection to the database at a URL, for what runs before the stores open (and for
+/// tools and tests that look at a database with SQL): `migrate`, `migrate_to`, `execute`,
+/// `query`.
 pub struct Db {
-    pub pool: AnyPool,
     pub backend: Backend,
+    conn: tokio::sync::Mutex<raw::Conn>,
+}
+
+/// Where a database URL points.
+enum Target {
+    /// The SQLite file (created if missing when the URL allows it: `mode=rwc`, the default).
+    Sqlite {
+        path: PathBuf,
+        create: bool,
+    },
+    Postgres(String),
+}
+
+/// Reads `url`: `sqlite://PATH[?mode=rw|rwc]` (also `sqlite:PATH`), `postgres://...`
+/// or `postgresql://...`.
+fn target(url: &str) -> Result<Target, Error> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut create = true;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("mode", "rwc")) => create = true,
+                Some(("mode", "rw")) => create = false,
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "bad database URL: unsupported SQLite option {pair:?}"
+                    )))
+                }
+            }
+        }
+        let path = percent_encoding::percent_decode_str(path)
+            .decode_utf8()
+            .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
+        if path.is_empty() {
+            return Err(Error::Invalid("bad database URL: no SQLite file".into()));
+        }
+        Ok(Target::Sqlite {
+            path: PathBuf::from(path.as_ref()),
+            create,
+        })
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Target::Postgres(url.to_string()))
+    } else {
+        Err(Error::Invalid(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
+        )))
+    }
+}
+
+/// The pragmas of every SQLite connection (`Db`'s and `SqliteStore`'s): WAL lets readers
+/// run beside the single writer; the busy timeout makes writers queue instead of failing;
+/// foreign keys are off by default in SQLite. Reads go through a shared memory map (no
+/// read syscalls, one copy of hot pages for all connections) with a page cache per
+/// connection on top.
+pub(crate) fn sqlite_pragmas(settings: &PoolSettings) -> String {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
+         PRAGMA mmap_size = {}; PRAGMA cache_size = -{}; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = {};",
+        settings.sqlite_mmap_bytes,
+        settings.sqlite_cache_kib,
+        settings.busy_timeout.as_millis()
+    )
 }
 
 impl Db {
     /// Connects to `url` (`sqlite://PATH` or `postgres://...`). A SQLite file is created if
-    /// missing and put in WAL mode.
+    /// missing (owner-only, see `owner_only`) and put in WAL mode. A PostgreSQL
+    /// connection's I/O runs on the runtime this is called on.
     pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Db, Error> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            return Err(Error::Invalid(format!(
-                "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
-            )));
-        };
-        let url = match backend {
-            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
-            _ => url.to_string(),
-        };
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
-        if backend == Backend::Sqlite {
-            let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-                .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
-            owner_only(file.get_filename())
-                .map_err(|e| Error::Internal(format!("the database file: {e}")))?;
-        }
-        let busy_ms = settings.busy_timeout.as_millis() as i64;
-        let mmap = settings.sqlite_mmap_bytes;
-        let cache_kib = settings.sqlite_cache_kib;
-        let mut pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout);
-        if backend == Backend::Sqlite {
-            // WAL lets readers run beside the single writer; the busy timeout makes writers
-            // queue instead of failing; foreign keys are off by default in SQLite. Reads go
-            // through a shared memory map (no read syscalls, one copy of hot pages for all
-            // connections) with a 32 MiB page cache per connection on top.
-            // leaked once per pool: after_connect needs SQL that outlives every connection
-            let pragmas: &'static str = Box::leak(
-                format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
-                     PRAGMA mmap_size = {mmap}; PRAGMA cache_size = -{cache_kib}; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+        let conn = match target(url)? {
+            Target::Sqlite { path, create } => {
+                owner_only(&path, create)
+                    .map_err(|e| Error::Internal(format!("the database file: {e}")))?;
+                let c = rusqlite::Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
-                .into_boxed_str(),
-            );
-            pool = pool.after_connect(move |conn, _meta| Box::pin(apply_pragmas(conn, pragmas)));
-        }
-        let pool = pool.connect_with(options).await.map_err(Error::from)?;
-        Ok(Db { pool, backend })
+                .map_err(|e| Error::Unavailable(format!("the database {}: {e}", path.display())))?;
+                c.execute_batch(&sqlite_pragmas(settings))?;
+                raw::Conn::Sqlite(c)
+            }
+            Target::Postgres(url) => {
+                let mut config = tokio_postgres::Config::from_str(&url)
+                    .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?;
+                if config.get_connect_timeout().is_none() {
+                    config.connect_timeout(settings.acquire_timeout);
+                }
+                let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!("the migration connection ended: {e}");
+                    }
+                });
+                raw::Conn::Postgres(client)
+            }
+        };
+        Ok(Db {
+            backend: conn.backend(),
+            conn: tokio::sync::Mutex::new(conn),
+        })
     }
 
     /// Connects to `url`, applies pending migrations (see `migrate`), and returns the
@@ -152,26 +187,15 @@ impl Db {
     > {
         let db = Db::connect(url, settings).await?;
         let applied = db.migrate().await?;
-        match db.backend {
-            Backend::Sqlite => {
-                let url = if url.contains('?') {
-                    url.to_string()
-                } else {
-                    format!("{url}?mode=rwc")
-                };
-                let path = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-                    .map_err(|e| Error::Invalid(format!("bad database URL: {e}")))?
-                    .get_filename()
-                    .to_owned();
-                // the sqlx pool only migrated: every unit of work goes through rusqlite
-                db.pool.close().await;
+        // the migration connection closes: every unit of work goes through the store
+        drop(db);
+        match target(url)? {
+            Target::Sqlite { path, .. } => {
                 let store = sqlite::SqliteStore::open(&path, settings)?;
                 Ok((std::sync::Arc::new(store), applied))
             }
-            Backend::Postgres => {
-                // the sqlx pool only migrated: every unit of work goes through tokio-postgres
-                db.pool.close().await;
-                let store = postgres::PostgresStore::open(url, settings)?;
+            Target::Postgres(url) => {
+                let store = postgres::PostgresStore::open(&url, settings)?;
                 Ok((std::sync::Arc::new(store), applied))
             }
         }
@@ -186,51 +210,43 @@ impl Db {
     /// Applies pending migrations, then pending data steps (`refold`); returns the
     /// descriptions of those applied now.
     pub async fn migrate(&self) -> Result<Vec<String>, Error> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        let mut conn = self.pool.acquire().await?;
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_default();
-        migrator
-            .run(&mut *conn)
-            .await
-            .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
-        drop(conn);
-        let mut done: Vec<String> = migrator
-            .iter()
-            .filter(|m| !applied.contains(&m.version))
-            .map(|m| format!("{} {}", m.version, m.description))
-            .collect();
+        let mut conn = self.conn.lock().await;
+        let mut done = migrations::run(&mut conn, None).await?;
         // data steps that need Rust (src/store/refold.rs), each once, after the schema
-        done.extend(refold::run_pending(self).await?);
+        done.extend(refold::run_pending(&mut conn).await?);
         Ok(done)
     }
 
-    /// Starts a write transaction. SQLite takes the write lock up front (BEGIN IMMEDIATE) so a
-    /// transaction never fails half-way on lock upgrade; PostgreSQL uses row locks.
-    pub async fn write(&self) -> Result<Tx, Error> {
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        };
-        Ok(self.pool.begin_with(begin).await?)
+    /// Applies the pending migrations up to `version` only, no data step (the schema as a
+    /// release before the next migration left it: for tests of what later ones do).
+    pub async fn migrate_to(&self, version: i64) -> Result<Vec<String>, Error> {
+        migrations::run(&mut *self.conn.lock().await, Some(version)).await
     }
 
-    /// Starts a read transaction: a consistent snapshot for a count and a page. On
-    /// PostgreSQL that needs REPEATABLE READ (its default, READ COMMITTED, gives every
-    /// statement a snapshot of its own, so a count and the page read after it could
-    /// disagree); a read-only one never fails to serialize. SQLite's read transaction is a
-    /// snapshot already (WAL).
-    pub async fn read(&self) -> Result<Tx, Error> {
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN",
-            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        };
-        Ok(self.pool.begin_with(begin).await?)
+    /// Runs one statement (`$N` placeholders); returns how many rows it changed.
+    pub async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        self.conn.lock().await.execute(sql, params).await
+    }
+
+    /// Runs statements without parameters.
+    pub async fn batch(&self, sql: &str) -> Result<(), Error> {
+        self.conn.lock().await.batch(sql).await
+    }
+
+    /// Runs one query (`$N` placeholders); returns its rows.
+    pub async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
+        self.conn.lock().await.query(sql, params).await
+    }
+
+    /// The first column of the query's only (or first) row; panics without one (for tests
+    /// and tools: counts and the like).
+    pub async fn scalar(&self, sql: &str, params: &[Value]) -> Result<Value, Error> {
+        self.conn
+            .lock()
+            .await
+            .query_opt(sql, params)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("no row: {sql}")))
     }
 }
 
@@ -247,21 +263,24 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Makes the SQLite file at `path` (and its `-wal`/`-shm`, if present) readable and
-/// writable by its owner only, creating the database file so if it is missing: it holds
+/// writable by its owner only, creating the database file so if it is missing and `create`
+/// is set: it holds
 /// personal data, password hashes and exported workbooks. SQLite creates the `-wal` and
 /// `-shm` files with the database file's permissions, so they follow. Files of an older
 /// version (0644) are tightened too.
-fn owner_only(path: &Path) -> std::io::Result<()> {
+fn owner_only(path: &Path, create: bool) -> std::io::Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let name = path.as_os_str();
     if name.is_empty() || name == ":memory:" {
         return Ok(());
     }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
+    if create {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+    }
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -273,64 +292,4 @@ fn owner_only(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn apply_pragmas(
-    conn: &mut sqlx::AnyConnection,
-    pragmas: &'static str,
-) -> Result<(), sqlx::Error> {
-    sqlx::Executor::execute(conn, pragmas).await?;
-    Ok(())
-}
-
 pub use crate::core::storage::RowLock;
-
-impl RowLock {
-    /// The clause ending a `SELECT` on this connection's backend ("" on SQLite).
-    pub fn clause(self, conn: &sqlx::AnyConnection) -> &'static str {
-        if conn.backend_name() != "PostgreSQL" {
-            return "";
-        }
-        match self {
-            RowLock::KeyShare => " FOR KEY SHARE",
-            RowLock::NoKeyUpdate => " FOR NO KEY UPDATE",
-            RowLock::Update => " FOR UPDATE",
-        }
-    }
-}
-
-/// Locks the rows of `table` (`users` or `user_groups`) of the account among `ids`, in id
-/// order; returns the ids of those that exist (a row deleted by a transaction this one
-/// waited for is not among them: PostgreSQL skips it after the wait).
-async fn lock_rows(
-    conn: &mut sqlx::AnyConnection,
-    table: &str,
-    account_id: &str,
-    ids: &[String],
-    lock: RowLock,
-) -> Result<Vec<String>, sqlx::Error> {
-    use sqlx::Row;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let clause = lock.clause(conn);
-    // PostgreSQL sorts text by the database's collation; "C" is byte order, the order of
-    // Rust's sort, in which writers then update the rows they locked
-    let order = if clause.is_empty() {
-        ""
-    } else {
-        " COLLATE \"C\""
-    };
-    let mut sql = query::Sql::on(
-        &*conn,
-        &format!("SELECT id FROM {table} WHERE account_id = "),
-    );
-    sql.bind(account_id)
-        .push(" AND id IN (")
-        .bind_list(ids)
-        .push(&format!(") ORDER BY id{order}{clause}"));
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(|r| r.try_get("id")).collect()
-}
-
-pub fn flag(b: bool) -> i64 {
-    b as i64
-}

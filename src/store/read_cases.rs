@@ -1,13 +1,17 @@
 //! The cases every driver's read tests run (`store::sqlite::tests::reads`,
 //! `store::postgres::tests::reads`): keywords, pages, name conditions and the user and group
-//! filters over a fixture's named things, and the test users both fixtures write
-//! (`UserSpec`, `record`), so that both drivers are held to the same answers.
+//! filters over a fixture's named things, the test users both fixtures write
+//! (`UserSpec`, `record`), and the answers the filters must give (`Model`: each filter
+//! applied in Rust to the rows an unfiltered read gives back, in creation order), so that
+//! both drivers are held to the same answers.
 
 use crate::core::ids;
 use crate::core::model::{
-    Group, GroupFilter, NameCondition, NameOp, Page, ParentFilter, UserFilter,
+    Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter, User, UserFilter,
 };
-use crate::core::storage::UserRecord;
+use crate::core::storage::{ReadTx, UserRecord};
+use crate::core::validate::nfc;
+use crate::store::common::fold;
 
 /// What the filters name: the fixture's users (ids, creation order) and groups of account
 /// A, and groups of account B.
@@ -315,4 +319,364 @@ pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
         is_root: i == 0,
         created_at: 1_700_000_000_000 + i,
     }
+}
+
+/// An account's users and groups as the unfiltered reads give them (listing and scan, in
+/// creation order) and its memberships (group id, user id) as the fixture wrote them: what
+/// every filtered read must give is computed from them here, in Rust.
+pub(crate) struct Model {
+    pub listed_users: Vec<User>,
+    pub scanned_users: Vec<User>,
+    pub listed_groups: Vec<Group>,
+    pub scanned_groups: Vec<Group>,
+    pub members: Vec<(String, String)>,
+}
+
+impl Model {
+    /// Reads the account's rows through `tx`; `users` and `groups` are the ids the fixture
+    /// wrote, in order (the reads must give back exactly those, in that order).
+    pub fn read(
+        tx: &mut dyn ReadTx,
+        account: &str,
+        users: &[String],
+        groups: &[String],
+        members: Vec<(String, String)>,
+    ) -> Model {
+        let all_users = UserFilter::default();
+        let all_groups = GroupFilter::default();
+        let m = Model {
+            listed_users: tx.list_users(account, &all_users, Page::ALL).unwrap().items,
+            scanned_users: tx.users_after(account, &all_users, 0, i64::MAX).unwrap(),
+            listed_groups: tx
+                .list_groups(account, &all_groups, Page::ALL)
+                .unwrap()
+                .items,
+            scanned_groups: tx.groups_after(account, &all_groups, 0, i64::MAX).unwrap(),
+            members,
+        };
+        let ids = |v: &[User]| v.iter().map(|u| u.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&m.listed_users),
+            users,
+            "the account's users, in creation order"
+        );
+        assert_eq!(
+            ids(&m.scanned_users),
+            users,
+            "the account's users, in creation order"
+        );
+        let gids = |v: &[Group]| v.iter().map(|g| g.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            gids(&m.listed_groups),
+            groups,
+            "the account's groups, in creation order"
+        );
+        assert_eq!(
+            gids(&m.scanned_groups),
+            groups,
+            "the account's groups, in creation order"
+        );
+        assert!(m.listed_users.iter().all(|u| u.account_id == account));
+        assert!(m.listed_users.is_sorted_by_key(|u| u.seq));
+        assert!(m.listed_groups.is_sorted_by_key(|g| g.seq));
+        for g in &m.listed_groups {
+            let n = m.members.iter().filter(|(gid, _)| *gid == g.id).count();
+            assert_eq!(g.user_quantity, n as i64, "members of {}", g.name);
+        }
+        m
+    }
+
+    fn member(&self, group: &str, user: &str) -> bool {
+        self.members.iter().any(|(g, u)| g == group && u == user)
+    }
+
+    pub fn user_passes(&self, u: &User, f: &UserFilter) -> bool {
+        let kws: [(&Option<String>, Vec<&str>); 4] = [
+            (&f.name_contains, vec![&u.name]),
+            (&f.alias_contains, vec![&u.alias_name]),
+            (&f.name_or_alias_contains, vec![&u.name, &u.alias_name]),
+            (&f.description_contains, vec![&u.description]),
+        ];
+        for (kw, fields) in kws {
+            if let Some(kw) = kw.as_deref().filter(|k| !k.is_empty()) {
+                if !fields.iter().any(|v| fold(v).contains(&fold(kw))) {
+                    return false;
+                }
+            }
+        }
+        if !f
+            .name_conditions
+            .iter()
+            .all(|c| condition_holds(&u.name, c))
+        {
+            return false;
+        }
+        if !f.names.is_empty() && !f.names.iter().any(|n| fold(n) == fold(&u.name)) {
+            return false;
+        }
+        for (want, have) in [
+            (&f.active_type, &u.active_type),
+            (&f.enterprise_project_id, &u.enterprise_project_id),
+            (&f.domain, &u.domain),
+            (&f.platform_type, &u.platform_type),
+        ] {
+            if want.as_ref().is_some_and(|w| w != have) {
+                return false;
+            }
+        }
+        if f.disabled.is_some_and(|d| d != u.disabled) {
+            return false;
+        }
+        if let Some(g) = &f.group_id {
+            if !self.member(g, &u.id) {
+                return false;
+            }
+        }
+        if let Some(name) = &f.group_name {
+            let of_name = self
+                .listed_groups
+                .iter()
+                .filter(|g| fold(&g.name) == fold(name));
+            if !of_name.into_iter().any(|g| self.member(&g.id, &u.id)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn group_passes(&self, g: &Group, f: &GroupFilter) -> bool {
+        if let Some(kw) = f.keyword.as_deref().filter(|k| !k.is_empty()) {
+            if !fold(&g.name).contains(&fold(kw)) {
+                return false;
+            }
+        }
+        if f.name.as_ref().is_some_and(|n| fold(n) != fold(&g.name)) {
+            return false;
+        }
+        if !f
+            .name_conditions
+            .iter()
+            .all(|c| condition_holds(&g.name, c))
+        {
+            return false;
+        }
+        if !f.platform_types.is_empty() && !f.platform_types.contains(&g.platform_type) {
+            return false;
+        }
+        if f.domain.as_ref().is_some_and(|d| *d != g.domain) {
+            return false;
+        }
+        if !f.ids.is_empty() && !f.ids.contains(&g.id) {
+            return false;
+        }
+        if f.member.as_ref().is_some_and(|u| !self.member(&g.id, u)) {
+            return false;
+        }
+        match &f.parent {
+            Some(ParentFilter::Root) => g.parent_id.is_none(),
+            Some(ParentFilter::Group(p)) => g.parent_id.as_ref() == Some(p),
+            None => true,
+        }
+    }
+
+    /// The page of users `list_users` must give.
+    pub fn users(&self, f: &UserFilter, page: Page) -> Listing<User> {
+        paged(&self.listed_users, |u| self.user_passes(u, f), page)
+    }
+
+    /// The batch `users_after` must give.
+    pub fn users_after(&self, f: &UserFilter, after: i64, limit: i64) -> Vec<User> {
+        after_seq(
+            &self.scanned_users,
+            |u| u.seq > after && self.user_passes(u, f),
+            limit,
+        )
+    }
+
+    /// The page of groups `list_groups` must give.
+    pub fn groups(&self, f: &GroupFilter, page: Page) -> Listing<Group> {
+        paged(&self.listed_groups, |g| self.group_passes(g, f), page)
+    }
+
+    /// The batch `groups_after` must give.
+    pub fn groups_after(&self, f: &GroupFilter, after: i64, limit: i64) -> Vec<Group> {
+        after_seq(
+            &self.scanned_groups,
+            |g| g.seq > after && self.group_passes(g, f),
+            limit,
+        )
+    }
+
+    /// Runs every user filter of `filters` on `tx`: each of `pages`, and the scan in batches of
+    /// `batch`, against the model's answers; returns how many pages held rows.
+    pub fn check_users(
+        &self,
+        tx: &mut dyn ReadTx,
+        account: &str,
+        filters: &[UserFilter],
+        pages: &[Page],
+        batch: i64,
+    ) -> usize {
+        let mut nonempty = 0;
+        for filter in filters {
+            for &page in pages {
+                let got = tx.list_users(account, filter, page).unwrap();
+                let want = self.users(filter, page);
+                nonempty += usize::from(!got.items.is_empty());
+                same(&format!("{account} {filter:?} {page:?}"), got, want);
+            }
+            let mut after = 0;
+            loop {
+                let got = tx.users_after(account, filter, after, batch).unwrap();
+                let want = self.users_after(filter, after, batch);
+                assert_eq!(got, want, "{account} {filter:?} after {after}");
+                match got.last() {
+                    Some(u) => after = u.seq,
+                    None => break,
+                }
+            }
+        }
+        nonempty
+    }
+
+    /// `check_users` for groups.
+    pub fn check_groups(
+        &self,
+        tx: &mut dyn ReadTx,
+        account: &str,
+        filters: &[GroupFilter],
+        pages: &[Page],
+        batch: i64,
+    ) -> usize {
+        let mut nonempty = 0;
+        for filter in filters {
+            for &page in pages {
+                let got = tx.list_groups(account, filter, page).unwrap();
+                let want = self.groups(filter, page);
+                nonempty += usize::from(!got.items.is_empty());
+                same(&format!("{account} {filter:?} {page:?}"), got, want);
+            }
+            let mut after = 0;
+            loop {
+                let got = tx.groups_after(account, filter, after, batch).unwrap();
+                let want = self.groups_after(filter, after, batch);
+                assert_eq!(got, want, "{account} {filter:?} after {after}");
+                match got.last() {
+                    Some(g) => after = g.seq,
+                    None => break,
+                }
+            }
+        }
+        nonempty
+    }
+}
+
+/// A Keystone comparison as the drivers make it: the folded value is in the folded name,
+/// and the comparison holds on the name (NFC) or the folded name.
+fn condition_holds(name: &str, c: &NameCondition) -> bool {
+    if c.value.is_empty() {
+        return true;
+    }
+    if !fold(name).contains(&fold(&c.value)) {
+        return false;
+    }
+    let (have, want) = if c.case_sensitive {
+        (nfc(name).into_owned(), nfc(&c.value).into_owned())
+    } else {
+        (fold(name), fold(&c.value))
+    };
+    match c.op {
+        NameOp::Contains => have.contains(&want),
+        NameOp::StartsWith => have.starts_with(&want),
+        NameOp::EndsWith => have.ends_with(&want),
+    }
+}
+
+fn paged<T: Clone>(all: &[T], pass: impl Fn(&T) -> bool, page: Page) -> Listing<T> {
+    let hits: Vec<&T> = all.iter().filter(|x| pass(x)).collect();
+    Listing {
+        total: hits.len() as i64,
+        items: hits
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect(),
+    }
+}
+
+fn after_seq<T: Clone>(all: &[T], pass: impl Fn(&T) -> bool, limit: i64) -> Vec<T> {
+    all.iter()
+        .filter(|x| pass(x))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .cloned()
+        .collect()
+}
+
+/// `got` is `want`: total and items.
+pub(crate) fn same<T: PartialEq + std::fmt::Debug>(what: &str, got: Listing<T>, want: Listing<T>) {
+    assert_eq!(got.total, want.total, "{what}: total");
+    assert_eq!(got.items, want.items, "{what}: items");
+}
+
+#[test]
+fn the_model_can_fail() {
+    // a model that would pass everything could not catch a wrong answer: it filters
+    let u = |name: &str, seq: i64| User {
+        seq,
+        id: format!("u{seq}"),
+        account_id: "a".into(),
+        name: name.into(),
+        description: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        alias_name: String::new(),
+        active_type: String::new(),
+        platform_type: String::new(),
+        domain: String::new(),
+        enterprise_project_id: String::new(),
+        user_info_map: String::new(),
+        account_expires: 0,
+        has_password: false,
+        enable_change_password: false,
+        next_login_change_password: false,
+        password_never_expired: false,
+        locked: false,
+        disabled: false,
+        is_root: false,
+        created_at: 0,
+        updated_at: 0,
+        password_changed_at: 0,
+        tokens_valid_after: 0,
+    };
+    let m = Model {
+        listed_users: vec![u("Straße", 1), u("alice", 2), u("ALICE-2", 3)],
+        scanned_users: vec![u("Straße", 1), u("alice", 2), u("ALICE-2", 3)],
+        listed_groups: Vec::new(),
+        scanned_groups: Vec::new(),
+        members: Vec::new(),
+    };
+    let kw = |k: &str| UserFilter {
+        name_contains: Some(k.into()),
+        ..Default::default()
+    };
+    let ids = |l: Listing<User>| l.items.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    assert_eq!(ids(m.users(&kw("SS"), Page::ALL)), ["u1"]);
+    assert_eq!(ids(m.users(&kw("li"), Page::ALL)), ["u2", "u3"]);
+    let page = Page {
+        limit: 1,
+        offset: 1,
+    };
+    assert_eq!(ids(m.users(&kw("li"), page)), ["u3"]);
+    assert_eq!(m.users(&kw("li"), page).total, 2);
+    assert_eq!(m.users_after(&kw("li"), 2, 5).len(), 1);
+    let cond = UserFilter {
+        name_conditions: vec![NameCondition {
+            op: NameOp::StartsWith,
+            case_sensitive: true,
+            value: "AL".into(),
+        }],
+        ..Default::default()
+    };
+    assert_eq!(ids(m.users(&cond, Page::ALL)), ["u3"]);
 }

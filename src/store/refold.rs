@@ -4,7 +4,7 @@
 //! same values again), so a node that dies half-way, or two nodes starting at once, do no
 //! harm: the step simply runs (again) to its end.
 //!
-//! **fold-v2** (issue 12): folding went from `to_lowercase` to [`search::fold`] (NFC of
+//! **fold-v2** (issue 12): folding went from `to_lowercase` to [`fold`] (NFC of
 //! Unicode full case folding), and the nick name got a folded column. The step walks every
 //! user and group in batches of [`BATCH`] rows (one write transaction each), puts names,
 //! descriptions and nick names in NFC and recomputes `name_fold`, `description_fold` and
@@ -26,10 +26,9 @@
 
 use std::collections::HashSet;
 
-use sqlx::{AnyConnection, Row};
-
-use super::query::Sql;
-use super::{search, Backend, Db};
+use super::common::fold;
+use super::raw::{Conn, Value};
+use super::Backend;
 use crate::core::{ids, validate, Error};
 
 /// The step that recomputes every folded column with today's `search::fold`.
@@ -61,70 +60,70 @@ pub struct RefoldReport {
 /// The step that fills `export_tasks.file_name_fold` (migration 0010) of older tasks.
 pub const FILE_NAME_FOLD: &str = "export-file-name-fold";
 
-async fn is_done(db: &Db, step: &str) -> Result<bool, Error> {
-    let mut conn = db.pool.acquire().await?;
-    let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM data_steps WHERE name = $1")
-        .bind(step)
-        .fetch_optional(&mut *conn)
+async fn is_done(conn: &mut Conn, step: &str) -> Result<bool, Error> {
+    let done = conn
+        .query_opt("SELECT 1 FROM data_steps WHERE name = $1", &[step.into()])
         .await?;
     Ok(done.is_some())
 }
 
-async fn record(db: &Db, step: &str) -> Result<(), Error> {
-    let mut tx = db.write().await?;
-    sqlx::query(
-        "INSERT INTO data_steps (name, applied_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(step)
-    .bind(ids::now_ms())
-    .execute(&mut *tx)
+async fn record(conn: &mut Conn, step: &str) -> Result<(), Error> {
+    conn.write(async |c: &mut Conn| {
+        c.execute(
+            "INSERT INTO data_steps (name, applied_at) VALUES ($1, $2) \
+             ON CONFLICT (name) DO NOTHING",
+            &[step.into(), ids::now_ms().into()],
+        )
+        .await
+    })
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
 /// Fills the folded file name of export tasks that have none (made before migration 0010),
 /// 1,000 a transaction; returns how many. Idempotent.
-pub async fn fold_file_names(db: &Db) -> Result<u64, Error> {
+pub async fn fold_file_names(conn: &mut Conn) -> Result<u64, Error> {
     let mut n = 0;
     loop {
-        let mut tx = db.write().await?;
-        let rows = sqlx::query(
-            "SELECT id, file_name FROM export_tasks WHERE file_name_fold IS NULL ORDER BY id LIMIT 1000",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        if rows.is_empty() {
-            tx.commit().await?;
+        let done = conn
+            .write(async |c: &mut Conn| {
+                let rows = c
+                    .query(
+                        "SELECT id, file_name FROM export_tasks WHERE file_name_fold IS NULL \
+                         ORDER BY id LIMIT 1000",
+                        &[],
+                    )
+                    .await?;
+                for r in &rows {
+                    c.execute(
+                        "UPDATE export_tasks SET file_name_fold = $1 WHERE id = $2",
+                        &[fold(&r[1].text()).into(), r[0].clone()],
+                    )
+                    .await?;
+                }
+                Ok(rows.len() as u64)
+            })
+            .await?;
+        if done == 0 {
             return Ok(n);
         }
-        for r in &rows {
-            let id: String = r.try_get("id")?;
-            let name: String = r.try_get("file_name")?;
-            sqlx::query("UPDATE export_tasks SET file_name_fold = $1 WHERE id = $2")
-                .bind(search::fold(&name))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        n += rows.len() as u64;
+        n += done;
     }
 }
 
 /// Runs the data steps not yet recorded; returns a description of each step run now.
-pub async fn run_pending(db: &Db) -> Result<Vec<String>, Error> {
+pub async fn run_pending(conn: &mut Conn) -> Result<Vec<String>, Error> {
     let mut ran = Vec::new();
-    if !is_done(db, FILE_NAME_FOLD).await? {
-        let n = fold_file_names(db).await?;
-        record(db, FILE_NAME_FOLD).await?;
+    if !is_done(conn, FILE_NAME_FOLD).await? {
+        let n = fold_file_names(conn).await?;
+        record(conn, FILE_NAME_FOLD).await?;
         ran.push(format!("data step {FILE_NAME_FOLD} ({n} export tasks)"));
     }
-    if is_done(db, FOLD_V2).await? {
+    if is_done(conn, FOLD_V2).await? {
         return Ok(ran);
     }
-    let r = refold(db).await?;
-    record(db, FOLD_V2).await?;
+    let r = refold(conn).await?;
+    record(conn, FOLD_V2).await?;
     tracing::info!(
         users = r.users_changed,
         groups = r.groups_changed,
@@ -141,43 +140,50 @@ pub async fn run_pending(db: &Db) -> Result<Vec<String>, Error> {
 }
 
 /// The fold-v2 step itself (see the module's documentation); safe to run any number of times.
-pub async fn refold(db: &Db) -> Result<RefoldReport, Error> {
+pub async fn refold(conn: &mut Conn) -> Result<RefoldReport, Error> {
     let mut report = RefoldReport::default();
+    let sqlite = conn.backend() == Backend::Sqlite;
     // SQLite: the users' FTS5 index is emptied first and rebuilt in one statement at the
     // end. Re-indexing row by row through the update trigger (a delete and an insert in a
     // contentless_delete table) took 0.2 to 0.5 ms a row, ten times the rest of the step.
-    if db.backend == Backend::Sqlite {
-        let mut tx = db.write().await?;
-        sqlx::query("INSERT INTO users_fts (users_fts) VALUES ('delete-all')")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+    if sqlite {
+        conn.write(async |c: &mut Conn| {
+            c.execute(
+                "INSERT INTO users_fts (users_fts) VALUES ('delete-all')",
+                &[],
+            )
+            .await
+        })
+        .await?;
     }
     for table in [Table::Users, Table::Groups] {
         let mut after = 0i64;
         loop {
-            let mut tx = db.write().await?;
-            let (last, n) = refold_batch(&mut tx, table, after, &mut report).await?;
-            tx.commit().await?;
+            let (last, n) = conn
+                .write(async |c: &mut Conn| refold_batch(c, table, after, &mut report).await)
+                .await?;
             match last {
                 Some(last) if n == BATCH => after = last,
                 _ => break,
             }
         }
     }
-    if db.backend == Backend::Sqlite {
-        let mut tx = db.write().await?;
-        sqlx::query("INSERT INTO users_fts (users_fts) VALUES ('delete-all')")
-            .execute(&mut *tx)
+    if sqlite {
+        conn.write(async |c: &mut Conn| {
+            c.execute(
+                "INSERT INTO users_fts (users_fts) VALUES ('delete-all')",
+                &[],
+            )
             .await?;
-        sqlx::query(
-            "INSERT INTO users_fts (rowid, name, description, alias_name) \
-             SELECT seq, name_fold || char(1, 1), description_fold || char(1, 1), \
-             alias_name_fold || char(1, 1) FROM users",
-        )
-        .execute(&mut *tx)
+            c.execute(
+                "INSERT INTO users_fts (rowid, name, description, alias_name) \
+                 SELECT seq, name_fold || char(1, 1), description_fold || char(1, 1), \
+                 alias_name_fold || char(1, 1) FROM users",
+                &[],
+            )
+            .await
+        })
         .await?;
-        tx.commit().await?;
     }
     Ok(report)
 }
@@ -204,7 +210,7 @@ struct Stored {
 /// Refolds the rows after `after` (at most `BATCH`) and writes the changed ones, `UPDATE_ROWS`
 /// a statement; returns the last seq read and how many rows were read.
 async fn refold_batch(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     table: Table,
     after: i64,
     report: &mut RefoldReport,
@@ -217,11 +223,7 @@ async fn refold_batch(
         "SELECT seq, id, account_id, name, name_fold, description FROM user_groups \
          WHERE seq > $1 ORDER BY seq LIMIT $2"
     };
-    let rows = sqlx::query(select)
-        .bind(after)
-        .bind(BATCH)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = conn.query(select, &[after.into(), BATCH.into()]).await?;
     let n = rows.len() as i64;
     let mut last = None;
     // folded names given to rows of this batch (not written yet): a second row of the batch
@@ -229,23 +231,20 @@ async fn refold_batch(
     let mut claimed: HashSet<(String, String)> = HashSet::new();
     let mut changed: Vec<Refolded> = Vec::new();
     for r in rows {
-        let opt = |c: &str| -> Result<Option<String>, sqlx::Error> {
-            if users {
-                r.try_get(c).map(Some)
-            } else {
-                Ok(None)
-            }
+        let opt = |i: usize| -> Option<String> {
+            // users' columns; NULL reads as None
+            users.then(|| r[i].as_str().map(str::to_string)).flatten()
         };
         let s = Stored {
-            seq: r.try_get("seq")?,
-            id: r.try_get("id")?,
-            account_id: r.try_get("account_id")?,
-            name: r.try_get("name")?,
-            name_fold: r.try_get("name_fold")?,
-            description: r.try_get("description")?,
-            description_fold: opt("description_fold")?,
-            alias_name: opt("alias_name")?,
-            alias_name_fold: opt("alias_name_fold")?,
+            seq: r[0].int(),
+            id: r[1].text(),
+            account_id: r[2].text(),
+            name: r[3].text(),
+            name_fold: r[4].text(),
+            description: r[5].text(),
+            description_fold: opt(6),
+            alias_name: opt(7),
+            alias_name_fold: opt(8),
         };
         last = Some(s.seq);
         if let Some(row) = refold_row(conn, table, s, &mut claimed, report).await? {
@@ -271,28 +270,38 @@ async fn refold_batch(
     };
     // at most 7 values a row: chunks of `UPDATE_ROWS` stay under SQLite's 32,766 parameters
     for chunk in changed.chunks(UPDATE_ROWS) {
-        let mut sql = Sql::on(&*conn, &format!("UPDATE {tbl} SET {sets} FROM (VALUES "));
+        let mut sql = format!("UPDATE {tbl} SET {sets} FROM (VALUES ");
+        let mut params: Vec<Value> = Vec::new();
         for (i, row) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(row.seq)
-                .push(", ")
-                .bind(row.name.clone())
-                .push(", ")
-                .bind(row.name_fold.clone())
-                .push(", ")
-                .bind(row.description.clone());
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            let mut values = vec![
+                row.seq.into(),
+                row.name.clone().into(),
+                row.name_fold.clone().into(),
+                row.description.clone().into(),
+            ];
             if users {
-                sql.push(", ")
-                    .bind(row.description_fold.clone())
-                    .push(", ")
-                    .bind(row.alias_name.clone())
-                    .push(", ")
-                    .bind(row.alias_name_fold.clone());
+                values.extend([
+                    row.description_fold.clone().into(),
+                    row.alias_name.clone().into(),
+                    row.alias_name_fold.clone().into(),
+                ]);
             }
-            sql.push(")");
+            for (k, v) in values.into_iter().enumerate() {
+                params.push(v);
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", params.len()));
+                // PostgreSQL would take an untyped parameter of a VALUES list as text
+                if k == 0 && conn.backend() == Backend::Postgres {
+                    sql.push_str("::bigint");
+                }
+            }
+            sql.push(')');
         }
-        sql.push(&format!(") AS v WHERE {tbl}.seq = v.column1"));
-        sql.query().execute(&mut *conn).await?;
+        sql.push_str(&format!(") AS v WHERE {tbl}.seq = v.column1"));
+        conn.execute(&sql, &params).await?;
     }
     let k = changed.len() as u64;
     if users {
@@ -316,7 +325,7 @@ struct Refolded {
 
 /// The row's new text, or `None` when nothing changes.
 async fn refold_row(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     table: Table,
     s: Stored,
     claimed: &mut HashSet<(String, String)>,
@@ -340,17 +349,17 @@ async fn refold_row(
         }
     }
     let mut name = validate::nfc(&s.name).into_owned();
-    let mut name_fold = search::fold(&name);
+    let mut name_fold = fold(&name);
     if name_fold != s.name_fold {
         let key = (s.account_id.clone(), name_fold.clone());
-        let holder: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT seq FROM {tbl} WHERE account_id = $1 AND name_fold = $2 AND seq <> $3"
-        ))
-        .bind(&s.account_id)
-        .bind(&name_fold)
-        .bind(s.seq)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let holder = conn
+            .query_opt(
+                &format!(
+                    "SELECT seq FROM {tbl} WHERE account_id = $1 AND name_fold = $2 AND seq <> $3"
+                ),
+                &[(&s.account_id).into(), (&name_fold).into(), s.seq.into()],
+            )
+            .await?;
         if holder.is_some() || claimed.contains(&key) {
             report.collisions += 1;
             tracing::warn!(
@@ -359,15 +368,15 @@ async fn refold_row(
                  folding; kept, reachable by id and keyword, rename it to make it unique"
             );
             name = s.name.clone();
-            name_fold = format!("{}\u{1}{}", search::fold(&name), s.seq);
+            name_fold = format!("{}\u{1}{}", fold(&name), s.seq);
         } else {
             claimed.insert(key);
         }
     }
     let description = validate::nfc(&s.description).into_owned();
-    let description_fold = search::fold(&description);
+    let description_fold = fold(&description);
     let alias_name = validate::nfc(s.alias_name.as_deref().unwrap_or_default()).into_owned();
-    let alias_name_fold = search::fold(&alias_name);
+    let alias_name_fold = fold(&alias_name);
     let mut changed = name != s.name || name_fold != s.name_fold || description != s.description;
     if table == Table::Users {
         changed = changed

@@ -314,52 +314,31 @@ async fn chosen_ids_made_before_the_migration_keep_working() {
     use roster::auth::sealing::MasterKey;
     use roster::core::model::{NewGroup, Page, UserFilter};
     use roster::core::Directory;
-    use roster::store::{Backend, Db, PoolSettings};
-    use sqlx::migrate::Migrator;
+    use roster::store::{Db, PoolSettings, Value};
     use std::sync::Arc;
 
     let test_db = TestDb::new();
     let db = Db::connect(&test_db.url(), &PoolSettings::default())
         .await
         .unwrap();
-    let dir_name = match db.backend {
-        Backend::Sqlite => "migrations/sqlite",
-        Backend::Postgres => "migrations/postgres",
-    };
-    let mut before = Migrator::new(std::path::Path::new(dir_name)).await.unwrap();
-    before.migrations = before
-        .migrations
-        .iter()
-        .filter(|m| m.version < 9)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    before
-        .run(&mut *db.pool.acquire().await.unwrap())
-        .await
-        .unwrap();
-    let dir = Directory::new(db.clone(), Arc::new(MasterKey::from_bytes(&[1u8; 32])));
+    db.migrate_to(8).await.unwrap();
     // the account and its root user as the code before them wrote them (today's code needs
     // the schema of every migration: on SQLite a seq in the account's range, 0011)
     let acc = "0123456789abcdef0123456789abcde0".to_string();
     let root_user = "0123456789abcdef0123456789abcde1".to_string();
     let made = "0123456789abcdef0123456789abcdef";
-    let mut conn = db.pool.acquire().await.unwrap();
-    sqlx::query(
+    db.execute(
         "INSERT INTO accounts (id, name, user_count, group_count, created_at) \
          VALUES ($1, 'acme', 1, 3, 0)",
+        &[(&acc).into()],
     )
-    .bind(&acc)
-    .execute(&mut *conn)
     .await
     .unwrap();
-    sqlx::query(
+    db.execute(
         "INSERT INTO users (id, account_id, name, name_fold, active_type, is_root, created_at, \
          updated_at) VALUES ($1, $2, 'acme', 'acme', 'USER_ACTIVATE', 1, 0, 0)",
+        &[(&root_user).into(), (&acc).into()],
     )
-    .bind(&root_user)
-    .bind(&acc)
-    .execute(&mut *conn)
     .await
     .unwrap();
     for (id, parent, path, depth, qty) in [
@@ -367,32 +346,37 @@ async fn chosen_ids_made_before_the_migration_keep_working() {
         ("kid", Some("sales"), "sales/kid".to_string(), 2, 0),
         (made, Some("sales"), format!("sales/{made}"), 2, 1),
     ] {
-        sqlx::query(
+        db.execute(
             "INSERT INTO user_groups (id, account_id, name, name_fold, parent_id, path, depth, \
              user_quantity, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0)",
+            &[
+                id.into(),
+                (&acc).into(),
+                format!("Group {id}").into(),
+                format!("group {id}").into(),
+                parent.into(),
+                path.into(),
+                Value::Int(depth),
+                Value::Int(qty),
+            ],
         )
-        .bind(id)
-        .bind(&acc)
-        .bind(format!("Group {id}"))
-        .bind(format!("group {id}"))
-        .bind(parent)
-        .bind(path)
-        .bind(depth)
-        .bind(qty)
-        .execute(&mut *conn)
         .await
         .unwrap();
     }
     for gid in ["sales", made] {
-        sqlx::query("INSERT INTO memberships (group_id, user_id, created_at) VALUES ($1, $2, 0)")
-            .bind(gid)
-            .bind(&root_user)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        db.execute(
+            "INSERT INTO memberships (group_id, user_id, created_at) VALUES ($1, $2, 0)",
+            &[gid.into(), (&root_user).into()],
+        )
+        .await
+        .unwrap();
     }
-    drop(conn);
     db.migrate().await.unwrap();
+    drop(db);
+    let (store, _) = Db::open(&test_db.url(), &PoolSettings::default())
+        .await
+        .unwrap();
+    let dir = Directory::with_store(store, Arc::new(MasterKey::from_bytes(&[1u8; 32])));
 
     let sales = dir.group(&acc, "sales").await.unwrap();
     assert_eq!((sales.path.as_str(), sales.user_quantity), ("sales", 1));

@@ -92,10 +92,11 @@ fn account_create_prints_exactly_the_contract_keys_and_refuses_duplicates() {
             let store = roster::store::Db::connect(&url, &Default::default())
                 .await
                 .unwrap();
-            sqlx::query_scalar("SELECT secret_sealed FROM access_keys")
-                .fetch_all(&store.pool)
+            let rows = store
+                .query("SELECT secret_sealed FROM access_keys", &[])
                 .await
-                .unwrap()
+                .unwrap();
+            rows.iter().map(|r| r[0].text()).collect()
         });
     assert_eq!(sealed.len(), 1);
     assert!(!sealed[0].contains(&sk));

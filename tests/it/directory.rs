@@ -8,20 +8,13 @@ use roster::core::{Entity, Error};
 
 /// The totals of unfiltered listings (kept counters) equal a fresh count of the rows.
 async fn assert_counts_exact(dir: &roster::core::Directory, acc: &str, db: &common::TestDb) {
-    let raw = roster::store::Db::connect(&db.url(), &Default::default())
-        .await
-        .unwrap();
-    let mut conn = raw.pool.acquire().await.unwrap();
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE account_id = $1")
-        .bind(acc)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    let groups: i64 = sqlx::query_scalar("SELECT count(*) FROM user_groups WHERE account_id = $1")
-        .bind(acc)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let raw = common::raw(db).await;
+    let count = |sql: &'static str| {
+        let raw = &raw;
+        async move { raw.scalar(sql, &[acc.into()]).await.unwrap().int() }
+    };
+    let users = count("SELECT count(*) FROM users WHERE account_id = $1").await;
+    let groups = count("SELECT count(*) FROM user_groups WHERE account_id = $1").await;
     let listed_users = dir
         .list_users(
             acc,

@@ -540,13 +540,14 @@ async fn two_nodes_run_each_task_exactly_once() {
         assert_eq!(sheets(&r.raw)[0].1[0][0], "Group name");
     }
     // every task was claimed once
-    let store = roster::store::Db::connect(&db.url(), &Default::default())
+    let attempts: Vec<i64> = common::raw(&db)
         .await
-        .unwrap();
-    let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM export_tasks")
-        .fetch_all(&store.pool)
+        .query("SELECT attempts FROM export_tasks", &[])
         .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|r| r[0].int())
+        .collect();
     assert_eq!(attempts, vec![1; 8]);
 }
 
@@ -577,13 +578,12 @@ async fn finished_files_expire() {
         .call("GET", &c.ws(&format!("/export-tasks/{id}/download")), None)
         .await;
     assert_eq!(r.status, 409);
-    let store = roster::store::Db::connect(&db.url(), &Default::default())
+    let chunks = common::raw(&db)
         .await
-        .unwrap();
-    let chunks: i64 = sqlx::query_scalar("SELECT count(*) FROM export_chunks")
-        .fetch_one(&store.pool)
+        .scalar("SELECT count(*) FROM export_chunks", &[])
         .await
-        .unwrap();
+        .unwrap()
+        .int();
     assert_eq!(chunks, 0, "the file is gone");
 }
 

@@ -403,15 +403,18 @@ async fn memberships_racing_deletions_keep_counts_exact_and_never_fail_with_500(
     let store = Db::connect(&db.url(), &PoolSettings::default())
         .await
         .unwrap();
-    let mut conn = store.pool.acquire().await.unwrap();
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT g.name, g.user_quantity, \
-         (SELECT count(*) FROM memberships m WHERE m.group_id = g.id) AS real \
-         FROM user_groups g ORDER BY g.seq",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap();
+    let rows: Vec<(String, i64, i64)> = store
+        .query(
+            "SELECT g.name, g.user_quantity, \
+             (SELECT count(*) FROM memberships m WHERE m.group_id = g.id) AS real \
+             FROM user_groups g ORDER BY g.seq",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].text(), r[1].int(), r[2].int()))
+        .collect();
     assert_eq!(rows.len(), 2 * TREES);
     let wrong: Vec<_> = rows.iter().filter(|(_, kept, real)| kept != real).collect();
     let bad = world.bad.lock().unwrap().clone();
@@ -421,16 +424,11 @@ async fn memberships_racing_deletions_keep_counts_exact_and_never_fail_with_500(
         bad.len(),
         &bad[..bad.len().min(5)]
     );
-    let mut alive: Vec<String> = sqlx::query_scalar("SELECT id FROM users")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap();
-    alive.extend(
-        sqlx::query_scalar::<_, String>("SELECT id FROM user_groups")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap(),
-    );
+    let mut alive: Vec<String> = Vec::new();
+    for sql in ["SELECT id FROM users", "SELECT id FROM user_groups"] {
+        let rows = store.query(sql, &[]).await.unwrap();
+        alive.extend(rows.iter().map(|r| r[0].text()));
+    }
     let not_found = world.not_found.lock().unwrap().clone();
     let wrong_404: Vec<_> = not_found
         .iter()
@@ -443,14 +441,18 @@ async fn memberships_racing_deletions_keep_counts_exact_and_never_fail_with_500(
         not_found.len(),
         wrong_404.first()
     );
-    let counters: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT a.name, a.user_count, (SELECT count(*) FROM users u WHERE u.account_id = a.id), \
-         a.group_count, (SELECT count(*) FROM user_groups g WHERE g.account_id = a.id) \
-         FROM accounts a",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap();
+    let counters: Vec<(String, i64, i64, i64, i64)> = store
+        .query(
+            "SELECT a.name, a.user_count, (SELECT count(*) FROM users u WHERE u.account_id = a.id), \
+             a.group_count, (SELECT count(*) FROM user_groups g WHERE g.account_id = a.id) \
+             FROM accounts a",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].text(), r[1].int(), r[2].int(), r[3].int(), r[4].int()))
+        .collect();
     for (name, users, real_users, groups, real_groups) in counters {
         assert_eq!(
             (users, groups),

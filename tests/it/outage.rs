@@ -129,17 +129,7 @@ async fn a_database_outage_gives_503_and_service_recovers_by_itself() {
         return;
     }
     let cluster = PrivateCluster::start();
-    {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let mut c = sqlx::AnyConnection::connect(&cluster.url("postgres"))
-            .await
-            .unwrap();
-        sqlx::raw_sql("CREATE DATABASE roster")
-            .execute(&mut c)
-            .await
-            .unwrap();
-    }
+    common::pg_batch(&cluster.url("postgres"), "CREATE DATABASE roster").await;
     let data_dir = tempfile::tempdir().unwrap();
     let url = cluster.url("roster");
     let base = [

@@ -286,16 +286,15 @@ async fn a_nonce_is_used_once_until_it_expires() {
     );
     assert!(dir.claim_nonce("AK1", "n-old", now - 1).await.unwrap());
     dir.purge_nonces(now).await.unwrap();
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM acs_nonces WHERE expires_at < $1")
-        .bind(now)
-        .fetch_one(
-            &roster::store::Db::connect(&_db.url(), &Default::default())
-                .await
-                .unwrap()
-                .pool,
+    let left = common::raw(&_db)
+        .await
+        .scalar(
+            "SELECT count(*) FROM acs_nonces WHERE expires_at < $1",
+            &[now.into()],
         )
         .await
-        .unwrap();
+        .unwrap()
+        .int();
     assert_eq!(left, 0);
     assert!(
         !dir.claim_nonce("AK1", "n-live", now + 60_000)

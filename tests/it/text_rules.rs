@@ -7,7 +7,6 @@
 
 use crate::common;
 
-use std::borrow::Cow;
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
@@ -335,24 +334,6 @@ async fn names_and_keywords_fold_with_unicode_case_folding_and_normalization() {
     assert_error(&r, 409, "WKS.0201");
 }
 
-/// Runs the schema migrations up to `version` only, as the code before them did.
-async fn migrate_up_to(db: &roster::store::Db, version: i64) {
-    let dir = match db.backend {
-        roster::store::Backend::Sqlite => "migrations/sqlite",
-        roster::store::Backend::Postgres => "migrations/postgres",
-    };
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut m = sqlx::migrate::Migrator::new(path).await.unwrap();
-    m.migrations = Cow::Owned(
-        m.migrations
-            .iter()
-            .filter(|x| x.version <= version)
-            .cloned()
-            .collect(),
-    );
-    m.run(&db.pool).await.unwrap();
-}
-
 #[tokio::test]
 async fn migration_0008_brings_an_old_database_along() {
     use roster::store::{Db, PoolSettings};
@@ -364,12 +345,13 @@ async fn migration_0008_brings_an_old_database_along() {
         let db = Db::connect(&t.url(), &PoolSettings::default())
             .await
             .unwrap();
-        migrate_up_to(&db, 7).await;
-        let mut conn = db.pool.acquire().await.unwrap();
-        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'legacy', 0)")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        db.migrate_to(7).await.unwrap();
+        db.execute(
+            "INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'legacy', 0)",
+            &[],
+        )
+        .await
+        .unwrap();
         // g5 and g6: both fold anew to "massé", which no row held before
         let groups = [
             "ΚΑΣΑ-x",
@@ -381,14 +363,15 @@ async fn migration_0008_brings_an_old_database_along() {
             "Masse\u{301}",
         ];
         for (i, name) in groups.iter().enumerate() {
-            sqlx::query(
+            db.execute(
                 "INSERT INTO user_groups (id, account_id, name, name_fold, path, depth, \
                  created_at, updated_at) VALUES ($1, 'acc', $2, $3, $1, 1, 0, 0)",
+                &[
+                    format!("g{i}").into(),
+                    (*name).into(),
+                    name.to_lowercase().into(),
+                ],
             )
-            .bind(format!("g{i}"))
-            .bind(*name)
-            .bind(name.to_lowercase())
-            .execute(&mut *conn)
             .await
             .unwrap();
         }
@@ -398,23 +381,23 @@ async fn migration_0008_brings_an_old_database_along() {
             ("nick", "", "Ἀλέξανδρος"),
         ];
         for (i, (name, description, alias)) in users.iter().enumerate() {
-            sqlx::query(
+            db.execute(
                 "INSERT INTO users (id, account_id, name, name_fold, description, \
                  description_fold, alias_name, active_type, created_at, updated_at) \
                  VALUES ($1, 'acc', $2, $3, $4, $5, $6, 'USER_ACTIVATE', 0, 0)",
+                &[
+                    format!("u{i}").into(),
+                    (*name).into(),
+                    name.to_lowercase().into(),
+                    (*description).into(),
+                    description.to_lowercase().into(),
+                    (*alias).into(),
+                ],
             )
-            .bind(format!("u{i}"))
-            .bind(*name)
-            .bind(name.to_lowercase())
-            .bind(*description)
-            .bind(description.to_lowercase())
-            .bind(*alias)
-            .execute(&mut *conn)
             .await
             .unwrap();
         }
-        sqlx::query("UPDATE accounts SET user_count = 3, group_count = 7")
-            .execute(&mut *conn)
+        db.execute("UPDATE accounts SET user_count = 3, group_count = 7", &[])
             .await
             .unwrap();
     }
@@ -430,8 +413,9 @@ async fn migration_0008_brings_an_old_database_along() {
             .any(|m| m.contains("fold-v2") && m.contains("3 name collisions")),
         "{applied:?}"
     );
-    let dir = roster::core::Directory::new(
-        db.clone(),
+    let (store, _) = Db::open(&t.url(), &PoolSettings::default()).await.unwrap();
+    let dir = roster::core::Directory::with_store(
+        store,
         std::sync::Arc::new(roster::auth::sealing::MasterKey::from_bytes(&[1u8; 32])),
     );
     let gnames = |kw: &'static str| {

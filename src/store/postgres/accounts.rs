@@ -132,7 +132,7 @@ pub(super) async fn count_out(c: &Client, kind: Counted, ids: &[String]) -> Resu
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
-    for (account, n) in crate::store::accounts::per_account(owners.iter().map(String::as_str)) {
+    for (account, n) in crate::store::common::per_account(owners.iter().map(String::as_str)) {
         match kind {
             Counted::Users => adjust_counts(c, account, -n, 0).await?,
             Counted::Groups => adjust_counts(c, account, 0, -n).await?,

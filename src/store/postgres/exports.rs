@@ -7,7 +7,7 @@ use super::Client;
 use crate::core::exports::{ExportTask, TaskFilter, TaskKind, TaskStatus};
 use crate::core::model::{Listing, Page};
 use crate::core::Error;
-use crate::store::exports::sort_column;
+use crate::store::common::sort_column;
 
 /// The columns `task` reads, by index.
 macro_rules! cols {
@@ -63,7 +63,7 @@ pub(super) async fn insert(c: &Client, t: &ExportTask) -> Result<(), Error> {
             (&t.file_name).into(),
             t.status.as_str().into(),
             t.created_at.into(),
-            crate::store::search::fold(&t.file_name).into(),
+            crate::store::common::fold(&t.file_name).into(),
         ],
     )
     .await?;
@@ -116,7 +116,7 @@ pub(super) async fn list(
     sql.bind(project_id);
     if let Some(name) = f.file_name.as_deref().filter(|s| !s.is_empty()) {
         sql.push(" AND file_name_fold LIKE ")
-            .bind(contains_pattern(&crate::store::search::fold(name)))
+            .bind(contains_pattern(&crate::store::common::fold(name)))
             .push(" ESCAPE '\\'");
     }
     if let Some(id) = &f.task_id {

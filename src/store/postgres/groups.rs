@@ -13,8 +13,8 @@ use super::Client;
 use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
 use crate::core::storage::RowLock;
 use crate::core::Error;
-use crate::store::groups::{key, public_id};
-use crate::store::search::{fold, Field};
+use crate::store::common::{fold, Field};
+use crate::store::common::{key, public_id};
 
 /// A group's columns (read by `group`) and its parent's (`PARENT_FIELDS` of
 /// `store::groups`), over `user_groups g LEFT JOIN user_groups p`.
@@ -144,7 +144,7 @@ pub(super) async fn insert_many(c: &Client, list: &[Group]) -> Result<(), Error>
     .push(")");
     sql.execute(c).await?;
     for (account, n) in
-        crate::store::accounts::per_account(list.iter().map(|g| g.account_id.as_str()))
+        crate::store::common::per_account(list.iter().map(|g| g.account_id.as_str()))
     {
         accounts::adjust_counts(c, account, 0, n).await?;
     }

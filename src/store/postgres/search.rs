@@ -6,7 +6,7 @@
 
 use super::sql::Sql;
 use crate::core::model::{NameCondition, NameOp};
-use crate::store::search::{fold, Field};
+use crate::store::common::{fold, Field};
 
 /// Appends ` AND (<alias>.<f1> contains <keyword> OR <alias>.<f2> contains ...)`: the row
 /// matches when any of `fields` contains the folded keyword.

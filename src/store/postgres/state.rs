@@ -9,7 +9,7 @@ use super::Client;
 use crate::core::model::{Listing, Page};
 use crate::core::storage::{MemberRow, RoleHolder, TokenKeyRow};
 use crate::core::Error;
-use crate::store::search::Field;
+use crate::store::common::Field;
 
 /// `[1, 2]` as `,1,2,`: one role is then matched with `LIKE '%,id,%'`.
 fn wrap(ids: &[i64]) -> String {

@@ -12,8 +12,8 @@ use crate::core::exports::UserBatch;
 use crate::core::model::{Listing, Page, User, UserFilter};
 use crate::core::storage::{RowLock, UserRecord};
 use crate::core::Error;
-use crate::store::groups::key;
-use crate::store::search::{fold, Field};
+use crate::store::common::key;
+use crate::store::common::{fold, Field};
 
 /// The columns `user` reads, by index (a macro, so that fixed statements are literals).
 macro_rules! cols {
@@ -146,7 +146,7 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
         );
     sql.execute(c).await?;
     for (account, n) in
-        crate::store::accounts::per_account(list.iter().map(|u| u.account_id.as_str()))
+        crate::store::common::per_account(list.iter().map(|u| u.account_id.as_str()))
     {
         accounts::adjust_counts(c, account, n, 0).await?;
     }
@@ -579,17 +579,17 @@ pub(super) async fn export_batch(
         inner.text
     ));
     outer
-        .bind(crate::store::users::EXPORT_FIELD.to_string())
+        .bind(crate::store::common::EXPORT_FIELD.to_string())
         .push(" AS f, ")
-        .bind(crate::store::users::EXPORT_ITEM.to_string())
+        .bind(crate::store::common::EXPORT_ITEM.to_string())
         .push(" AS i, ")
-        .bind(crate::store::users::EXPORT_RECORD.to_string())
+        .bind(crate::store::common::EXPORT_RECORD.to_string())
         .push(" AS r) sep");
     let row = outer.one(c).await?;
-    let batch = crate::store::users::ExportBatch {
+    let batch = crate::store::common::ExportBatch {
         text: row.try_get(0)?,
         last: row.try_get(1)?,
         rows: row.try_get(2)?,
     };
-    Ok(crate::store::users::parse_export(batch)?)
+    Ok(crate::store::common::parse_export(batch)?)
 }

@@ -25,7 +25,7 @@ impl Storage for PostgresStore {
     }
 
     fn in_lock_order(&self, account_id: &str, mut group_ids: Vec<String>) -> Vec<String> {
-        group_ids.sort_by_cached_key(|id| crate::store::groups::key(account_id, id));
+        group_ids.sort_by_cached_key(|id| crate::store::common::key(account_id, id));
         group_ids
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, Row};
 use super::sql::Sql;
 use crate::core::exports::{ExportTask, FailureKind, TaskFilter, TaskKind, TaskStatus};
 use crate::core::model::{Listing, Page};
-use crate::store::search::fold;
+use crate::store::common::fold;
 
 macro_rules! cols {
     () => {
@@ -83,7 +83,7 @@ pub(super) fn list(
     f: &TaskFilter,
     page: Page,
 ) -> rusqlite::Result<Listing<ExportTask>> {
-    let sort_column = crate::store::exports::sort_column(f.sort);
+    let sort_column = crate::store::common::sort_column(f.sort);
     let mut sql = Sql::new(" FROM export_tasks WHERE project_id = ");
     sql.bind(project_id);
     if let Some(name) = f.file_name.as_deref().filter(|s| !s.is_empty()) {

@@ -10,8 +10,8 @@ use super::accounts;
 use super::search::{self, Field, IndexSearch};
 use super::sql::Sql;
 use crate::core::model::{Group, GroupFilter, Listing, NameOp, Page, ParentFilter};
-use crate::store::groups::{key, public_id};
-use crate::store::search::fold;
+use crate::store::common::fold;
+use crate::store::common::{key, public_id};
 
 /// Most values in one list of a statement (longer lists are split).
 const CHUNK: usize = 1000;

@@ -1,14 +1,13 @@
-//! The native SQLite driver: [`Storage`] on rusqlite connections in an r2d2 pool, replacing
-//! the sqlx `Any` path for SQLite.
+//! The native SQLite driver: [`Storage`] on rusqlite connections in an r2d2 pool.
 //!
 //! Every call is blocking (a library call into the bundled SQLite, no hand-off between
 //! threads per row), as `core::storage` expects. Every statement goes through the
 //! connection's prepared-statement cache, with anonymous `?` placeholders (SQLite resolves
-//! `$N` by a linear scan per parameter). The SQL is that of `store::users`, `store::groups`,
-//! ... on SQLite: same rows, same order, same totals; ids, folding and group keys go through
-//! the same functions (`store::search::fold`, `store::groups::key` / `public_id`).
+//! `$N` by a linear scan per parameter). The answers are those of the PostgreSQL driver:
+//! same rows, same order, same totals; ids, folding and group keys go through the same
+//! functions (`store::common::fold`, `store::common::key` / `public_id`).
 //!
-//! The schema is not made here: `Db::migrate` (sqlx) creates and migrates the file first.
+//! The schema is not made here: `Db::migrate` creates and migrates the file first.
 
 mod accounts;
 mod exports;
@@ -50,17 +49,8 @@ impl SqliteStore {
     ///
     /// Errors: `Error::Unavailable` when the file cannot be opened or set up.
     pub fn open(path: &Path, settings: &PoolSettings) -> Result<SqliteStore, Error> {
-        // Same setup as `Db::connect`: WAL lets readers run beside the single writer, the
-        // busy timeout makes writers queue instead of failing, foreign keys are off unless
-        // asked for; reads go through a shared memory map with a page cache on top.
-        let pragmas = format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
-             PRAGMA mmap_size = {}; PRAGMA cache_size = -{}; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = {};",
-            settings.sqlite_mmap_bytes,
-            settings.sqlite_cache_kib,
-            settings.busy_timeout.as_millis()
-        );
+        // the same setup as `Db::connect`'s connection (`store::sqlite_pragmas`)
+        let pragmas = super::sqlite_pragmas(settings);
         // no SQLITE_OPEN_CREATE: the file is made owner-only (and migrated) by `Db`; the
         // connection is used by one thread at a time, so SQLite's own mutex is not needed
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE

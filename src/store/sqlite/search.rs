@@ -20,7 +20,7 @@ use rusqlite::Connection;
 
 use super::sql::Sql;
 use crate::core::model::{Listing, NameCondition, NameOp, Page};
-use crate::store::search::fold;
+use crate::store::common::fold;
 
 /// What is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

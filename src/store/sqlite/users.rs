@@ -11,8 +11,8 @@ use super::sql::Sql;
 use crate::core::exports::{Span, UserBatch, UserSpans};
 use crate::core::model::{Listing, NameOp, Page, User, UserFilter};
 use crate::core::storage::UserRecord;
-use crate::store::groups::key;
-use crate::store::search::fold;
+use crate::store::common::fold;
+use crate::store::common::key;
 
 /// The columns `user` reads, by index (a macro, so that fixed statements are literals).
 macro_rules! cols {

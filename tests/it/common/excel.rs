@@ -138,10 +138,7 @@ pub fn workbook(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
 
 /// Runs SQL on the test database directly (SQLite file or PostgreSQL).
 pub async fn sql(db: &TestDb, text: &str) {
-    let store = roster::store::Db::connect(&db.url(), &Default::default())
-        .await
-        .unwrap();
-    sqlx::query(text).execute(&store.pool).await.unwrap();
+    super::raw(db).await.execute(text, &[]).await.unwrap();
 }
 
 /// A raw .xlsx package: the parts an import reads, with `sheet` as the first sheet's XML

@@ -55,12 +55,26 @@ where
 }
 
 async fn admin(base: &str, sql: String) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut c = sqlx::AnyConnection::connect(&format!("{base}/postgres"))
+    pg_batch(&format!("{base}/postgres"), &sql).await;
+}
+
+/// Runs `sql` (statements without parameters) on the PostgreSQL database at `url`.
+pub async fn pg_batch(url: &str, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .expect("PostgreSQL for the tests");
-    sqlx::raw_sql(&sql).execute(&mut c).await.expect(&sql);
+    let io = tokio::spawn(connection);
+    client.batch_execute(sql).await.expect(sql);
+    drop(client);
+    let _ = io.await;
+}
+
+/// One plain connection to the test database (SQLite file or PostgreSQL), for SQL that
+/// prepares or inspects it (`$N` placeholders on both).
+pub async fn raw(db: &TestDb) -> roster::store::Db {
+    roster::store::Db::connect(&db.url(), &Default::default())
+        .await
+        .unwrap()
 }
 
 impl TestDb {

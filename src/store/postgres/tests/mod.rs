@@ -1,11 +1,14 @@
 //! Real-database tests on PostgreSQL (run with `ROSTER_TEST_DATABASE=postgres`; server from
 //! `ROSTER_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432): a fresh database
-//! made and filled by the sqlx store (`store::legacy`), then the native driver's answers
-//! compared with the sqlx store's on the same database.
+//! made by `Db::migrate`, and beside it a SQLite file (`mirror`) that every write of the
+//! fixture also goes to. Lists and scans are held to the answers `read_cases::Model`
+//! computes in Rust; every other read must answer as the SQLite driver's (whose reads are
+//! held to the written values in `sqlite::tests`), seqs aside (PostgreSQL numbers rows with
+//! one identity, SQLite in per-account ranges).
 //!
-//! Both stores are blocking and wait on the runtime (`Handle::block_on`), so the tests run
-//! on a multi-thread runtime and call them inside `block_in_place`, as the core calls them
-//! on blocking threads.
+//! The PostgreSQL store is blocking and waits on the runtime (`Handle::block_on`), so the
+//! tests run on a multi-thread runtime and call it inside `block_in_place`, as the core
+//! calls it on blocking threads.
 
 mod reads;
 mod timing;
@@ -14,11 +17,14 @@ mod writes;
 pub(super) use crate::store::read_cases::{record, UserSpec};
 use std::fmt::Debug;
 
+use std::sync::Mutex;
+
 use super::PostgresStore;
 use crate::core::ids;
 use crate::core::model::{Account, Group, Project};
 use crate::core::storage::{AccessKeyRow, ReadTx, Storage, UserRecord, WriteTx};
 use crate::core::Error;
+use crate::store::sqlite::SqliteStore;
 use crate::store::Db;
 
 /// Whether these tests run (they need a PostgreSQL server).
@@ -40,24 +46,28 @@ fn admin(sql: String) {
             .build()
             .unwrap()
             .block_on(async move {
-                use sqlx::Connection;
-                sqlx::any::install_default_drivers();
-                let mut c = sqlx::AnyConnection::connect(&format!("{}/postgres", server()))
+                let url = format!("{}/postgres", server());
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
                     .await
                     .expect("PostgreSQL for the tests");
-                sqlx::raw_sql(&sql).execute(&mut c).await.expect(&sql);
+                let io = tokio::spawn(connection);
+                client.batch_execute(&sql).await.expect(&sql);
+                drop(client);
+                let _ = io.await;
             })
     })
     .join()
     .unwrap();
 }
 
-/// A throwaway database with two accounts, `a` and `b`, and both stores on it: `legacy`
-/// (the sqlx store, which fills it) and `native`.
+/// A throwaway database with two accounts, `a` and `b`, the native store on it, and the
+/// SQLite `mirror` that every write of the fixture (`write`) goes to as well.
 pub(super) struct Fixture {
     name: String,
-    pub legacy: Db,
+    _dir: tempfile::TempDir,
+    pub mirror: SqliteStore,
     pub native: PostgresStore,
+    members: Mutex<Vec<(String, String, String)>>,
     pub a: String,
     pub b: String,
     pub project_a: String,
@@ -77,13 +87,22 @@ impl Fixture {
         let name = format!("roster_unit_{}", ids::new_id());
         admin(format!("CREATE DATABASE {name}"));
         let url = format!("{}/{name}", server());
-        let legacy = Db::connect(&url, &Default::default()).await.unwrap();
-        legacy.migrate().await.unwrap();
+        let db = Db::connect(&url, &Default::default()).await.unwrap();
+        db.migrate().await.unwrap();
+        drop(db);
         let native = PostgresStore::open(&url, &Default::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = format!("sqlite://{}", dir.path().join("mirror.db").display());
+        let db = Db::connect(&file, &Default::default()).await.unwrap();
+        db.migrate().await.unwrap();
+        drop(db);
+        let mirror = SqliteStore::open(&dir.path().join("mirror.db"), &Default::default()).unwrap();
         let mut f = Fixture {
             name,
-            legacy,
+            _dir: dir,
+            mirror,
             native,
+            members: Mutex::new(Vec::new()),
             a: String::new(),
             b: String::new(),
             project_a: String::new(),
@@ -95,22 +114,34 @@ impl Fixture {
         f
     }
 
-    /// Runs `f` in one write transaction of the sqlx store, committed.
-    pub fn legacy_write<T>(&self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T, Error>) -> T {
-        write(&self.legacy, f)
-    }
-
-    /// Runs `f` in one write transaction of the native store, committed.
-    pub fn native_write<T>(&self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T, Error>) -> T {
+    /// Runs `f` in one committed write transaction of the mirror, then of the native
+    /// store; returns the native store's answer.
+    pub fn write<T>(&self, mut f: impl FnMut(&mut dyn WriteTx) -> Result<T, Error>) -> T {
+        write(&self.mirror, &mut f);
         write(&self.native, f)
     }
 
+    /// The memberships written through `add` in `account`: (group id, user id).
+    pub fn members_of(&self, account: &str) -> Vec<(String, String)> {
+        self.members
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(a, _, _)| a == account)
+            .map(|(_, g, u)| (g.clone(), u.clone()))
+            .collect()
+    }
+
     /// `f` read through both stores (a read transaction each): the native answer, which
-    /// must show as the sqlx store's does.
+    /// must show as the mirror's does (seqs aside: see the module's documentation).
     pub fn same<T: Debug>(&self, what: &str, f: impl Fn(&mut dyn ReadTx) -> Result<T, Error>) -> T {
-        let today = read(&self.legacy, &f);
+        let mirror = read(&self.mirror, &f);
         let ours = read(&self.native, &f);
-        assert_eq!(format!("{ours:?}"), format!("{today:?}"), "{what}");
+        assert_eq!(
+            without_seqs(&format!("{ours:?}")),
+            without_seqs(&format!("{mirror:?}")),
+            "{what}"
+        );
         ours
     }
 
@@ -120,7 +151,7 @@ impl Fixture {
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
-        self.legacy_write(|tx| tx.insert_account(&a));
+        self.write(|tx| tx.insert_account(&a));
         a.id
     }
 
@@ -131,11 +162,11 @@ impl Fixture {
             name: name.into(),
             created_at: 1_700_000_000_001,
         };
-        self.legacy_write(|tx| tx.insert_project(&p));
+        self.write(|tx| tx.insert_project(&p));
         p.id
     }
 
-    /// Inserts users through the sqlx store; returns their ids.
+    /// Inserts users through both stores; returns their ids.
     pub fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
         let records: Vec<UserRecord> = users
             .iter()
@@ -143,12 +174,12 @@ impl Fixture {
             .map(|(i, u)| record(account_id, i as i64, u))
             .collect();
         for chunk in records.chunks(500) {
-            self.legacy_write(|tx| tx.insert_users(chunk));
+            self.write(|tx| tx.insert_users(chunk));
         }
         records.into_iter().map(|r| r.id).collect()
     }
 
-    /// Inserts a group through the sqlx store under `parent` (of the same account).
+    /// Inserts a group through both stores under `parent` (of the same account).
     pub fn group(
         &self,
         account_id: &str,
@@ -157,7 +188,7 @@ impl Fixture {
         parent: Option<&Group>,
     ) -> Group {
         let g = group(account_id, id, name, parent);
-        self.legacy_write(|tx| {
+        self.write(|tx| {
             tx.insert_groups(std::slice::from_ref(&g))?;
             Ok(tx.group(account_id, &g.id)?.unwrap())
         })
@@ -166,7 +197,11 @@ impl Fixture {
     pub fn add(&self, account_id: &str, group_id: &str, users: &[String]) {
         let mut users = users.to_vec();
         users.sort();
-        self.legacy_write(|tx| tx.add_members(account_id, group_id, &users, 5));
+        self.write(|tx| tx.add_members(account_id, group_id, &users, 5));
+        let mut m = self.members.lock().unwrap();
+        for u in users {
+            m.push((account_id.into(), group_id.into(), u));
+        }
     }
 
     pub fn access_key(&self, account_id: &str, user_id: &str, key: &str, active: bool) {
@@ -177,8 +212,25 @@ impl Fixture {
             secret_sealed: format!("sealed-{key}"),
             active,
         };
-        self.legacy_write(|tx| tx.insert_access_key(&k, 7));
+        self.write(|tx| tx.insert_access_key(&k, 7));
     }
+}
+
+/// `text` (a value's `Debug`) with every `seq: N` as `seq: _`.
+fn without_seqs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("seq: ") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        out.push('_');
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Runs `f` in a committed write transaction of `store`.

@@ -57,12 +57,12 @@ async fn a_page_of_100_through_both_stores() {
         .map(|(i, n)| record(&a, i as i64, &UserSpec::named(n)))
         .collect();
     for chunk in records.chunks(1000) {
-        f.native_write(|tx| tx.insert_users(chunk));
+        f.write(|tx| tx.insert_users(chunk));
     }
     let root = group(&a, Some("root"), "Root", None);
     let mut groups = vec![root.clone()];
     groups.extend((0..1_000).map(|i| group(&a, None, &format!("group{i:04}"), Some(&root))));
-    f.native_write(|tx| tx.insert_groups(&groups));
+    f.write(|tx| tx.insert_groups(&groups));
     let page = Page {
         limit: 100,
         offset: 0,
@@ -76,7 +76,7 @@ async fn a_page_of_100_through_both_stores() {
         ..Default::default()
     };
     let n = 200;
-    let stores: [(&str, &dyn Storage); 2] = [("sqlx", &f.legacy), ("native", &f.native)];
+    let stores: [(&str, &dyn Storage); 2] = [("sqlite", &f.mirror), ("native", &f.native)];
     // warm both (connections made, statements prepared)
     for (_, store) in stores {
         time(store, 20, |tx| {

@@ -1,5 +1,6 @@
-//! Every `WriteTx` method of the native driver: what it leaves is read back through both
-//! stores, and the kept counters are checked after every write.
+//! Every `WriteTx` method of the native driver: the same writes go to the SQLite mirror,
+//! what they leave is read back through both stores, and the kept counters are checked
+//! after every write.
 
 use super::{group, read, record, selected, write, Fixture, UserSpec};
 use crate::core::exports::{ExportTask, TaskKind, TaskStatus};
@@ -8,7 +9,7 @@ use crate::core::storage::{MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, Wri
 use crate::core::Error;
 
 /// The account's kept counters and every group's `user_quantity` against the rows, read
-/// through the native store (and the same through the sqlx store).
+/// through the native store (and the same through the mirror).
 fn assert_counts_exact(f: &Fixture, account: &str) {
     f.same("counts", |tx| {
         let users = tx.users_after(account, &UserFilter::default(), 0, i64::MAX)?;
@@ -49,7 +50,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
         .enumerate()
         .map(|(i, n)| record(&a, i as i64, &UserSpec::named(n)))
         .collect();
-    f.native_write(|tx| {
+    f.write(|tx| {
         tx.insert_users(&records[..1000])?;
         tx.insert_users(&records[1000..])
     });
@@ -66,17 +67,15 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     let east = group(&a, None, "sales-east", Some(&sales));
     let deep = group(&a, Some("deep"), "Deep", Some(&east));
     let ops = group(&a, Some("ops"), "Ops", None);
-    f.native_write(|tx| {
-        tx.insert_groups(&[sales.clone(), east.clone(), deep.clone(), ops.clone()])
-    });
+    f.write(|tx| tx.insert_groups(&[sales.clone(), east.clone(), deep.clone(), ops.clone()]));
     // the same chosen id in another account
-    f.native_write(|tx| tx.insert_groups(&[group(&f.b, Some("sales"), "Sales", None)]));
+    f.write(|tx| tx.insert_groups(&[group(&f.b, Some("sales"), "Sales", None)]));
     assert_counts_exact(&f, &a);
     assert_counts_exact(&f, &f.b);
 
     let mut some: Vec<String> = ids[..10].to_vec();
     some.sort();
-    let added = f.native_write(|tx| {
+    let added = f.write(|tx| {
         let users = tx.lock_users(&a, &some, RowLock::KeyShare)?;
         assert_eq!(users, some);
         let groups = tx.lock_groups(&a, &["sales".into(), "nope".into()], RowLock::KeyShare)?;
@@ -92,13 +91,12 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     });
     assert_eq!(added, 10);
     assert_counts_exact(&f, &a);
-    let removed =
-        f.native_write(|tx| tx.remove_members(&a, "sales", &[some[0].clone(), "nobody".into()]));
+    let removed = f.write(|tx| tx.remove_members(&a, "sales", &[some[0].clone(), "nobody".into()]));
     assert_eq!(removed, 1);
     assert_counts_exact(&f, &a);
 
     // deleting users lowers every group's count by the memberships really removed
-    f.native_write(|tx| {
+    f.write(|tx| {
         let doomed = tx.lock_users(&a, &some[..3], RowLock::Update)?;
         tx.delete_users(&a, &doomed)
     });
@@ -106,7 +104,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     assert!(read(&f.native, |tx| tx.user(&a, &some[0])).is_none());
 
     // moving a subtree re-roots paths and depths
-    f.native_write(|tx| {
+    f.write(|tx| {
         tx.lock_hierarchy(&a)?;
         assert_eq!(tx.subtree_max_depth(&a, &east.path)?, 3);
         let new_path = format!("ops/{}", east.id);
@@ -128,7 +126,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     f.same("moved parent", |tx| tx.group(&a, &east.id));
 
     // deleting a subtree removes its memberships and counts
-    f.native_write(|tx| {
+    f.write(|tx| {
         let ops = tx.group(&a, "ops")?.unwrap();
         let subtree = tx.subtree_ids(&a, &ops.path)?;
         assert_eq!(subtree.len(), 3);
@@ -142,12 +140,12 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     assert!(read(&f.native, |tx| tx.group(&f.b, "sales")).is_some());
 
     // bulk loading leaves the counts to a recount
-    let sales_key = crate::store::groups::key(&a, "sales");
+    let sales_key = crate::store::common::key(&a, "sales");
     let pairs: Vec<(&str, &str)> = ids[100..150]
         .iter()
         .map(|u| (sales_key.as_str(), u.as_str()))
         .collect();
-    f.native_write(|tx| {
+    f.write(|tx| {
         tx.load_memberships(&pairs, 3)?;
         tx.load_memberships(&pairs[..5], 3)?;
         tx.recount_members(&a)
@@ -163,12 +161,12 @@ async fn updates_keep_folds_and_move_the_token_cut_off() {
     let f = Fixture::new().await;
     let a = f.a.clone();
     let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("alice")]);
-    let mut u = f.native_write(|tx| Ok(tx.user_for_update(&a, &ids[1])?.unwrap()));
+    let mut u = f.write(|tx| Ok(tx.user_for_update(&a, &ids[1])?.unwrap()));
     u.name = "Straße".into();
     u.alias_name = "ΚΑΣΑ".into();
     u.description = "研发一部".into();
     u.updated_at = 1_000;
-    f.native_write(|tx| tx.update_user(&mut u, None));
+    f.write(|tx| tx.update_user(&mut u, None));
     assert_eq!(u.tokens_valid_after, 0);
     // folded: found by any spelling
     f.same("by name", |tx| tx.user_by_name(&a, "STRASSE"));
@@ -186,11 +184,11 @@ async fn updates_keep_folds_and_move_the_token_cut_off() {
     // disabling moves the cut-off; enabling again keeps it; a password sets its time
     u.disabled = true;
     u.updated_at = 2_000;
-    f.native_write(|tx| tx.update_user(&mut u, None));
+    f.write(|tx| tx.update_user(&mut u, None));
     assert_eq!(u.tokens_valid_after, 2_000);
     u.disabled = false;
     u.updated_at = 3_000;
-    f.native_write(|tx| tx.update_user(&mut u, Some(Some("$argon2id$new".into()))));
+    f.write(|tx| tx.update_user(&mut u, Some(Some("$argon2id$new".into()))));
     assert_eq!(u.tokens_valid_after, 3_000);
     let back = f.same("updated", |tx| tx.user(&a, &ids[1])).unwrap();
     assert_eq!(back.password_changed_at, 3_000);
@@ -201,13 +199,13 @@ async fn updates_keep_folds_and_move_the_token_cut_off() {
     );
 
     let g = group(&a, Some("dev"), "Dev", None);
-    f.native_write(|tx| tx.insert_groups(std::slice::from_ref(&g)));
+    f.write(|tx| tx.insert_groups(std::slice::from_ref(&g)));
     let mut g2 = g.clone();
     g2.name = "研发".into();
     g2.description = "new".into();
     g2.updated_by = "me".into();
     g2.updated_at = 5;
-    f.native_write(|tx| tx.update_group(&g2));
+    f.write(|tx| tx.update_group(&g2));
     let back = f.same("group", |tx| tx.group_by_name(&a, "研发")).unwrap();
     assert_eq!((back.description.as_str(), back.updated_at), ("new", 5));
 }
@@ -300,7 +298,7 @@ async fn exports_org_members_nonces_and_iam_state_write_as_today() {
     }
     let f = Fixture::new().await;
     let a = f.a.clone();
-    f.native_write(|tx| {
+    f.write(|tx| {
         tx.insert_export_task(&task(&f, "t1", 10))?;
         tx.insert_export_task(&task(&f, "t2", 20))?;
         tx.insert_export_task(&task(&f, "t3", 30))
@@ -323,17 +321,26 @@ async fn exports_org_members_nonces_and_iam_state_write_as_today() {
             .unwrap());
         two.commit().unwrap();
     });
+    // the same on the mirror, one after the other (SQLite has one writer)
+    write(&f.mirror, |tx| {
+        tx.claim_export("n1", 100, 1_000)?;
+        tx.renew_export("t1", "n1", 2_000)?;
+        tx.insert_export_chunk("t1", 0, b"abc")?;
+        tx.finish_export("t1", "n1", 150, 3, 3, 5_000)?;
+        tx.claim_export("n2", 100, 1_000)?;
+        tx.fail_export("t2", "n2", 160, "too_big", "too big")
+    });
     f.same("t1", |tx| tx.export_task(&f.project_a, "t1"));
     f.same("t2", |tx| tx.export_task(&f.project_a, "t2"));
     assert_eq!(
         f.same("chunk", |tx| tx.export_chunk("t1", 0)).as_deref(),
         Some(&b"abc"[..])
     );
-    f.native_write(|tx| tx.mark_export_downloaded("t1"));
+    f.write(|tx| tx.mark_export_downloaded("t1"));
     // t3: claimed and abandoned until it is given up
-    f.native_write(|tx| tx.claim_export("n3", 200, 300));
-    assert_eq!(f.native_write(|tx| tx.give_up_abandoned_exports(400, 1)), 1);
-    assert_eq!(f.native_write(|tx| tx.expire_exports(6_000)), 1);
+    f.write(|tx| tx.claim_export("n3", 200, 300));
+    assert_eq!(f.write(|tx| tx.give_up_abandoned_exports(400, 1)), 1);
+    assert_eq!(f.write(|tx| tx.expire_exports(6_000)), 1);
     let t1 = f
         .same("expired", |tx| tx.export_task(&f.project_a, "t1"))
         .unwrap();
@@ -341,7 +348,7 @@ async fn exports_org_members_nonces_and_iam_state_write_as_today() {
     assert!(f.same("gone", |tx| tx.export_chunk("t1", 0)).is_none());
     f.same("t3", |tx| tx.export_task(&f.project_a, "t3"));
     assert_eq!(
-        f.native_write(|tx| tx.delete_export_tasks(&f.project_a, &["t1".into(), "t9".into()])),
+        f.write(|tx| tx.delete_export_tasks(&f.project_a, &["t1".into(), "t9".into()])),
         1
     );
     f.same("list", |tx| {
@@ -357,23 +364,23 @@ async fn exports_org_members_nonces_and_iam_state_write_as_today() {
         copilot_modules: vec!["qa".into()],
         aliyun_account_id: "x".into(),
     };
-    f.native_write(|tx| tx.upsert_org_member(&m, 1));
+    f.write(|tx| tx.upsert_org_member(&m, 1));
     m.role_ids = vec![26];
     m.copilot_modules.clear();
-    f.native_write(|tx| tx.upsert_org_member(&m, 2));
+    f.write(|tx| tx.upsert_org_member(&m, 2));
     let rows = f.same("member", |tx| tx.org_members(std::slice::from_ref(&ids[1])));
     assert_eq!(rows[&ids[1]], m);
     f.same("holders", |tx| {
         tx.role_holders(&a, 26, 25, 26, None, Page::ALL)
     });
 
-    assert!(f.native_write(|tx| tx.claim_nonce("AK", "n1", 100)));
-    assert!(!f.native_write(|tx| tx.claim_nonce("AK", "n1", 100)));
-    assert!(f.native_write(|tx| tx.claim_nonce("AK2", "n1", 100)));
-    assert_eq!(f.native_write(|tx| tx.purge_nonces(101)), 2);
-    assert!(f.native_write(|tx| tx.claim_nonce("AK", "n1", 300)));
+    assert!(f.write(|tx| tx.claim_nonce("AK", "n1", 100)));
+    assert!(!f.write(|tx| tx.claim_nonce("AK", "n1", 100)));
+    assert!(f.write(|tx| tx.claim_nonce("AK2", "n1", 100)));
+    assert_eq!(f.write(|tx| tx.purge_nonces(101)), 2);
+    assert!(f.write(|tx| tx.claim_nonce("AK", "n1", 300)));
 
-    f.native_write(|tx| {
+    f.write(|tx| {
         tx.insert_token_key(&TokenKeyRow {
             id: "k1".into(),
             key_sealed: "s1".into(),
@@ -390,12 +397,12 @@ async fn exports_org_members_nonces_and_iam_state_write_as_today() {
         tx.revoke_token("u", 50, 30)
     });
     assert_eq!(f.same("keys", |tx| tx.token_keys()).len(), 1);
-    assert_eq!(f.native_write(|tx| tx.purge_revoked(60)), 1);
+    assert_eq!(f.write(|tx| tx.purge_revoked(60)), 1);
     assert_eq!(
         f.same("revoked", |tx| tx.revoked_since(0, 0)),
         [("t".to_string(), 100)]
     );
-    f.native_write(|tx| {
+    f.write(|tx| {
         tx.add_login_failure("user:a", 100, 0)?;
         tx.add_login_failure("user:a", 110, 0)?;
         tx.add_login_failure("user:b", 100, 0)
@@ -405,13 +412,13 @@ async fn exports_org_members_nonces_and_iam_state_write_as_today() {
         Some((100, 2))
     );
     // a stale window starts again
-    f.native_write(|tx| tx.add_login_failure("user:a", 500, 100));
+    f.write(|tx| tx.add_login_failure("user:a", 500, 100));
     assert_eq!(
         f.same("again", |tx| tx.login_failures("user:a")),
         Some((500, 1))
     );
-    f.native_write(|tx| tx.clear_login_failures("user:a"));
-    assert_eq!(f.native_write(|tx| tx.purge_login_failures(100)), 1);
+    f.write(|tx| tx.clear_login_failures("user:a"));
+    assert_eq!(f.write(|tx| tx.purge_login_failures(100)), 1);
     assert_eq!(f.same("none", |tx| tx.login_failures("user:b")), None);
 }
 
@@ -429,7 +436,7 @@ async fn concurrency_and_lock_order() {
     );
     let keys: Vec<String> = order
         .iter()
-        .map(|g| crate::store::groups::key(&f.a, g))
+        .map(|g| crate::store::common::key(&f.a, g))
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();
@@ -449,7 +456,7 @@ async fn row_locks_make_a_membership_write_wait_for_a_deletion() {
     let f = Fixture::new().await;
     let a = f.a.clone();
     let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("doomed")]);
-    f.native_write(|tx| tx.insert_groups(&[group(&a, Some("g"), "G", None)]));
+    f.write(|tx| tx.insert_groups(&[group(&a, Some("g"), "G", None)]));
     let doomed = vec![ids[1].clone()];
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
     let (seen_tx, seen_rx) = std::sync::mpsc::channel();

@@ -1,5 +1,6 @@
-//! Real-database tests: a fresh SQLite file made and filled by today's sqlx code, then the
-//! native driver's answers compared with today's functions'.
+//! Real-database tests: a fresh SQLite file made by `Db::migrate` and filled through the
+//! native store's writes, then every read held to the answers computed in Rust from what was
+//! written (`read_cases::Model`) or to values written out here.
 
 mod ranges;
 mod reads;
@@ -8,21 +9,23 @@ mod writes;
 use crate::store::read_cases::record;
 pub(super) use crate::store::read_cases::UserSpec;
 use std::path::PathBuf;
-
-use sqlx::pool::PoolConnection;
-use sqlx::Any;
+use std::sync::Mutex;
 
 use super::SqliteStore;
 use crate::core::exports::ExportTask;
 use crate::core::ids;
 use crate::core::model::{Account, Group, Project};
-use crate::store::{self, credentials, Db};
+use crate::core::storage::{AccessKeyRow, Storage, UserRecord, WriteTx};
+use crate::core::Error;
+use crate::store::Db;
 
 /// A database in a temporary directory with two accounts, `a` and `b`.
 pub(super) struct Fixture {
     _dir: tempfile::TempDir,
     pub path: PathBuf,
-    pub db: Db,
+    /// The store the fixture writes through.
+    writer: SqliteStore,
+    members: Mutex<Vec<(String, String, String)>>,
     pub a: String,
     pub b: String,
     pub project_a: String,
@@ -36,10 +39,13 @@ impl Fixture {
             .await
             .unwrap();
         db.migrate().await.unwrap();
+        drop(db);
+        let store = SqliteStore::open(&path, &Default::default()).unwrap();
         let mut f = Fixture {
             _dir: dir,
             path,
-            db,
+            writer: store,
+            members: Mutex::new(Vec::new()),
             a: String::new(),
             b: String::new(),
             project_a: String::new(),
@@ -50,12 +56,27 @@ impl Fixture {
         f
     }
 
-    pub async fn conn(&self) -> PoolConnection<Any> {
-        self.db.pool.acquire().await.unwrap()
-    }
-
     pub fn store(&self) -> SqliteStore {
         SqliteStore::open(&self.path, &Default::default()).unwrap()
+    }
+
+    /// Runs `f` in one committed write transaction.
+    pub fn write<T>(&self, f: impl FnOnce(&mut dyn WriteTx) -> Result<T, Error>) -> T {
+        let mut tx = self.writer.write().unwrap();
+        let out = f(&mut *tx).unwrap();
+        tx.commit().unwrap();
+        out
+    }
+
+    /// The memberships written through `add` in `account`: (group id, user id).
+    pub fn members_of(&self, account: &str) -> Vec<(String, String)> {
+        self.members
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(a, _, _)| a == account)
+            .map(|(_, g, u)| (g.clone(), u.clone()))
+            .collect()
     }
 
     async fn account(&self, name: &str) -> String {
@@ -64,9 +85,7 @@ impl Fixture {
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
-        store::accounts::insert(&mut *self.conn().await, &a)
-            .await
-            .unwrap();
+        self.write(|tx| tx.insert_account(&a));
         a.id
     }
 
@@ -77,27 +96,30 @@ impl Fixture {
             name: name.into(),
             created_at: 1_700_000_000_001,
         };
-        store::accounts::insert_project(&mut *self.conn().await, &p)
-            .await
-            .unwrap();
+        self.write(|tx| tx.insert_project(&p));
         p.id
     }
 
-    /// Inserts users (today's code) and returns their ids.
-    pub async fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
-        let records: Vec<store::users::UserRecord> = users
+    /// Inserts users and returns their records.
+    pub async fn records(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<UserRecord> {
+        let records: Vec<UserRecord> = users
             .iter()
             .enumerate()
             .map(|(i, u)| record(account_id, i as i64, u))
             .collect();
-        let mut conn = self.conn().await;
         for chunk in records.chunks(500) {
-            store::users::insert_many(&mut conn, chunk).await.unwrap();
+            self.write(|tx| tx.insert_users(chunk));
         }
+        records
+    }
+
+    /// Inserts users and returns their ids.
+    pub async fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
+        let records = self.records(account_id, users).await;
         records.into_iter().map(|r| r.id).collect()
     }
 
-    /// Inserts a group (today's code) under `parent` (a group of the same account).
+    /// Inserts a group under `parent` (a group of the same account).
     pub async fn group(
         &self,
         account_id: &str,
@@ -133,33 +155,31 @@ impl Fixture {
             updated_at: 1_700_000_100_000,
             parent: None,
         };
-        let mut conn = self.conn().await;
-        store::groups::insert(&mut conn, &g).await.unwrap();
-        store::groups::get(&mut conn, account_id, &g.id)
-            .await
-            .unwrap()
-            .unwrap()
+        self.write(|tx| {
+            tx.insert_groups(std::slice::from_ref(&g))?;
+            Ok(tx.group(account_id, &g.id)?.unwrap())
+        })
     }
 
     pub async fn add(&self, account_id: &str, group_id: &str, users: &[String]) {
         let mut users = users.to_vec();
         users.sort();
-        store::memberships::add(&mut *self.conn().await, account_id, group_id, &users, 5)
-            .await
-            .unwrap();
+        self.write(|tx| tx.add_members(account_id, group_id, &users, 5));
+        let mut m = self.members.lock().unwrap();
+        for u in users {
+            m.push((account_id.into(), group_id.into(), u));
+        }
     }
 
     pub async fn access_key(&self, account_id: &str, user_id: &str, key: &str, active: bool) {
-        let k = credentials::AccessKeyRow {
+        let k = AccessKeyRow {
             access_key: key.into(),
             account_id: account_id.into(),
             user_id: user_id.into(),
             secret_sealed: format!("sealed-{key}"),
             active,
         };
-        credentials::insert(&mut *self.conn().await, &k, 7)
-            .await
-            .unwrap();
+        self.write(|tx| tx.insert_access_key(&k, 7));
     }
 
     pub async fn export_task(&self, id: &str, file_name: &str, created_at: i64) {
@@ -181,8 +201,6 @@ impl Fixture {
             file_size: 0,
             expires_at: None,
         };
-        store::exports::insert(&mut *self.conn().await, &t)
-            .await
-            .unwrap();
+        self.write(|tx| tx.insert_export_task(&t));
     }
 }

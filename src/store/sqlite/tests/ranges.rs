@@ -1,6 +1,6 @@
 //! The seq ranges (migration 0011: `seq = accounts.number << 40 | position`) and the
-//! searches the FTS5 index answers alone (`search::IndexSearch`): every answer is compared
-//! with today's sqlx functions on the same file, which join every match to its row.
+//! searches the FTS5 index answers alone (`search::IndexSearch`): every answer is held to
+//! the one `read_cases::Model` computes in Rust from the rows.
 
 use std::collections::HashMap;
 
@@ -10,11 +10,10 @@ use super::super::search::{seq_range, POSITION_BITS};
 use super::super::{groups, users};
 use super::Fixture;
 use crate::core::ids;
-use crate::core::model::{
-    Group, GroupFilter, Listing, NameCondition, NameOp, Page, User, UserFilter,
-};
+use crate::core::model::{Group, GroupFilter, NameCondition, NameOp, Page, UserFilter};
 use crate::core::storage::{ReadTx, UserRecord, WriteTx};
-use crate::store::{self, Backend};
+use crate::store::read_cases::Model;
+use crate::store::{self, Db, Value};
 
 fn user(account_id: &str, name: &str, description: &str, alias: &str) -> UserRecord {
     UserRecord {
@@ -199,16 +198,11 @@ fn group_filters() -> Vec<GroupFilter> {
     out
 }
 
-fn same<T: PartialEq + std::fmt::Debug>(what: &str, ours: &Listing<T>, today: &Listing<T>) {
-    assert_eq!(ours.total, today.total, "{what}: total");
-    assert_eq!(ours.items, today.items, "{what}: items");
-}
-
 /// Three accounts written through the native store in interleaved batches, with deletes
-/// and renames; every search of each answers as today's (general) SQL, and the seqs stay
+/// and renames; every search of each answers as the model, and the seqs stay
 /// in their account's range in creation order.
 #[tokio::test]
-async fn index_searches_over_interleaved_accounts_answer_as_today() {
+async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
     let f = Fixture::new().await;
     let c_id = f.account("gamma").await;
     let accounts = [f.a.clone(), f.b.clone(), c_id.clone()];
@@ -315,73 +309,42 @@ async fn index_searches_over_interleaved_accounts_answer_as_today() {
             );
             let ids: Vec<String> = rows
                 .into_iter()
-                .map(|(_, id)| store::groups::public_id(&id))
+                .map(|(_, id)| store::common::public_id(&id))
                 .collect();
             assert_eq!(&ids, &made[acc], "{table} of {acc} in creation order");
         }
     }
 
-    let mut c = f.conn().await;
     let mut tx = store.begin_read().unwrap();
     let mut indexed = 0;
     let mut nonempty = 0;
+    let (ufilters, gfilters) = (user_filters(), group_filters());
     for acc in &accounts {
-        for filter in user_filters() {
-            if users::index_search(&tx.conn, acc, &filter)
+        for filter in &ufilters {
+            if users::index_search(&tx.conn, acc, filter)
                 .unwrap()
                 .is_some()
             {
                 indexed += 1;
             }
-            for page in pages() {
-                let today = store::users::list(&mut c, Backend::Sqlite, acc, &filter, page)
-                    .await
-                    .unwrap();
-                let ours = tx.list_users(acc, &filter, page).unwrap();
-                nonempty += usize::from(!ours.items.is_empty());
-                same(&format!("{acc} {filter:?} {page:?}"), &ours, &today);
-            }
-            let mut after = 0;
-            loop {
-                let today = store::users::scan(&mut c, Backend::Sqlite, acc, &filter, after, 4)
-                    .await
-                    .unwrap();
-                let ours: Vec<User> = tx.users_after(acc, &filter, after, 4).unwrap();
-                assert_eq!(ours, today, "{acc} {filter:?} after {after}");
-                match ours.last() {
-                    Some(u) => after = u.seq,
-                    None => break,
-                }
-            }
         }
-        for filter in group_filters() {
-            if groups::index_search(&tx.conn, acc, &filter)
+        for filter in &gfilters {
+            if groups::index_search(&tx.conn, acc, filter)
                 .unwrap()
                 .is_some()
             {
                 indexed += 1;
             }
-            for page in pages() {
-                let today = store::groups::list(&mut c, Backend::Sqlite, acc, &filter, page)
-                    .await
-                    .unwrap();
-                let ours = tx.list_groups(acc, &filter, page).unwrap();
-                nonempty += usize::from(!ours.items.is_empty());
-                same(&format!("{acc} {filter:?} {page:?}"), &ours, &today);
-            }
-            let mut after = 0;
-            loop {
-                let today = store::groups::scan(&mut c, Backend::Sqlite, acc, &filter, after, 3)
-                    .await
-                    .unwrap();
-                let ours = tx.groups_after(acc, &filter, after, 3).unwrap();
-                assert_eq!(ours, today, "{acc} {filter:?} after {after}");
-                match ours.last() {
-                    Some(g) => after = g.seq,
-                    None => break,
-                }
-            }
         }
+        let model = Model::read(
+            &mut tx,
+            acc,
+            &made_users[acc],
+            &made_groups[acc],
+            Vec::new(),
+        );
+        nonempty += model.check_users(&mut tx, acc, &ufilters, &pages(), 4);
+        nonempty += model.check_groups(&mut tx, acc, &gfilters, &pages(), 3);
     }
     // most filters take the index path (not the scan of "a", nor the other conditions)
     assert!(indexed > 250, "{indexed}");
@@ -490,39 +453,33 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.db");
     let url = format!("sqlite://{}", path.display());
-    let db = store::Db::connect(&url, &Default::default()).await.unwrap();
-    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let mut before = sqlx::migrate::Migrator::new(migrations).await.unwrap();
-    before.migrations = before
-        .migrations
-        .iter()
-        .filter(|m| m.version <= 10)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    before.run(&db.pool).await.unwrap();
+    let db = Db::connect(&url, &Default::default()).await.unwrap();
+    db.migrate_to(10).await.unwrap();
     // rows as the code before 0011 wrote them: SQLite's own rowids, accounts interleaved;
     // the data steps are done (the folded columns are today's)
     let accounts = ["acc-2", "acc-1", "acc-3"];
     let mut expected_users: HashMap<&str, Vec<String>> = HashMap::new();
     let mut expected_groups: HashMap<&str, Vec<String>> = HashMap::new();
     {
-        let mut conn = db.pool.acquire().await.unwrap();
         for (i, acc) in accounts.iter().enumerate() {
-            sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
-                .bind(*acc)
-                .bind(format!("name {acc}"))
-                .bind(10 + i as i64)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            db.execute(
+                "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)",
+                &[
+                    (*acc).into(),
+                    format!("name {acc}").into(),
+                    (10 + i as i64).into(),
+                ],
+            )
+            .await
+            .unwrap();
         }
         for step in [store::refold::FOLD_V2, store::refold::FILE_NAME_FOLD] {
-            sqlx::query("INSERT INTO data_steps (name, applied_at) VALUES ($1, 0)")
-                .bind(step)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            db.execute(
+                "INSERT INTO data_steps (name, applied_at) VALUES ($1, 0)",
+                &[step.into()],
+            )
+            .await
+            .unwrap();
         }
         for i in 0..40 {
             let acc = accounts[i % 3];
@@ -532,32 +489,34 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
                 format!("bob-{i}")
             };
             let id = format!("u{i:02}");
-            sqlx::query(
+            db.execute(
                 "INSERT INTO users (id, account_id, name, name_fold, description, \
                  description_fold, active_type, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, 'x', 'x', 'USER_ACTIVATE', 0, 0)",
+                &[
+                    (&id).into(),
+                    acc.into(),
+                    (&name).into(),
+                    store::common::fold(&name).into(),
+                ],
             )
-            .bind(&id)
-            .bind(acc)
-            .bind(&name)
-            .bind(store::search::fold(&name))
-            .execute(&mut *conn)
             .await
             .unwrap();
             expected_users.entry(acc).or_default().push(id);
             // a chosen id's stored key (migration 0009)
             let gid = format!("g{i:02}");
             let gname = format!("Sales {i}");
-            sqlx::query(
+            db.execute(
                 "INSERT INTO user_groups (id, account_id, name, name_fold, path, depth, \
                  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, 0, 0)",
+                &[
+                    format!("{gid}.{acc}").into(),
+                    acc.into(),
+                    (&gname).into(),
+                    store::common::fold(&gname).into(),
+                    Value::from(&gid),
+                ],
             )
-            .bind(format!("{gid}.{acc}"))
-            .bind(acc)
-            .bind(&gname)
-            .bind(store::search::fold(&gname))
-            .bind(&gid)
-            .execute(&mut *conn)
             .await
             .unwrap();
             expected_groups
@@ -566,24 +525,23 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
                 .push(format!("{gid}.{acc}"));
         }
         // a deleted row leaves a gap in the old numbering
-        sqlx::query("DELETE FROM users WHERE id = 'u03'")
-            .execute(&mut *conn)
+        db.execute("DELETE FROM users WHERE id = 'u03'", &[])
             .await
             .unwrap();
         for ids in expected_users.values_mut() {
             ids.retain(|u| u != "u03");
         }
-        sqlx::query(
+        db.execute(
             "UPDATE accounts SET user_count = (SELECT count(*) FROM users u WHERE u.account_id = accounts.id), \
              group_count = (SELECT count(*) FROM user_groups g WHERE g.account_id = accounts.id)",
+            &[],
         )
-        .execute(&mut *conn)
         .await
         .unwrap();
     }
     let applied = db.migrate().await.unwrap();
-    assert!(applied.iter().any(|m| m.starts_with("11 ")), "{applied:?}");
-    db.pool.close().await;
+    assert_eq!(applied, ["11 seq ranges"]);
+    drop(db);
 
     let rc = Connection::open(&path).unwrap();
     // numbers in account creation order

@@ -1,6 +1,7 @@
 //! `WriteTx` keeps what today's store keeps: the kept counters, `user_quantity`, the folded
 //! columns, the token cut-off; read back through today's functions.
 
+use super::super::SqliteStore;
 use super::{Fixture, UserSpec};
 use crate::core::exports::{ExportTask, FailureKind, TaskKind, TaskStatus};
 use crate::core::ids;
@@ -9,7 +10,73 @@ use crate::core::storage::{
     AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
 };
 use crate::core::Error;
-use crate::store::{self, Backend};
+
+/// Reads of the file after the writes: each through a fresh read transaction of the
+/// native store (its reads are held to the written values in `reads`), the kept counters
+/// and raw columns with SQL.
+struct Look<'a>(&'a Fixture);
+
+macro_rules! reads {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        impl Look<'_> {
+            $(fn $name(&self, $($arg: $ty),*) -> $out {
+                let store: SqliteStore = self.0.store();
+                let mut tx = store.read().unwrap();
+                let out = tx.$name($($arg),*).unwrap();
+                tx.finish().unwrap();
+                out
+            })*
+        }
+    };
+}
+
+reads! {
+    account(id: &str) -> Option<crate::core::model::Account>;
+    projects_of(account_id: &str) -> Vec<crate::core::model::Project>;
+    access_key(key: &str) -> Option<crate::core::storage::AccessKeyRow>;
+    export_task(project_id: &str, id: &str) -> Option<crate::core::exports::ExportTask>;
+    list_export_tasks(project_id: &str, f: &crate::core::exports::TaskFilter, page: Page)
+        -> crate::core::model::Listing<crate::core::exports::ExportTask>;
+    group(account_id: &str, id: &str) -> Option<Group>;
+    group_by_name(account_id: &str, name: &str) -> Option<Group>;
+    groups_after(account_id: &str, f: &crate::core::model::GroupFilter, after: i64, limit: i64)
+        -> Vec<Group>;
+    login_failures(subject: &str) -> Option<(i64, i64)>;
+    revoked_since(now: i64, since: i64) -> Vec<(String, i64)>;
+    token_keys() -> Vec<crate::core::storage::TokenKeyRow>;
+    org_members(ids: &[String])
+        -> std::collections::HashMap<String, crate::core::storage::MemberRow>;
+    user(account_id: &str, id: &str) -> Option<crate::core::model::User>;
+    group_names_of(ids: &[String]) -> std::collections::HashMap<String, Vec<String>>;
+    list_users(account_id: &str, f: &UserFilter, page: Page)
+        -> crate::core::model::Listing<crate::core::model::User>;
+    password_hash(id: &str) -> Option<String>;
+    users_after(account_id: &str, f: &UserFilter, after: i64, limit: i64)
+        -> Vec<crate::core::model::User>;
+}
+
+impl Look<'_> {
+    /// The account's kept counters (users, groups).
+    fn counts(&self, account_id: &str) -> (i64, i64) {
+        self.sql()
+            .query_row(
+                "SELECT user_count, group_count FROM accounts WHERE id = ?",
+                [account_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    /// The deepest depth under `path` (a write transaction's read), committed empty.
+    fn subtree_max_depth(&self, account_id: &str, path: &str) -> i64 {
+        self.0.write(|tx| tx.subtree_max_depth(account_id, path))
+    }
+
+    /// A plain connection to the file.
+    fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.0.path).unwrap()
+    }
+}
 
 fn user(account_id: &str, name: &str) -> UserRecord {
     UserRecord {
@@ -62,42 +129,27 @@ fn group(account_id: &str, id: &str, name: &str, parent: Option<&Group>) -> Grou
     }
 }
 
-/// The counters of `account` agree with its rows (read with today's SQL).
+/// The counters of `account` agree with its rows.
 async fn assert_counts_exact(f: &Fixture, account: &str) {
-    let mut c = f.conn().await;
-    let (users, groups) = store::accounts::counts(&mut c, account).await.unwrap();
+    let c = Look(&f);
+    let (users, groups) = c.counts(account);
     let all = UserFilter {
         platform_type: None,
         ..Default::default()
     };
-    let rows = store::users::scan(&mut c, Backend::Sqlite, account, &all, 0, i64::MAX)
-        .await
-        .unwrap();
+    let rows = c.users_after(account, &all, 0, i64::MAX);
     assert_eq!(users, rows.len() as i64, "user_count");
-    let gs = store::groups::scan(
-        &mut c,
-        Backend::Sqlite,
-        account,
-        &Default::default(),
-        0,
-        i64::MAX,
-    )
-    .await
-    .unwrap();
+    let gs = c.groups_after(account, &Default::default(), 0, i64::MAX);
     assert_eq!(groups, gs.len() as i64, "group_count");
     for g in gs {
-        let members = store::users::list(
-            &mut c,
-            Backend::Sqlite,
+        let members = c.list_users(
             account,
             &UserFilter {
                 group_id: Some(g.id.clone()),
                 ..Default::default()
             },
             Page::ALL,
-        )
-        .await
-        .unwrap();
+        );
         assert_eq!(
             g.user_quantity, members.total,
             "user_quantity of {}",
@@ -141,27 +193,20 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     Box::new(tx).commit().unwrap();
     assert_counts_exact(&f, &a).await;
     assert_counts_exact(&f, &b).await;
-    let mut c = f.conn().await;
-    assert_eq!(store::accounts::counts(&mut c, &a).await.unwrap(), (5, 4));
-    assert_eq!(store::accounts::counts(&mut c, &b).await.unwrap(), (1, 1));
+    let c = Look(&f);
+    assert_eq!(c.counts(&a), (5, 4));
+    assert_eq!(c.counts(&b), (1, 1));
     // the folded columns are written: today's search finds the rows
-    let found = store::users::list(
-        &mut c,
-        Backend::Sqlite,
+    let found = c.list_users(
         &a,
         &UserFilter {
             name_contains: Some("BEN".into()),
             ..Default::default()
         },
         Page::ALL,
-    )
-    .await
-    .unwrap();
+    );
     assert_eq!(found.total, 1);
-    assert!(store::groups::get_by_name(&mut c, &a, "TOP")
-        .await
-        .unwrap()
-        .is_some());
+    assert!(c.group_by_name(&a, "TOP").is_some());
 
     // a subtree move shifts paths and depths and sets the parent
     let mut tx = store.begin_write().unwrap();
@@ -180,27 +225,16 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     )
     .unwrap();
     Box::new(tx).commit().unwrap();
-    let moved = store::groups::get(&mut c, &a, &mid.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let moved = c.group(&a, &mid.id).unwrap();
     assert_eq!(
         (moved.parent_id.as_deref(), moved.depth),
         (Some(other.id.as_str()), 2)
     );
     assert_eq!((moved.updated_by.as_str(), moved.updated_at), ("mover", 77));
-    let low_now = store::groups::get(&mut c, &a, "low")
-        .await
-        .unwrap()
-        .unwrap();
+    let low_now = c.group(&a, "low").unwrap();
     assert_eq!(low_now.path, format!("{new_path}/low"));
     assert_eq!(low_now.depth, 3);
-    assert_eq!(
-        store::groups::subtree_max_depth(&mut c, &a, &other.path)
-            .await
-            .unwrap(),
-        3
-    );
+    assert_eq!(c.subtree_max_depth(&a, &other.path), 3);
 
     // deleting users lowers each group's user_quantity by the memberships removed
     let mut tx = store.begin_write().unwrap();
@@ -214,15 +248,8 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     Box::new(tx).commit().unwrap();
     assert_counts_exact(&f, &a).await;
     assert_counts_exact(&f, &b).await;
-    assert_eq!(store::accounts::counts(&mut c, &a).await.unwrap(), (3, 4));
-    assert_eq!(
-        store::groups::get(&mut c, &a, &other.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .user_quantity,
-        0
-    );
+    assert_eq!(c.counts(&a), (3, 4));
+    assert_eq!(c.group(&a, &other.id).unwrap().user_quantity, 0);
 
     // deleting a subtree deletes its memberships and counts the groups out
     let mut tx = store.begin_write().unwrap();
@@ -236,12 +263,9 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     assert!(tx.group(&a, "low").unwrap().is_none());
     Box::new(tx).commit().unwrap();
     assert_counts_exact(&f, &a).await;
-    assert_eq!(store::accounts::counts(&mut c, &a).await.unwrap(), (3, 1));
-    assert!(store::groups::get(&mut c, &b, "top")
-        .await
-        .unwrap()
-        .is_some());
-    let left = store::users::group_names(&mut c, &ids).await.unwrap();
+    assert_eq!(c.counts(&a), (3, 1));
+    assert!(c.group(&b, "top").is_some());
+    let left = c.group_names_of(&ids);
     assert_eq!(
         left.values().flatten().collect::<Vec<_>>(),
         ["Top", "Top", "Top"]
@@ -249,7 +273,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
 
     // bulk loading, then a recount
     let mut tx = store.begin_write().unwrap();
-    let key = crate::store::groups::key(&a, "top");
+    let key = crate::store::common::key(&a, "top");
     let pairs: Vec<(&str, &str)> = ids[1..4]
         .iter()
         .map(|u| (key.as_str(), u.as_str()))
@@ -268,12 +292,13 @@ async fn updates_keep_folds_and_move_the_token_cut_off() {
     let ids = f
         .users(&a, &[UserSpec::named("zoe"), UserSpec::named("yan")])
         .await;
-    let mut c = f.conn().await;
+    let c = Look(&f);
     // a legacy folded name (made unique by fold-v2) stays while the name does not change
-    sqlx::query("UPDATE users SET name_fold = 'zoe\u{1}1' WHERE id = $1")
-        .bind(&ids[0])
-        .execute(&mut *c)
-        .await
+    c.sql()
+        .execute(
+            "UPDATE users SET name_fold = 'zoe\u{1}1' WHERE id = ?",
+            [&ids[0]],
+        )
         .unwrap();
     let mut tx = store.begin_write().unwrap();
     let mut u = tx.user_for_update(&a, &ids[0]).unwrap().unwrap();
@@ -295,39 +320,27 @@ async fn updates_keep_folds_and_move_the_token_cut_off() {
     tx.update_user(&mut u, None).unwrap();
     assert_eq!(u.tokens_valid_after, 4_000, "left expired");
     Box::new(tx).commit().unwrap();
-    let fold: String = sqlx::query_scalar("SELECT name_fold FROM users WHERE id = $1")
-        .bind(&ids[0])
-        .fetch_one(&mut *c)
-        .await
+    let fold: String = c
+        .sql()
+        .query_row("SELECT name_fold FROM users WHERE id = ?", [&ids[0]], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(fold, "zoe\u{1}1");
     // like today's `update`, only `tokens_valid_after` is read back into `u`
     u.password_changed_at = 3_000;
-    let today = store::users::get(&mut c, &a, &ids[0])
-        .await
-        .unwrap()
-        .unwrap();
+    let today = c.user(&a, &ids[0]).unwrap();
     assert_eq!(today, u);
     assert_eq!(today.password_changed_at, 3_000);
-    assert_eq!(
-        store::users::password_hash(&mut c, &ids[0])
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("$argon2id$new")
-    );
-    let found = store::users::list(
-        &mut c,
-        Backend::Sqlite,
+    assert_eq!(c.password_hash(&ids[0]).as_deref(), Some("$argon2id$new"));
+    let found = c.list_users(
         &a,
         &UserFilter {
             description_contains: Some("new d".into()),
             ..Default::default()
         },
         Page::ALL,
-    )
-    .await
-    .unwrap();
+    );
     assert_eq!(found.total, 1);
     // a new name is folded anew; a taken one is Error::Unique
     let mut tx = store.begin_write().unwrap();
@@ -526,76 +539,44 @@ async fn accounts_exports_org_members_and_iam_state_write_as_today() {
     Box::new(tx).commit().unwrap();
 
     // read back with today's functions
-    let mut c = f.conn().await;
-    assert_eq!(
-        store::accounts::get(&mut c, &acc.id).await.unwrap(),
-        Some(acc)
-    );
-    assert_eq!(
-        store::accounts::projects_of(&mut c, &p.account_id)
-            .await
-            .unwrap(),
-        [p]
-    );
-    assert!(
-        !store::credentials::get(&mut c, "AK1")
-            .await
-            .unwrap()
-            .unwrap()
-            .active
-    );
-    let t1 = store::exports::get(&mut c, &f.project_a, "t1")
-        .await
-        .unwrap()
-        .unwrap();
+    let c = Look(&f);
+    assert_eq!(c.account(&acc.id), Some(acc));
+    assert_eq!(c.projects_of(&p.account_id), [p]);
+    assert!(!c.access_key("AK1").unwrap().active);
+    let t1 = c.export_task(&f.project_a, "t1").unwrap();
     assert_eq!(
         (t1.status, t1.is_download, t1.row_count),
         (TaskStatus::Expired, true, 5)
     );
-    let t2 = store::exports::get(&mut c, &f.project_a, "t2")
-        .await
-        .unwrap()
-        .unwrap();
+    let t2 = c.export_task(&f.project_a, "t2").unwrap();
     assert_eq!(
         (t2.status, t2.error_code.as_deref()),
         (TaskStatus::Fail, Some("WKS.1"))
     );
-    let t3 = store::exports::get(&mut c, &f.project_a, "t3")
-        .await
-        .unwrap()
-        .unwrap();
+    let t3 = c.export_task(&f.project_a, "t3").unwrap();
     assert_eq!(
         (t3.status, t3.error_code.as_deref()),
         (TaskStatus::Fail, Some(FailureKind::Interrupted.as_str())),
         "the store keeps the core's word, not a face's code"
     );
     assert_ne!(t1.status, TaskStatus::Success);
-    let listed = store::exports::list(
-        &mut c,
+    let listed = c.list_export_tasks(
         &f.project_a,
         &crate::core::exports::TaskFilter {
             file_name: Some("STRASSE".into()),
             ..Default::default()
         },
         Page::ALL,
-    )
-    .await
-    .unwrap();
+    );
     assert_eq!(listed.total, 3, "file_name_fold written");
-    let m = store::org_members::get_many(&mut c, &ids_).await.unwrap();
+    let m = c.org_members(&ids_);
     let m = &m[&ids_[0]];
     assert_eq!((m.user_type, &m.role_ids), (2, &vec![111111112]));
     assert!(m.copilot_modules.is_empty());
-    let keys = store::iam::token_keys(&mut c).await.unwrap();
+    let keys = c.token_keys();
     assert_eq!(keys.len(), 1);
-    assert_eq!(
-        store::iam::revoked_since(&mut c, 0, 0).await.unwrap(),
-        [("tok".to_string(), 100)]
-    );
-    assert_eq!(
-        store::iam::login_failures(&mut c, "addr:1").await.unwrap(),
-        None
-    );
+    assert_eq!(c.revoked_since(0, 0), [("tok".to_string(), 100)]);
+    assert_eq!(c.login_failures("addr:1"), None);
     // deleting a user takes its Quick BI row and keys with it; task deletion by project
     let mut tx = store.begin_write().unwrap();
     tx.delete_users(&f.a, &ids_).unwrap();
@@ -603,13 +584,7 @@ async fn accounts_exports_org_members_and_iam_state_write_as_today() {
     assert_eq!(tx.delete_export_tasks("other", &all).unwrap(), 0);
     assert_eq!(tx.delete_export_tasks(&f.project_a, &all).unwrap(), 3);
     Box::new(tx).commit().unwrap();
-    assert!(store::org_members::get_many(&mut c, &ids_)
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(store::credentials::get(&mut c, "AK1")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(c.org_members(&ids_).is_empty());
+    assert!(c.access_key("AK1").is_none());
     assert_counts_exact(&f, &f.a).await;
 }
