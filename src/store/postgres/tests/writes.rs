@@ -485,5 +485,7 @@ async fn row_locks_make_a_membership_write_wait_for_a_deletion() {
         assert!(found.is_empty(), "{found:?}");
         deleter.join().unwrap();
     });
+    // the same deletion on the mirror
+    write(&f.mirror, |tx| tx.delete_users(&a, &doomed));
     assert_counts_exact(&f, &f.a);
 }
