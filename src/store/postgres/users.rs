@@ -591,5 +591,5 @@ pub(super) async fn export_batch(
         last: row.try_get(1)?,
         rows: row.try_get(2)?,
     };
-    Ok(crate::store::common::parse_export(batch)?)
+    crate::store::common::parse_export(batch)
 }

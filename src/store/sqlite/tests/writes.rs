@@ -131,7 +131,7 @@ fn group(account_id: &str, id: &str, name: &str, parent: Option<&Group>) -> Grou
 
 /// The counters of `account` agree with its rows.
 async fn assert_counts_exact(f: &Fixture, account: &str) {
-    let c = Look(&f);
+    let c = Look(f);
     let (users, groups) = c.counts(account);
     let all = UserFilter {
         platform_type: None,
