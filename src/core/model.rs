@@ -156,7 +156,7 @@ pub enum NameOp {
 }
 
 /// One string comparison of the name: `op` with `value`, exactly as typed (NFC) when
-/// `case_sensitive`, else folded like every search (`store::search::fold`).
+/// `case_sensitive`, else folded like every search (`store::common::fold`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameCondition {
     pub op: NameOp,
@@ -192,7 +192,7 @@ impl NameCondition {
 /// Filters of a user listing; all given filters must hold.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserFilter {
-    /// Substring of the user name (folded: `store::search::fold`).
+    /// Substring of the user name (folded: `store::common::fold`).
     pub name_contains: Option<String>,
     /// Substring of the nick name (`alias_name`), folded.
     #[serde(default)]
@@ -241,7 +241,7 @@ impl UserFilter {
 /// Filters of a group listing.
 #[derive(Debug, Clone, Default)]
 pub struct GroupFilter {
-    /// Substring of the group name, folded (`store::search::fold`).
+    /// Substring of the group name, folded (`store::common::fold`).
     pub keyword: Option<String>,
     /// Exact name.
     pub name: Option<String>,

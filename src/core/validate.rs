@@ -167,7 +167,7 @@ pub fn chosen_id(id: &str) -> Result<(), Error> {
     }
     // Quick BI's root is "-1" (aliyun-quickbi.md): negative numbers are its markers, never
     // a group. 32 lower-case hex digits is the shape of the ids Roster makes, which are
-    // unique across accounts (see store::groups::key): a client may not take one.
+    // unique across accounts (see store::common::key): a client may not take one.
     if id
         .strip_prefix('-')
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))

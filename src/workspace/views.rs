@@ -54,7 +54,7 @@ pub struct GroupView<'a> {
     parent: Option<ParentView<'a>>,
 }
 
-/// The parent as listings carry it (`store::groups::PARENT_FIELDS`): no counts, no parent.
+/// The parent as listings carry it (the parent columns of the drivers' group listings): no counts, no parent.
 #[derive(Serialize)]
 struct ParentView<'a> {
     id: &'a str,

@@ -1,5 +1,4 @@
-//! Accounts, projects, access keys and the kept counters: the SQL of `store::accounts` and
-//! `store::credentials` on tokio-postgres.
+//! Accounts, projects, access keys and the kept counters on tokio-postgres.
 
 use tokio_postgres::Row;
 
@@ -82,8 +81,7 @@ pub(super) async fn projects_of(c: &Client, account_id: &str) -> Result<Vec<Proj
     .collect()
 }
 
-/// The account's (users, groups): the kept counters. An unknown account is an error, as in
-/// `store::accounts::counts`.
+/// The account's (users, groups): the kept counters. An unknown account is an error.
 pub(super) async fn counts(c: &Client, account_id: &str) -> Result<(i64, i64), Error> {
     let r = one(
         c,

@@ -1,4 +1,4 @@
-//! Export tasks and their files: the SQL of `store::exports` on tokio-postgres.
+//! Export tasks and their files on tokio-postgres.
 
 use tokio_postgres::Row;
 

@@ -1,21 +1,19 @@
 //! The native PostgreSQL driver: [`Storage`] on tokio-postgres connections in a
-//! deadpool-postgres pool, replacing the sqlx `Any` path (`store::legacy`) for PostgreSQL.
+//! deadpool-postgres pool.
 //!
-//! The SQL is that of `store::users`, `store::groups`, ... on PostgreSQL: same statements,
-//! same rows, same order, same totals, same row locks (ARCHITECTURE.md, "user_quantity is
-//! exact"); ids, folding and group keys go through the same functions
-//! (`store::search::fold`, `store::groups::key` / `public_id`). What differs is how the
-//! statements reach the server: each is prepared once per connection with its arguments'
-//! types (`sql.rs`), lists travel as one array (`= ANY($n)`, bulk inserts through
-//! `unnest`), and columns are read by index.
+//! The answers are the SQLite driver's: same rows, same order, same totals, and the row
+//! locks of ARCHITECTURE.md ("user_quantity is exact"); ids, folding and group keys go
+//! through the same functions (`store::common::fold`, `store::common::key` /
+//! `public_id`). What differs is how the statements reach the server: each is prepared
+//! once per connection with its arguments' types (`sql.rs`), lists travel as one array
+//! (`= ANY($n)`, bulk inserts through `unnest`), and columns are read by index.
 //!
 //! `core::storage` is blocking; tokio-postgres is not. Calls arrive on the runtime's
 //! blocking threads (`Directory::reading` / `writing`) and wait for their statements with
-//! `Handle::block_on` (as `store::legacy` does), while each connection's I/O task runs on
-//! the runtime that opened the store.
+//! `Handle::block_on`, while each connection's I/O task runs on the runtime that opened
+//! the store.
 //!
-//! The schema is not made here: `Db::migrate` (sqlx) creates and migrates the database
-//! first.
+//! The schema is not made here: `Db::migrate` creates and migrates the database first.
 
 mod accounts;
 mod exports;
@@ -229,11 +227,13 @@ fn pool_error(e: PoolError) -> Error {
     }
 }
 
-/// The one mapping of tokio-postgres's errors to the core's, as `store::error` maps
-/// sqlx's: a unique violation is `Unique`; a lost transaction conflict (serialization
-/// failure, deadlock, or a foreign key whose row a concurrent deletion removed: see
-/// `store::error`) `Contention`; a lost connection or the server's connection, resource
-/// and shutdown classes (08, 53, 57P) `Unavailable`; anything else `Internal`.
+/// The one mapping of tokio-postgres's errors to the core's: a unique violation is
+/// `Unique`; a lost transaction conflict (serialization failure, deadlock, or a foreign key
+/// whose row a concurrent deletion removed between the write's check and its insert: the
+/// writes lock what they reference first (`RowLock`), so this is a race they did not
+/// foresee; run again, the check then answers 404) `Contention`; a lost connection or the
+/// server's connection, resource and shutdown classes (08, 53, 57P) `Unavailable`;
+/// anything else `Internal`.
 pub(crate) fn error(e: tokio_postgres::Error) -> Error {
     // tokio-postgres shows a server error as "db error"; the server's words say what it was
     let text = match e.as_db_error() {

@@ -1,6 +1,6 @@
-//! Case-insensitive substring search on PostgreSQL: `store::search`'s PostgreSQL SQL. The
+//! Case-insensitive substring search on PostgreSQL (SQLite's is `sqlite/search.rs`). The
 //! folded column (`*_fold`) is compared with the keyword folded by the same function
-//! (`store::search::fold`): `LIKE '%kw%'` (pg_trgm GIN index) for keywords of three or
+//! (`store::common::fold`): `LIKE '%kw%'` (pg_trgm GIN index) for keywords of three or
 //! more characters, `roster_short_grams(column) @> ARRAY[kw]` (the GIN index of migration
 //! 0002) for shorter ones; `%` and `_` are ordinary characters.
 

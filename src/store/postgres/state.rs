@@ -1,5 +1,4 @@
-//! Quick BI attributes, the IAM face's state and signature nonces: the SQL of
-//! `store::org_members`, `store::iam` and `store::nonces` on tokio-postgres.
+//! Quick BI attributes, the IAM face's state and signature nonces on tokio-postgres.
 
 use std::collections::HashMap;
 
@@ -77,7 +76,7 @@ pub(super) async fn org_members(
     Ok(out)
 }
 
-/// Users of the account holding `role_id` (see `store::org_members::role_holders`), with
+/// Users of the account holding `role_id` (see `ReadTx::role_holders`), with
 /// their number.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn role_holders(

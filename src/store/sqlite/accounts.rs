@@ -1,5 +1,4 @@
-//! Accounts, projects, access keys and the kept counters: the SQL of `store::accounts` and
-//! `store::credentials` on rusqlite.
+//! Accounts, projects, access keys and the kept counters on rusqlite.
 
 use rusqlite::{Connection, Row};
 
@@ -76,8 +75,7 @@ pub(super) fn projects_of(conn: &Connection, account_id: &str) -> rusqlite::Resu
     rows.collect()
 }
 
-/// The account's (users, groups): the kept counters. An unknown account is an error, as in
-/// `store::accounts::counts`.
+/// The account's (users, groups): the kept counters. An unknown account is an error.
 pub(super) fn counts(conn: &Connection, account_id: &str) -> rusqlite::Result<(i64, i64)> {
     conn.prepare_cached("SELECT user_count, group_count FROM accounts WHERE id = ?")?
         .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))

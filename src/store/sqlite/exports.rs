@@ -1,4 +1,4 @@
-//! Export tasks and their files: the SQL of `store::exports` on rusqlite.
+//! Export tasks and their files on rusqlite.
 
 use rusqlite::{Connection, Row};
 

@@ -1,5 +1,4 @@
-//! Quick BI attributes, IAM state and signature nonces: the SQL of `store::org_members`,
-//! `store::iam` and `store::nonces` on rusqlite.
+//! Quick BI attributes, IAM state and signature nonces on rusqlite.
 
 use std::collections::HashMap;
 
