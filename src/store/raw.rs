@@ -7,8 +7,10 @@
 //! integers, text, bytes and NULL, the types the schema of both backends uses (flags are
 //! integers, times Unix milliseconds).
 //!
-//! SQLite calls are blocking library calls made on the calling task's thread: this
-//! connection runs at start-up (migrations, data steps) and in tests, never per request.
+//! SQLite calls are blocking library calls made on the calling task's thread (no
+//! `block_in_place`: that panics under `Handle::block_on`): this connection runs at
+//! start-up, before the server serves (migrations, data steps), in the CLI and in tests,
+//! never per request.
 
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
@@ -208,6 +210,25 @@ fn sqlite_sql(sql: &str) -> String {
     out
 }
 
+fn sqlite_query(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+) -> rusqlite::Result<Vec<Vec<Value>>> {
+    let mut stmt = c.prepare(&sqlite_sql(sql))?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut row = Vec::with_capacity(n);
+        for i in 0..n {
+            row.push(sqlite_value(r.get_ref(i)?));
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
 /// A connection of either backend.
 pub enum Conn {
     Sqlite(rusqlite::Connection),
@@ -249,20 +270,7 @@ impl Conn {
     /// Runs one query; returns its rows, each as its columns' values in order.
     pub async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
         match self {
-            Conn::Sqlite(c) => {
-                let mut stmt = c.prepare(&sqlite_sql(sql))?;
-                let n = stmt.column_count();
-                let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    let mut row = Vec::with_capacity(n);
-                    for i in 0..n {
-                        row.push(sqlite_value(r.get_ref(i)?));
-                    }
-                    out.push(row);
-                }
-                Ok(out)
-            }
+            Conn::Sqlite(c) => Ok(sqlite_query(c, sql, params)?),
             Conn::Postgres(c) => {
                 let params: Vec<&(dyn ToSql + Sync)> =
                     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
@@ -298,17 +306,16 @@ impl Conn {
         body: impl AsyncFnOnce(&mut Conn) -> Result<T, Error>,
     ) -> Result<T, Error> {
         self.batch(begin).await?;
-        match body(self).await {
-            Ok(v) => {
-                self.batch("COMMIT").await?;
-                Ok(v)
-            }
-            Err(e) => {
-                // a failed statement may have ended the transaction on SQLite already
-                let _ = self.batch("ROLLBACK").await;
-                Err(e)
-            }
+        let out = match body(self).await {
+            Ok(v) => self.batch("COMMIT").await.map(|()| v),
+            Err(e) => Err(e),
+        };
+        if out.is_err() {
+            // never leave the connection inside the transaction (a failed statement or
+            // COMMIT may have ended it already on SQLite: then this fails harmlessly)
+            let _ = self.batch("ROLLBACK").await;
         }
+        out
     }
 
     /// A write transaction (see `transaction`): on SQLite it takes the write lock up front

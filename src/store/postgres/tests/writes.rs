@@ -292,7 +292,7 @@ fn task(f: &Fixture, id: &str, created_at: i64) -> ExportTask {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exports_org_members_nonces_and_iam_state_write_as_today() {
+async fn exports_org_members_nonces_and_iam_state_write_as_asked() {
     if !selected() {
         return;
     }

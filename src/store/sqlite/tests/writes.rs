@@ -1,5 +1,5 @@
-//! `WriteTx` keeps what today's store keeps: the kept counters, `user_quantity`, the folded
-//! columns, the token cut-off; read back through today's functions.
+//! `WriteTx` keeps what it must: the kept counters, `user_quantity`, the folded columns, the
+//! token cut-off; read back through the store's reads (`Look`) and SQL.
 
 use super::super::SqliteStore;
 use super::{Fixture, UserSpec};
@@ -196,7 +196,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
     let c = Look(&f);
     assert_eq!(c.counts(&a), (5, 4));
     assert_eq!(c.counts(&b), (1, 1));
-    // the folded columns are written: today's search finds the rows
+    // the folded columns are written: a search finds the rows
     let found = c.list_users(
         &a,
         &UserFilter {
@@ -327,11 +327,11 @@ async fn updates_keep_folds_and_move_the_token_cut_off() {
         })
         .unwrap();
     assert_eq!(fold, "zoe\u{1}1");
-    // like today's `update`, only `tokens_valid_after` is read back into `u`
+    // only `tokens_valid_after` is read back into `u` by `update_user`
     u.password_changed_at = 3_000;
-    let today = c.user(&a, &ids[0]).unwrap();
-    assert_eq!(today, u);
-    assert_eq!(today.password_changed_at, 3_000);
+    let back = c.user(&a, &ids[0]).unwrap();
+    assert_eq!(back, u);
+    assert_eq!(back.password_changed_at, 3_000);
     assert_eq!(c.password_hash(&ids[0]).as_deref(), Some("$argon2id$new"));
     let found = c.list_users(
         &a,
@@ -419,7 +419,7 @@ impl SqliteStoreSettings {
 }
 
 #[tokio::test]
-async fn accounts_exports_org_members_and_iam_state_write_as_today() {
+async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     let f = Fixture::new().await;
     let store = f.store();
     let ids_ = f.users(&f.a.clone(), &[UserSpec::named("root")]).await;
@@ -538,7 +538,7 @@ async fn accounts_exports_org_members_and_iam_state_write_as_today() {
     assert!(tx.claim_nonce("AK2", "n1", 50).unwrap());
     Box::new(tx).commit().unwrap();
 
-    // read back with today's functions
+    // read back
     let c = Look(&f);
     assert_eq!(c.account(&acc.id), Some(acc));
     assert_eq!(c.projects_of(&p.account_id), [p]);
