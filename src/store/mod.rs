@@ -293,3 +293,62 @@ fn owner_only(path: &Path, create: bool) -> std::io::Result<()> {
 }
 
 pub use crate::core::storage::RowLock;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_read_as_before() {
+        let sqlite = |url: &str| match target(url).unwrap() {
+            Target::Sqlite { path, create } => (path.display().to_string(), create),
+            Target::Postgres(_) => panic!("{url}"),
+        };
+        assert_eq!(
+            sqlite("sqlite:///var/lib/r/roster.db"),
+            ("/var/lib/r/roster.db".into(), true)
+        );
+        assert_eq!(
+            sqlite("sqlite://rel/roster.db?mode=rwc"),
+            ("rel/roster.db".into(), true)
+        );
+        assert_eq!(
+            sqlite("sqlite:roster.db?mode=rw"),
+            ("roster.db".into(), false)
+        );
+        assert_eq!(sqlite("sqlite:///a%20b/r.db"), ("/a b/r.db".into(), true));
+        for url in [
+            "postgres://u@h/db",
+            "postgresql://u@h:5433/db?connect_timeout=2",
+        ] {
+            assert!(matches!(target(url).unwrap(), Target::Postgres(u) if u == url));
+        }
+        for url in [
+            "mysql://u@h/db",
+            "roster.db",
+            "sqlite://",
+            "sqlite://x.db?cache=shared",
+        ] {
+            assert!(matches!(target(url), Err(Error::Invalid(_))), "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_made_owner_only_unless_the_url_forbids_making_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let url = format!("sqlite://{}", path.display());
+        assert!(Db::connect(&format!("{url}?mode=rw"), &Default::default())
+            .await
+            .is_err());
+        assert!(!path.exists());
+        let db = Db::connect(&url, &Default::default()).await.unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let journal = db.scalar("PRAGMA journal_mode", &[]).await.unwrap();
+        assert_eq!(journal.text(), "wal");
+        let fk = db.scalar("PRAGMA foreign_keys", &[]).await.unwrap();
+        assert_eq!(fk.int(), 1);
+    }
+}
