@@ -486,7 +486,7 @@ mod tests {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
     }
 
-    /// A fresh PostgreSQL database (left behind: `roster_mig_*`, dropped at the next run).
+    /// A fresh PostgreSQL database `roster_mig_*` (the test drops it when it passes).
     async fn pg_database() -> String {
         let admin = format!("{}/postgres", pg_server());
         let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
