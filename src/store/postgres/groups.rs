@@ -372,7 +372,7 @@ pub(super) async fn ids_by_folded_names(
     )
     .await?
     .iter()
-    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .map(|r| Ok((r.try_get(0)?, public_id(&r.try_get::<_, String>(1)?))))
     .collect()
 }
 
@@ -386,7 +386,7 @@ pub(super) async fn names_by_ids(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = ids.iter().map(|id| key(account_id, id)).collect();
-    // the sqlx statement's `account_id || ''` steers SQLite's planner; PostgreSQL looks the
+    // SQLite's statement's `account_id || ''` steers SQLite's planner; PostgreSQL looks the
     // ids up in their unique index either way and tests the account on the rows found
     rows(
         c,

@@ -2,7 +2,7 @@
 //! arguments that borrow what the caller already holds (ids, names, filter values).
 //!
 //! Every statement is prepared with the types of its arguments (`prepare_typed_cached`),
-//! as sqlx does: the server then never has to infer a parameter's type from its context
+//! so the server never has to infer a parameter's type from its context
 //! (`CASE WHEN $1 = 1`, `$2 = $3`, `CAST($4 AS INTEGER)` would be inferred as `integer`, or
 //! not at all, and an `i64` could not be bound). Lists are one array argument (`= ANY($n)`)
 //! instead of a placeholder per value, so a query has one shape whatever the list's length
