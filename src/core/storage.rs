@@ -161,6 +161,20 @@ pub trait ReadTx {
         after: i64,
         limit: i64,
     ) -> Result<Vec<User>, Error>;
+    /// `list_users` and the `group_names_of` its users, in one call: what user lists show.
+    /// A backend may answer both with one statement (PostgreSQL: one statement is one
+    /// snapshot and one round trip); the default makes the two calls.
+    fn list_users_with_groups(
+        &mut self,
+        account_id: &str,
+        filter: &UserFilter,
+        page: Page,
+    ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+        let listing = self.list_users(account_id, filter, page)?;
+        let ids: Vec<String> = listing.items.iter().map(|u| u.id.clone()).collect();
+        let names = self.group_names_of(&ids)?;
+        Ok((listing, names))
+    }
     /// The names of each user's groups, in group creation order (users without groups are
     /// left out).
     fn group_names_of(

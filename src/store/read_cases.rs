@@ -5,6 +5,8 @@
 //! applied in Rust to the rows an unfiltered read gives back, in creation order), so that
 //! both drivers are held to the same answers.
 
+use std::collections::HashMap;
+
 use crate::core::ids;
 use crate::core::model::{
     Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter, User, UserFilter,
@@ -386,6 +388,22 @@ impl Model {
         m
     }
 
+    /// The names of the groups of each of `users` that has any, in group creation order.
+    fn group_names(&self, users: &[User]) -> HashMap<String, Vec<String>> {
+        users
+            .iter()
+            .filter_map(|u| {
+                let names: Vec<String> = self
+                    .listed_groups
+                    .iter()
+                    .filter(|g| self.member(&g.id, &u.id))
+                    .map(|g| g.name.clone())
+                    .collect();
+                (!names.is_empty()).then(|| (u.id.clone(), names))
+            })
+            .collect()
+    }
+
     fn member(&self, group: &str, user: &str) -> bool {
         self.members.iter().any(|(g, u)| g == group && u == user)
     }
@@ -523,6 +541,19 @@ impl Model {
                 let got = tx.list_users(account, filter, page).unwrap();
                 let want = self.users(filter, page);
                 nonempty += usize::from(!got.items.is_empty());
+                // the same page with its users' group names (a statement of its own on
+                // PostgreSQL): names in group creation order, users without groups left out
+                let (with, names) = tx.list_users_with_groups(account, filter, page).unwrap();
+                assert_eq!(
+                    (with.total, &with.items),
+                    (got.total, &got.items),
+                    "{account} {filter:?} {page:?} with groups"
+                );
+                assert_eq!(
+                    names,
+                    self.group_names(&got.items),
+                    "{account} {filter:?} {page:?} group names"
+                );
                 same(&format!("{account} {filter:?} {page:?}"), got, want);
             }
             let mut after = 0;

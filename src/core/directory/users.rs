@@ -257,10 +257,7 @@ impl Directory {
             if let Some(gid) = &filter.group_id {
                 must_get_group(tx, &account_id, gid)?;
             }
-            let listing = tx.list_users(&account_id, &filter, page)?;
-            let ids: Vec<String> = listing.items.iter().map(|u| u.id.clone()).collect();
-            let names = tx.group_names_of(&ids)?;
-            Ok((listing, names))
+            tx.list_users_with_groups(&account_id, &filter, page)
         })
         .await
     }

@@ -274,19 +274,28 @@ pub(super) async fn list(
         .bind(page.limit)
         .push(" OFFSET ")
         .bind(page.offset);
+    // unfiltered, the kept count is column 22 of the page's statement (one statement, one
+    // round trip; `$1` is the account in `matching`)
+    let kept = if f.is_empty() {
+        ", (SELECT group_count FROM accounts WHERE id = $1)"
+    } else {
+        ""
+    };
     let select = select.with_text(format!(
-        "SELECT {COLS} FROM ({}) page JOIN user_groups g ON g.seq = page.seq \
+        "SELECT {COLS}{kept} FROM ({}) page JOIN user_groups g ON g.seq = page.seq \
          LEFT JOIN user_groups p ON p.id = g.parent_id ORDER BY g.seq",
         select.text
     ));
     let rows = select.rows(c).await?;
-    let total = if f.is_empty() {
-        accounts::counts(c, account_id).await?.1
-    } else {
-        filtered_total(c, page, rows.len(), || {
-            sql.with_text(format!("SELECT count(*) FROM user_groups g{}", sql.text))
-        })
-        .await?
+    let total = match rows.first() {
+        Some(r) if f.is_empty() => r.try_get(22)?,
+        _ if f.is_empty() => accounts::counts(c, account_id).await?.1,
+        _ => {
+            filtered_total(c, page, rows.len(), || {
+                sql.with_text(format!("SELECT count(*) FROM user_groups g{}", sql.text))
+            })
+            .await?
+        }
     };
     Ok(Listing {
         total,

@@ -70,6 +70,15 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
         self.run(users::list(self.c(), account_id, filter, page))
     }
 
+    fn list_users_with_groups(
+        &mut self,
+        account_id: &str,
+        filter: &UserFilter,
+        page: Page,
+    ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+        self.run(users::list_with_groups(self.c(), account_id, filter, page))
+    }
+
     fn users_after(
         &mut self,
         account_id: &str,

@@ -301,14 +301,38 @@ fn matching<'a>(account_id: &'a str, f: &'a UserFilter) -> Sql<'a> {
 
 /// A page of the account's users passing `f`, with their number: the page's keys first
 /// (over the (account_id, seq) index), then the rows. The total is the kept counter when
-/// unfiltered, told by a short page when it can be, and counted apart otherwise (a count
-/// alone may use the trigram index; `count(*) OVER ()` made the planner walk the account).
+/// unfiltered (a scalar subquery of the page's statement), told by a short page when it can
+/// be, and counted apart otherwise (a count alone may use the trigram index; `count(*) OVER
+/// ()` made the planner walk the account).
 pub(super) async fn list(
     c: &Client,
     account_id: &str,
     f: &UserFilter,
     page: Page,
 ) -> Result<Listing<User>, Error> {
+    Ok(listed(c, account_id, f, page, false).await?.0)
+}
+
+/// `list` with the names of each user's groups in group creation order (users without
+/// groups left out), as an array column of the page's statement: an unfiltered page is one
+/// statement (so one snapshot and one round trip), where `list` then `group_names` were two
+/// and the count a third.
+pub(super) async fn list_with_groups(
+    c: &Client,
+    account_id: &str,
+    f: &UserFilter,
+    page: Page,
+) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+    listed(c, account_id, f, page, true).await
+}
+
+async fn listed(
+    c: &Client,
+    account_id: &str,
+    f: &UserFilter,
+    page: Page,
+    with_groups: bool,
+) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
     let sql = matching(account_id, f);
     let mut select = sql.with_text(format!("SELECT u.seq {}", sql.text));
     select
@@ -316,23 +340,48 @@ pub(super) async fn list(
         .bind(page.limit)
         .push(" OFFSET ")
         .bind(page.offset);
+    // column 25: the group names (or NULL); 26: the kept count when unfiltered ($1 is the
+    // account in `matching`)
+    let names = if with_groups {
+        "ARRAY(SELECT g.name FROM memberships m JOIN user_groups g ON g.id = m.group_id \
+         WHERE m.user_id = u.id ORDER BY g.seq)"
+    } else {
+        "NULL::text[]"
+    };
+    let kept = if f.is_empty() {
+        ", (SELECT user_count FROM accounts WHERE id = $1)"
+    } else {
+        ""
+    };
     let select = select.with_text(format!(
-        "SELECT {COLS} FROM ({}) page JOIN users u ON u.seq = page.seq ORDER BY u.seq",
+        "SELECT {COLS}, {names}{kept} FROM ({}) page JOIN users u ON u.seq = page.seq \
+         ORDER BY u.seq",
         select.text
     ));
     let rows = select.rows(c).await?;
-    let total = if f.is_empty() {
-        accounts::counts(c, account_id).await?.0
-    } else {
-        filtered_total(c, page, rows.len(), || {
-            sql.with_text(format!("SELECT count(*) {}", sql.text))
-        })
-        .await?
+    let total = match rows.first() {
+        Some(r) if f.is_empty() => r.try_get(26)?,
+        _ if f.is_empty() => accounts::counts(c, account_id).await?.0,
+        _ => {
+            filtered_total(c, page, rows.len(), || {
+                sql.with_text(format!("SELECT count(*) {}", sql.text))
+            })
+            .await?
+        }
     };
-    Ok(Listing {
-        total,
-        items: users(&rows)?,
-    })
+    let mut names: HashMap<String, Vec<String>> = HashMap::new();
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let u = user(r)?;
+        if with_groups {
+            let of_user: Vec<String> = r.try_get(25)?;
+            if !of_user.is_empty() {
+                names.insert(u.id.clone(), of_user);
+            }
+        }
+        items.push(u);
+    }
+    Ok((Listing { total, items }, names))
 }
 
 /// The next `limit` users passing `f` after sequence number `after`, in creation order.
