@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::config::{FileConfig, StoreArgs, StoreConfig};
-use crate::core::model::{Group, ADMIN_ACTIVATE, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::model::{ActiveType, Group, PlatformType};
 use crate::core::storage::UserRecord;
 use crate::core::{ids, Directory};
 
@@ -152,12 +152,11 @@ fn user_row(rng: &mut StdRng, account_id: &str, n: u64, now: i64) -> UserRecord 
         phone,
         alias_name: String::new(),
         active_type: if rng.gen_bool(0.8) {
-            USER_ACTIVATE
+            ActiveType::User
         } else {
-            ADMIN_ACTIVATE
-        }
-        .into(),
-        platform_type: PLATFORM_LOCAL.into(),
+            ActiveType::Admin
+        },
+        platform_type: PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -293,7 +292,7 @@ async fn seed_groups(
             account_id: account.to_string(),
             description: format!("{} team", DEPTS[k]),
             name,
-            platform_type: PLATFORM_LOCAL.into(),
+            platform_type: PlatformType::Local,
             domain: String::new(),
             parent_id: parent.map(|p| p.0),
             path: path.clone(),

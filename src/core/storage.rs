@@ -23,7 +23,9 @@ use std::collections::HashMap;
 
 use crate::core::error::Error;
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
-use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
+use crate::core::model::{
+    Account, ActiveType, Group, GroupFilter, Listing, Page, PlatformType, Project, User, UserFilter,
+};
 
 /// A user row as the core writes it; the store derives the folded columns.
 #[derive(Debug, Clone)]
@@ -35,8 +37,8 @@ pub struct UserRecord {
     pub email: String,
     pub phone: String,
     pub alias_name: String,
-    pub active_type: String,
-    pub platform_type: String,
+    pub active_type: ActiveType,
+    pub platform_type: PlatformType,
     pub domain: String,
     pub enterprise_project_id: String,
     pub user_info_map: String,

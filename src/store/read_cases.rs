@@ -7,7 +7,8 @@
 
 use crate::core::ids;
 use crate::core::model::{
-    Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter, User, UserFilter,
+    ActiveType, Given, Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter,
+    PlatformType, User, UserFilter, Word,
 };
 use crate::core::storage::{ReadTx, UserRecord};
 use crate::core::validate::nfc;
@@ -177,12 +178,21 @@ pub(crate) fn user_filters(named: &Named<'_>) -> Vec<UserFilter> {
     });
     out.push(UserFilter {
         domain: Some("corp".into()),
-        active_type: Some("USER_ACTIVATE".into()),
+        active_type: Some(ActiveType::User.into()),
         ..Default::default()
     });
     out.push(UserFilter {
-        platform_type: Some("AD".into()),
+        platform_type: Some(PlatformType::Ad.into()),
         enterprise_project_id: Some("0".into()),
+        ..Default::default()
+    });
+    // words that name no value match no one (compared as text, as before they were enums)
+    out.push(UserFilter {
+        active_type: Some(Given::parse("SOMETIMES")),
+        ..Default::default()
+    });
+    out.push(UserFilter {
+        platform_type: Some(Given::parse("local")),
         ..Default::default()
     });
     out.push(UserFilter {
@@ -223,11 +233,11 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         });
     }
     out.push(GroupFilter {
-        platform_types: vec!["AD".into()],
+        platform_types: vec![PlatformType::Ad],
         ..Default::default()
     });
     out.push(GroupFilter {
-        platform_types: vec!["AD".into(), "LOCAL".into(), "X".into()],
+        platform_types: vec![PlatformType::Ad, PlatformType::Local],
         domain: Some("corp".into()),
         ..Default::default()
     });
@@ -300,12 +310,15 @@ pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
         phone: format!("+86 138{i:04}"),
         alias_name: u.alias.into(),
         active_type: if i % 3 == 0 {
-            "ADMIN_ACTIVATE"
+            ActiveType::Admin
         } else {
-            "USER_ACTIVATE"
-        }
-        .into(),
-        platform_type: if i % 2 == 0 { "LOCAL" } else { "AD" }.into(),
+            ActiveType::User
+        },
+        platform_type: if i % 2 == 0 {
+            PlatformType::Local
+        } else {
+            PlatformType::Ad
+        },
         domain: u.domain.into(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -415,12 +428,18 @@ impl Model {
             return false;
         }
         for (want, have) in [
-            (&f.active_type, &u.active_type),
-            (&f.enterprise_project_id, &u.enterprise_project_id),
-            (&f.domain, &u.domain),
-            (&f.platform_type, &u.platform_type),
+            (
+                f.active_type.as_ref().map(Given::as_str),
+                u.active_type.as_str(),
+            ),
+            (f.enterprise_project_id.as_deref(), &u.enterprise_project_id),
+            (f.domain.as_deref(), &u.domain),
+            (
+                f.platform_type.as_ref().map(Given::as_str),
+                u.platform_type.as_str(),
+            ),
         ] {
-            if want.as_ref().is_some_and(|w| w != have) {
+            if want.is_some_and(|w| w != have) {
                 return false;
             }
         }
@@ -631,8 +650,8 @@ fn the_model_can_fail() {
         email: String::new(),
         phone: String::new(),
         alias_name: String::new(),
-        active_type: String::new(),
-        platform_type: String::new(),
+        active_type: ActiveType::User,
+        platform_type: PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: String::new(),
         user_info_map: String::new(),

@@ -408,7 +408,7 @@ async fn bad_input_changes_nothing() {
     ));
     // passwords
     let mut admin = user("admin1");
-    admin.active_type = Some(ADMIN_ACTIVATE.into());
+    admin.active_type = Some(ActiveType::Admin.into());
     assert!(matches!(
         dir.create_user(&acc, admin.clone()).await,
         Err(Error::InvalidPassword(_))

@@ -2,7 +2,7 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
-use crate::core::model::{Account, AccountCredentials, Project, ADMIN_ACTIVATE, PLATFORM_LOCAL};
+use crate::core::model::{Account, AccountCredentials, ActiveType, PlatformType, Project};
 use crate::core::storage::{AccessKeyRow, UserRecord};
 use crate::core::{ids, password, validate};
 
@@ -68,8 +68,8 @@ impl Directory {
             email: String::new(),
             phone: String::new(),
             alias_name: String::new(),
-            active_type: ADMIN_ACTIVATE.into(),
-            platform_type: PLATFORM_LOCAL.into(),
+            active_type: ActiveType::Admin,
+            platform_type: PlatformType::Local,
             domain: String::new(),
             enterprise_project_id: "0".into(),
             user_info_map: String::new(),

@@ -43,7 +43,7 @@ pub(crate) fn check_group_filter(filter: &GroupFilter) -> Result<(), Error> {
     if let Some(d) = &filter.domain {
         validate::lookup_name("domain", d)?;
     }
-    for v in filter.platform_types.iter().chain(&filter.ids) {
+    for v in &filter.ids {
         validate::lookup_name("filter", v)?;
     }
     if let Some(ParentFilter::Group(p)) = &filter.parent {
@@ -60,15 +60,10 @@ impl Directory {
         validate::group_name(&g.name)?;
         validate::description(&g.description)?;
         validate::text("domain", &g.domain, 255)?;
-        let platform_type = g
-            .platform_type
-            .clone()
-            .unwrap_or_else(|| PLATFORM_LOCAL.to_string());
-        validate::one_of(
-            "platform_type",
-            &platform_type,
-            &[PLATFORM_LOCAL, PLATFORM_AD],
-        )?;
+        let platform_type = match &g.platform_type {
+            Some(t) => t.known()?,
+            None => PlatformType::default(),
+        };
         if let Some(id) = &g.id {
             validate::chosen_id(id)?;
         }
@@ -101,7 +96,7 @@ impl Directory {
                 account_id: account_id.clone(),
                 name: g.name.clone(),
                 description: g.description.clone(),
-                platform_type: platform_type.clone(),
+                platform_type,
                 domain: g.domain.clone(),
                 parent_id: g.parent_id.clone(),
                 path,

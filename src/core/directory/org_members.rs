@@ -4,7 +4,7 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
-use crate::core::model::{Listing, Page, User, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::model::{ActiveType, Listing, Page, PlatformType, User};
 use crate::core::storage::{MemberRow, RoleHolder, UserRecord};
 use crate::core::{ids, validate};
 
@@ -221,8 +221,8 @@ impl Directory {
             email: String::new(),
             phone: String::new(),
             alias_name: m.nick_name,
-            active_type: USER_ACTIVATE.into(),
-            platform_type: PLATFORM_LOCAL.into(),
+            active_type: ActiveType::User,
+            platform_type: PlatformType::Local,
             domain: String::new(),
             enterprise_project_id: "0".into(),
             user_info_map: String::new(),

@@ -10,7 +10,7 @@ use super::search;
 use super::sql::{execute, filtered_total, one, opt, rows, Sql};
 use super::users::lock_rows;
 use super::Client;
-use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
+use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter, Word};
 use crate::core::storage::RowLock;
 use crate::core::Error;
 use crate::store::common::{fold, Field};
@@ -118,7 +118,7 @@ pub(super) async fn insert_many(c: &Client, list: &[Group]) -> Result<(), Error>
     .push(", ")
     .bind(texts(|g| &g.description))
     .push(", ")
-    .bind(texts(|g| &g.platform_type))
+    .bind(texts(|g| g.platform_type.as_str()))
     .push(", ")
     .bind(texts(|g| &g.domain))
     .push(", ")
@@ -231,7 +231,12 @@ fn matching<'a>(account_id: &'a str, f: &'a GroupFilter) -> Sql<'a> {
     }
     if !f.platform_types.is_empty() {
         sql.push(" AND g.platform_type = ANY(")
-            .bind(&f.platform_types[..])
+            .bind(
+                f.platform_types
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .push(")");
     }
     if let Some(d) = &f.domain {

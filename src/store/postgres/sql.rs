@@ -13,10 +13,11 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 
 use bytes::BytesMut;
-use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 use tokio_postgres::{Row, Statement};
 
 use super::Client;
+use crate::core::model::{ActiveType, PlatformType, Word};
 use crate::core::Error;
 
 /// Statements a connection keeps prepared before its cache is emptied: the fixed queries
@@ -152,6 +153,37 @@ impl From<Vec<i64>> for Arg<'_> {
         Arg::Ints(v)
     }
 }
+
+/// The core's [`Word`]s are stored as their words (TEXT): bound as text, read from the
+/// row's bytes without a `String`; a stored word this version does not know fails the read
+/// (the row is refused, not guessed at).
+macro_rules! words {
+    ($($t:ty),*) => {$(
+        impl<'r> FromSql<'r> for $t {
+            fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+                let s = <&str as FromSql>::from_sql(ty, raw)?;
+                <$t>::parse(s).ok_or_else(|| {
+                    format!("stored {} {s:?} is not one this version knows", <$t>::FIELD).into()
+                })
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <&str as FromSql>::accepts(ty)
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<&$t> for Arg<'_> {
+            fn from(v: &$t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+    )*};
+}
+words!(ActiveType, PlatformType);
 
 /// A statement being built.
 #[derive(Debug, Clone, Default)]

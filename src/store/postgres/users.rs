@@ -9,7 +9,7 @@ use super::search;
 use super::sql::{execute, filtered_total, opt, rows, Sql};
 use super::Client;
 use crate::core::exports::UserBatch;
-use crate::core::model::{Listing, Page, User, UserFilter};
+use crate::core::model::{Given, Listing, Page, User, UserFilter, Word};
 use crate::core::storage::{RowLock, UserRecord};
 use crate::core::Error;
 use crate::store::common::key;
@@ -106,9 +106,9 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
         .push(", ")
         .bind(folds(|u| &u.alias_name))
         .push(", ")
-        .bind(texts(|u| &u.active_type))
+        .bind(texts(|u| u.active_type.as_str()))
         .push(", ")
-        .bind(texts(|u| &u.platform_type))
+        .bind(texts(|u| u.platform_type.as_str()))
         .push(", ")
         .bind(texts(|u| &u.domain))
         .push(", ")
@@ -270,11 +270,12 @@ fn matching<'a>(account_id: &'a str, f: &'a UserFilter) -> Sql<'a> {
         let folded: Vec<String> = f.names.iter().map(|n| fold(n)).collect();
         sql.push(" AND u.name_fold = ANY(").bind(folded).push(")");
     }
+    // a word the filter names that names no value matches no row, as text
     for (col, val) in [
-        ("active_type", &f.active_type),
-        ("enterprise_project_id", &f.enterprise_project_id),
-        ("domain", &f.domain),
-        ("platform_type", &f.platform_type),
+        ("active_type", f.active_type.as_ref().map(Given::as_str)),
+        ("enterprise_project_id", f.enterprise_project_id.as_deref()),
+        ("domain", f.domain.as_deref()),
+        ("platform_type", f.platform_type.as_ref().map(Given::as_str)),
     ] {
         if let Some(v) = val {
             sql.push(&format!(" AND u.{col} = ")).bind(v);
@@ -452,7 +453,7 @@ pub(super) async fn update(
         .push(", alias_name_fold = ")
         .bind(fold(&u.alias_name))
         .push(", active_type = ")
-        .bind(&u.active_type)
+        .bind(u.active_type)
         .push(", user_info_map = ")
         .bind(&u.user_info_map)
         .push(", account_expires = ")

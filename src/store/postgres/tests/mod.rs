@@ -275,11 +275,10 @@ pub(super) fn group(
         name: name.into(),
         description: format!("about {name}"),
         platform_type: if name.len().is_multiple_of(2) {
-            "LOCAL"
+            crate::core::model::PlatformType::Local
         } else {
-            "AD"
-        }
-        .into(),
+            crate::core::model::PlatformType::Ad
+        },
         domain: "corp".into(),
         parent_id: parent.map(|p| p.id.clone()),
         path,

@@ -24,8 +24,8 @@ fn user(account_id: &str, name: &str, description: &str, alias: &str) -> UserRec
         email: String::new(),
         phone: String::new(),
         alias_name: alias.into(),
-        active_type: "USER_ACTIVATE".into(),
-        platform_type: "LOCAL".into(),
+        active_type: crate::core::model::ActiveType::User,
+        platform_type: crate::core::model::PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -50,7 +50,7 @@ fn group(account_id: &str, name: &str) -> Group {
         account_id: account_id.into(),
         name: name.into(),
         description: String::new(),
-        platform_type: "LOCAL".into(),
+        platform_type: crate::core::model::PlatformType::Local,
         domain: String::new(),
         parent_id: None,
         depth: 1,
@@ -192,7 +192,7 @@ fn group_filters() -> Vec<GroupFilter> {
     });
     out.push(GroupFilter {
         keyword: Some("sales".into()),
-        platform_types: vec!["LOCAL".into()],
+        platform_types: vec![crate::core::model::PlatformType::Local],
         ..Default::default()
     });
     out

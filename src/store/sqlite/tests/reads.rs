@@ -250,12 +250,7 @@ async fn export_batches_hold_the_users_a_scan_gives() {
                             row.locked,
                             row.disabled
                         ),
-                        (
-                            u.account_expires,
-                            u.active_type.as_str(),
-                            u.locked,
-                            u.disabled
-                        )
+                        (u.account_expires, u.active_type, u.locked, u.disabled)
                     );
                     assert_eq!(row.created_at, u.created_at);
                     let ids: BTreeSet<String> = split_group_ids(batch.group_ids(spans))
