@@ -24,17 +24,20 @@ use crate::core::Error;
 /// plus the shapes of the dynamic ones (filter combinations).
 const STATEMENT_CACHE: usize = 256;
 
-/// One bound value: the portable types of `store` (integers, text, NULL), bytes for
-/// workbook chunks, and arrays of text or integers for lists and bulk inserts.
+/// One bound value: the portable types of `store` (integers, text, NULL), booleans for the
+/// flag columns (BOOLEAN since migration 0012), bytes for workbook chunks, and arrays of
+/// text, integers or booleans for lists and bulk inserts.
 #[derive(Debug, Clone)]
 pub(super) enum Arg<'a> {
     Int(i64),
+    Bool(bool),
     Text(Cow<'a, str>),
     OptText(Option<Cow<'a, str>>),
     Bytes(&'a [u8]),
     Texts(Vec<Cow<'a, str>>),
     OptTexts(Vec<Option<Cow<'a, str>>>),
     Ints(Vec<i64>),
+    Bools(Vec<bool>),
 }
 
 impl Arg<'_> {
@@ -42,10 +45,12 @@ impl Arg<'_> {
     fn ty(&self) -> Type {
         match self {
             Arg::Int(_) => Type::INT8,
+            Arg::Bool(_) => Type::BOOL,
             Arg::Text(_) | Arg::OptText(_) => Type::TEXT,
             Arg::Bytes(_) => Type::BYTEA,
             Arg::Texts(_) | Arg::OptTexts(_) => Type::TEXT_ARRAY,
             Arg::Ints(_) => Type::INT8_ARRAY,
+            Arg::Bools(_) => Type::BOOL_ARRAY,
         }
     }
 }
@@ -56,12 +61,14 @@ impl ToSql for Arg<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
             Arg::Int(v) => v.to_sql(ty, out),
+            Arg::Bool(v) => v.to_sql(ty, out),
             Arg::Text(v) => v.to_sql(ty, out),
             Arg::OptText(v) => v.to_sql(ty, out),
             Arg::Bytes(v) => v.to_sql(ty, out),
             Arg::Texts(v) => v.to_sql(ty, out),
             Arg::OptTexts(v) => v.to_sql(ty, out),
             Arg::Ints(v) => v.to_sql(ty, out),
+            Arg::Bools(v) => v.to_sql(ty, out),
         }
     }
 
@@ -73,12 +80,14 @@ impl ToSql for Arg<'_> {
     fn to_sql_checked(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
             Arg::Int(v) => v.to_sql_checked(ty, out),
+            Arg::Bool(v) => v.to_sql_checked(ty, out),
             Arg::Text(v) => v.to_sql_checked(ty, out),
             Arg::OptText(v) => v.to_sql_checked(ty, out),
             Arg::Bytes(v) => v.to_sql_checked(ty, out),
             Arg::Texts(v) => v.to_sql_checked(ty, out),
             Arg::OptTexts(v) => v.to_sql_checked(ty, out),
             Arg::Ints(v) => v.to_sql_checked(ty, out),
+            Arg::Bools(v) => v.to_sql_checked(ty, out),
         }
     }
 }
@@ -90,7 +99,7 @@ impl From<i64> for Arg<'_> {
 }
 impl From<bool> for Arg<'_> {
     fn from(v: bool) -> Self {
-        Arg::Int(v as i64)
+        Arg::Bool(v)
     }
 }
 impl<'a> From<&'a str> for Arg<'a> {
@@ -151,6 +160,11 @@ impl<'a> From<Vec<Option<&'a str>>> for Arg<'a> {
 impl From<Vec<i64>> for Arg<'_> {
     fn from(v: Vec<i64>) -> Self {
         Arg::Ints(v)
+    }
+}
+impl From<Vec<bool>> for Arg<'_> {
+    fn from(v: Vec<bool>) -> Self {
+        Arg::Bools(v)
     }
 }
 
