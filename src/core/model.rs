@@ -1,17 +1,20 @@
 //! The directory's data: what is stored, and what callers pass in to change it.
-//! Times are Unix milliseconds; ids are 32-character lower-case hex unless a caller chose one.
+//! Times are Unix milliseconds; ids are 32-character lower-case hex unless a caller chose one,
+//! typed by what they name (`AccountId`, `ProjectId`, `UserId`, `GroupId`: `core::ids`).
+
+pub use crate::core::ids::{AccountId, GroupId, ProjectId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: String,
+    pub id: AccountId,
     pub name: String,
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
-    pub id: String,
-    pub account_id: String,
+    pub id: ProjectId,
+    pub account_id: AccountId,
     pub name: String,
     pub created_at: i64,
 }
@@ -155,8 +158,8 @@ pub(crate) mod given_word {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub seq: i64,
-    pub id: String,
-    pub account_id: String,
+    pub id: UserId,
+    pub account_id: AccountId,
     pub name: String,
     pub description: String,
     pub email: String,
@@ -197,13 +200,13 @@ impl User {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub seq: i64,
-    pub id: String,
-    pub account_id: String,
+    pub id: GroupId,
+    pub account_id: AccountId,
     pub name: String,
     pub description: String,
     pub platform_type: PlatformType,
     pub domain: String,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<GroupId>,
     /// Ids from the root down to this group, joined by '/'.
     pub path: String,
     /// 1 for a group without parent.

@@ -24,14 +24,15 @@ use std::collections::HashMap;
 use crate::core::error::Error;
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
 use crate::core::model::{
-    Account, ActiveType, Group, GroupFilter, Listing, Page, PlatformType, Project, User, UserFilter,
+    Account, AccountId, ActiveType, Group, GroupFilter, Listing, Page, PlatformType, Project, User,
+    UserFilter, UserId,
 };
 
 /// A user row as the core writes it; the store derives the folded columns.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
-    pub id: String,
-    pub account_id: String,
+    pub id: UserId,
+    pub account_id: AccountId,
     pub name: String,
     pub description: String,
     pub email: String,

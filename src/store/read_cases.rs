@@ -158,7 +158,7 @@ pub(crate) fn user_filters(named: &Named<'_>) -> Vec<UserFilter> {
     }
     // b's made group id names nothing in a
     out.push(UserFilter {
-        group_id: Some(named.b_groups[1].id.clone()),
+        group_id: Some(named.b_groups[1].id.to_string()),
         ..Default::default()
     });
     for g in ["研发一部", "SALES", "Sales B"] {
@@ -245,7 +245,7 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         ParentFilter::Root,
         ParentFilter::Group("sales".into()),
         ParentFilter::Group("dev".into()),
-        ParentFilter::Group(named.groups[1].id.clone()),
+        ParentFilter::Group(named.groups[1].id.to_string()),
     ] {
         out.push(GroupFilter {
             parent: Some(parent),
@@ -256,8 +256,8 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         ids: vec![
             "sales".into(),
             "dev".into(),
-            named.groups[1].id.clone(),
-            named.b_groups[1].id.clone(),
+            named.groups[1].id.to_string(),
+            named.b_groups[1].id.to_string(),
             "nope".into(),
         ],
         ..Default::default()
@@ -302,7 +302,7 @@ impl<'a> UserSpec<'a> {
 /// password) around what `u` names.
 pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
     UserRecord {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: account_id.into(),
         name: u.name.into(),
         description: u.description.into(),
@@ -485,7 +485,7 @@ impl Model {
         if f.domain.as_ref().is_some_and(|d| *d != g.domain) {
             return false;
         }
-        if !f.ids.is_empty() && !f.ids.contains(&g.id) {
+        if !f.ids.is_empty() && !f.ids.iter().any(|id| *id == g.id) {
             return false;
         }
         if f.member.as_ref().is_some_and(|u| !self.member(&g.id, u)) {
@@ -493,7 +493,7 @@ impl Model {
         }
         match &f.parent {
             Some(ParentFilter::Root) => g.parent_id.is_none(),
-            Some(ParentFilter::Group(p)) => g.parent_id.as_ref() == Some(p),
+            Some(ParentFilter::Group(p)) => g.parent_id.as_ref().is_some_and(|id| id == p),
             None => true,
         }
     }
@@ -643,7 +643,7 @@ fn the_model_can_fail() {
     // a model that would pass everything could not catch a wrong answer: it filters
     let u = |name: &str, seq: i64| User {
         seq,
-        id: format!("u{seq}"),
+        id: format!("u{seq}").into(),
         account_id: "a".into(),
         name: name.into(),
         description: String::new(),

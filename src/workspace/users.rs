@@ -200,8 +200,8 @@ async fn detail(
     Path((_, user_id)): Path<(String, String)>,
 ) -> Res {
     let u = s.dir.user(&t.account_id, &user_id).await?;
-    let names = s.dir.group_names_of(std::slice::from_ref(&u.id)).await?;
-    let groups = names.get(&u.id).cloned().unwrap_or_default();
+    let names = s.dir.group_names_of(&[u.id.to_string()]).await?;
+    let groups = names.get(u.id.as_str()).cloned().unwrap_or_default();
     Ok(Json(
         json!({ "user_detail": views::user_detail(&u, &groups) }),
     ))

@@ -183,7 +183,13 @@ pub fn user_list<'a>(
         users: listing
             .items
             .iter()
-            .map(|u| user(u, group_names.get(&u.id).map_or(&[], Vec::as_slice), now))
+            .map(|u| {
+                user(
+                    u,
+                    group_names.get(u.id.as_str()).map_or(&[], Vec::as_slice),
+                    now,
+                )
+            })
             .collect(),
     }
 }

@@ -2,7 +2,9 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
-use crate::core::model::{Account, AccountCredentials, ActiveType, PlatformType, Project};
+use crate::core::model::{
+    Account, AccountCredentials, AccountId, ActiveType, PlatformType, Project, ProjectId, UserId,
+};
 use crate::core::storage::{AccessKeyRow, UserRecord};
 use crate::core::{ids, password, validate};
 
@@ -50,18 +52,18 @@ impl Directory {
         let pw_hash = password::hash(pw.clone()).await?;
         let now = ids::now_ms();
         let account = Account {
-            id: ids::new_id(),
+            id: AccountId::generate(),
             name: name.to_string(),
             created_at: now,
         };
         let project = Project {
-            id: ids::new_id(),
+            id: ProjectId::generate(),
             account_id: account.id.clone(),
             name: project_name.to_string(),
             created_at: now,
         };
         let user = UserRecord {
-            id: ids::new_id(),
+            id: UserId::generate(),
             account_id: account.id.clone(),
             name: name.to_string(),
             description: "account root user".into(),
@@ -87,8 +89,8 @@ impl Directory {
         let secret_key = ids::new_secret_key();
         let key = AccessKeyRow {
             access_key: access_key.clone(),
-            account_id: account.id.clone(),
-            user_id: user.id.clone(),
+            account_id: account.id.to_string(),
+            user_id: user.id.to_string(),
             secret_sealed: self.master_key.seal(&secret_key, &access_key),
             active: true,
         };
@@ -111,11 +113,11 @@ impl Directory {
         })
         .await?;
         Ok(AccountCredentials {
-            domain_id: account.id,
+            domain_id: account.id.into_string(),
             domain_name: account.name,
-            project_id: project.id,
+            project_id: project.id.into_string(),
             project_name: project.name,
-            user_id: user.id,
+            user_id: user.id.into_string(),
             user_name: user.name,
             password: pw,
             access_key,

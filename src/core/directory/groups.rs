@@ -92,13 +92,13 @@ impl Directory {
             }
             let group = Group {
                 seq: 0,
-                id: id.clone(),
-                account_id: account_id.clone(),
+                id: id.clone().into(),
+                account_id: account_id.clone().into(),
                 name: g.name.clone(),
                 description: g.description.clone(),
                 platform_type,
                 domain: g.domain.clone(),
-                parent_id: g.parent_id.clone(),
+                parent_id: g.parent_id.clone().map(GroupId::from),
                 path,
                 depth,
                 user_quantity: 0,
@@ -210,7 +210,7 @@ impl Directory {
                     }
                     (format!("{}/{}", p.path, g.id), p.depth + 1)
                 }
-                None => (g.id.clone(), 1),
+                None => (g.id.to_string(), 1),
             };
             let subtree_depth = tx.subtree_max_depth(&account_id, &g.path)?;
             if subtree_depth - g.depth + new_depth > max_depth {

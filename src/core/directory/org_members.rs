@@ -4,7 +4,7 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
-use crate::core::model::{ActiveType, Listing, Page, PlatformType, User};
+use crate::core::model::{ActiveType, Listing, Page, PlatformType, User, UserId};
 use crate::core::storage::{MemberRow, RoleHolder, UserRecord};
 use crate::core::{ids, validate};
 
@@ -214,8 +214,8 @@ impl Directory {
         check_modules(&mut m.copilot_modules)?;
         let now = ids::now_ms();
         let record = UserRecord {
-            id: ids::new_id(),
-            account_id: account_id.to_string(),
+            id: UserId::generate(),
+            account_id: account_id.into(),
             name: m.name.clone(),
             description: String::new(),
             email: String::new(),
@@ -237,7 +237,7 @@ impl Directory {
             created_at: now,
         };
         let row = MemberRow {
-            user_id: record.id.clone(),
+            user_id: record.id.to_string(),
             account_id: account_id.to_string(),
             user_type: m.user_type,
             role_ids: m.role_ids,
@@ -264,12 +264,12 @@ impl Directory {
 
     /// The members these users are (their attributes, or the defaults).
     pub async fn org_members_of(&self, users: Vec<User>) -> Result<Vec<OrgMember>, Error> {
-        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        let ids: Vec<String> = users.iter().map(|u| u.id.to_string()).collect();
         let mut rows = self.reading(move |tx| tx.org_members(&ids)).await?;
         Ok(users
             .into_iter()
             .map(|u| {
-                let row = rows.remove(&u.id);
+                let row = rows.remove(u.id.as_str());
                 member_of(u, row)
             })
             .collect())
@@ -346,7 +346,7 @@ impl Directory {
             }
             m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
             let row = MemberRow {
-                user_id: user.id.clone(),
+                user_id: user.id.to_string(),
                 account_id: account_id.clone(),
                 user_type: m.user_type,
                 role_ids: m.role_ids.clone(),

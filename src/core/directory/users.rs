@@ -142,8 +142,8 @@ async fn prepare(
     group_ids.sort();
     group_ids.dedup();
     let record = UserRecord {
-        id: ids::new_id(),
-        account_id: account_id.to_string(),
+        id: UserId::generate(),
+        account_id: account_id.into(),
         name: u.name,
         description: u.description,
         email: u.email,
@@ -257,7 +257,7 @@ impl Directory {
                 must_get_group(tx, &account_id, gid)?;
             }
             let listing = tx.list_users(&account_id, &filter, page)?;
-            let ids: Vec<String> = listing.items.iter().map(|u| u.id.clone()).collect();
+            let ids: Vec<String> = listing.items.iter().map(|u| u.id.to_string()).collect();
             let names = tx.group_names_of(&ids)?;
             Ok((listing, names))
         })
@@ -467,7 +467,7 @@ fn create_users_in(
     let mut members: std::collections::BTreeMap<&String, Vec<String>> = Default::default();
     for (rec, group_ids) in prepared {
         for gid in group_ids {
-            members.entry(gid).or_default().push(rec.id.clone());
+            members.entry(gid).or_default().push(rec.id.to_string());
         }
     }
     // the names taken already, in one lookup per 500 rows (not one query per user)

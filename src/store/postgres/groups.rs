@@ -45,7 +45,7 @@ fn group(r: &Row) -> Result<Group, Error> {
     let parent = match r.try_get::<_, Option<String>>(15)? {
         Some(id) => Some(Box::new(Group {
             seq: 0,
-            id: public_id(&id),
+            id: public_id(&id).into(),
             account_id: r.try_get(16)?,
             name: r.try_get(17)?,
             description: r.try_get(18)?,
@@ -65,13 +65,15 @@ fn group(r: &Row) -> Result<Group, Error> {
     };
     Ok(Group {
         seq: r.try_get(0)?,
-        id: public_id(&r.try_get::<_, String>(1)?),
+        id: public_id(&r.try_get::<_, String>(1)?).into(),
         account_id: r.try_get(2)?,
         name: r.try_get(3)?,
         description: r.try_get(4)?,
         platform_type: r.try_get(5)?,
         domain: r.try_get(6)?,
-        parent_id: r.try_get::<_, Option<String>>(7)?.map(|p| public_id(&p)),
+        parent_id: r
+            .try_get::<_, Option<String>>(7)?
+            .map(|p| public_id(&p).into()),
         path: r.try_get(8)?,
         depth: r.try_get(9)?,
         user_quantity: r.try_get(10)?,

@@ -17,7 +17,7 @@ use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 use tokio_postgres::{Row, Statement};
 
 use super::Client;
-use crate::core::model::{ActiveType, PlatformType, Word};
+use crate::core::model::{AccountId, ActiveType, GroupId, PlatformType, ProjectId, UserId, Word};
 use crate::core::Error;
 
 /// Statements a connection keeps prepared before its cache is emptied: the fixed queries
@@ -198,6 +198,32 @@ macro_rules! words {
     )*};
 }
 words!(ActiveType, PlatformType);
+
+/// The core's ids are stored as their text.
+macro_rules! ids {
+    ($($t:ty),*) => {$(
+        impl<'r> FromSql<'r> for $t {
+            fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+                <String as FromSql>::from_sql(ty, raw).map(<$t>::from)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <String as FromSql>::accepts(ty)
+            }
+        }
+        impl<'a> From<&'a $t> for Arg<'a> {
+            fn from(v: &'a $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Owned(v.into_string()))
+            }
+        }
+    )*};
+}
+ids!(AccountId, ProjectId, UserId, GroupId);
 
 /// A statement being built.
 #[derive(Debug, Clone, Default)]

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Row, ToSql};
 
-use crate::core::model::{ActiveType, PlatformType, Word};
+use crate::core::model::{AccountId, ActiveType, GroupId, PlatformType, ProjectId, UserId, Word};
 
 /// One bound value: the portable types of `store` (integers, text, NULL).
 #[derive(Debug, Clone)]
@@ -98,6 +98,33 @@ macro_rules! words {
     )*};
 }
 words!(ActiveType, PlatformType);
+
+/// The core's ids are stored as their text.
+macro_rules! ids {
+    ($($t:ty),*) => {$(
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_bytes())))
+            }
+        }
+        impl FromSql for $t {
+            fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+                String::column_result(v).map(<$t>::from)
+            }
+        }
+        impl<'a> From<&'a $t> for Arg<'a> {
+            fn from(v: &'a $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Owned(v.into_string()))
+            }
+        }
+    )*};
+}
+ids!(AccountId, ProjectId, UserId, GroupId);
 
 /// The length a list of `n` values is padded to.
 fn padded(n: usize) -> usize {

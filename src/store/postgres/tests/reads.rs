@@ -136,7 +136,7 @@ impl Filled {
         } else {
             (&self.b_users, &self.b_groups)
         };
-        let gids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+        let gids: Vec<String> = groups.iter().map(|g| g.id.to_string()).collect();
         read(&f.native, |tx| {
             Ok(Model::read(
                 tx,

@@ -21,7 +21,7 @@ fn assert_counts_exact(f: &Fixture, account: &str) {
             let members = tx.list_users(
                 account,
                 &UserFilter {
-                    group_id: Some(g.id.clone()),
+                    group_id: Some(g.id.to_string()),
                     ..Default::default()
                 },
                 Page::ALL,
@@ -54,7 +54,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
         tx.insert_users(&records[..1000])?;
         tx.insert_users(&records[1000..])
     });
-    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
     assert_counts_exact(&f, &a);
     // creation order is insertion order
     let listed = read(&f.native, |tx| {

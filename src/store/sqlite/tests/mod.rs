@@ -81,23 +81,23 @@ impl Fixture {
 
     async fn account(&self, name: &str) -> String {
         let a = Account {
-            id: ids::new_id(),
+            id: ids::new_id().into(),
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
         self.write(|tx| tx.insert_account(&a));
-        a.id
+        a.id.into()
     }
 
     async fn project(&self, account_id: &str, name: &str) -> String {
         let p = Project {
-            id: ids::new_id(),
+            id: ids::new_id().into(),
             account_id: account_id.into(),
             name: name.into(),
             created_at: 1_700_000_000_001,
         };
         self.write(|tx| tx.insert_project(&p));
-        p.id
+        p.id.into()
     }
 
     /// Inserts users and returns their records.
@@ -116,7 +116,7 @@ impl Fixture {
     /// Inserts users and returns their ids.
     pub async fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
         let records = self.records(account_id, users).await;
-        records.into_iter().map(|r| r.id).collect()
+        records.into_iter().map(|r| r.id.into()).collect()
     }
 
     /// Inserts a group under `parent` (a group of the same account).
@@ -134,7 +134,7 @@ impl Fixture {
         };
         let g = Group {
             seq: 0,
-            id,
+            id: id.into(),
             account_id: account_id.into(),
             name: name.into(),
             description: format!("about {name}"),

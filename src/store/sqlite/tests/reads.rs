@@ -73,7 +73,7 @@ async fn filled() -> Filled {
     let extra: Vec<String> = (0..30).map(|i| format!("user{i:02}")).collect();
     specs.extend(extra.iter().map(|n| UserSpec::named(n)));
     let records = f.records(&f.a.clone(), &specs).await;
-    let users: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let users: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
     // account b: the same names again, and enough names starting with "a" that the
     // one-character keyword "a" has more than MAX_EXPANSION trigrams
     let many: Vec<String> = (0..600u32)
@@ -123,7 +123,7 @@ impl Filled {
         } else {
             (&self.b_users, &self.b_groups)
         };
-        let gids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+        let gids: Vec<String> = groups.iter().map(|g| g.id.to_string()).collect();
         Model::read(tx, account, users, &gids, self.f.members_of(account))
     }
 
@@ -328,7 +328,7 @@ async fn lookups_answer_as_written() {
 
     assert_eq!(tx.account_count().unwrap(), 2);
     let acc = Some(Account {
-        id: a.clone(),
+        id: a.clone().into(),
         name: "alpha".into(),
         created_at: 1_700_000_000_000,
     });
@@ -337,8 +337,8 @@ async fn lookups_answer_as_written() {
     assert_eq!(tx.account("nope").unwrap(), None);
     assert_eq!(tx.account_by_name("ALPHA").unwrap(), None);
     let projects = vec![Project {
-        id: f.project_a.clone(),
-        account_id: a.clone(),
+        id: f.project_a.clone().into(),
+        account_id: a.clone().into(),
         name: "p-alpha".into(),
         created_at: 1_700_000_000_001,
     }];
@@ -415,8 +415,8 @@ async fn lookups_answer_as_written() {
     );
     assert!(tx.group_names_of(&[]).unwrap().is_empty());
 
-    let mut ids: Vec<String> = filled.groups.iter().map(|g| g.id.clone()).collect();
-    ids.extend(filled.b_groups.iter().map(|g| g.id.clone()));
+    let mut ids: Vec<String> = filled.groups.iter().map(|g| g.id.to_string()).collect();
+    ids.extend(filled.b_groups.iter().map(|g| g.id.to_string()));
     ids.push("nope".into());
     for id in &ids {
         for account in [a, b] {
@@ -480,7 +480,7 @@ async fn lookups_answer_as_written() {
         .listed_groups
         .iter()
         .filter(|g| folded.contains(&fold(&g.name)))
-        .map(|g| (fold(&g.name), g.id.clone()))
+        .map(|g| (fold(&g.name), g.id.to_string()))
         .collect();
     want.sort();
     assert_eq!(got, want);
@@ -721,7 +721,7 @@ async fn org_members_and_iam_state_answer_as_written() {
                     Some(m) => m.role_ids.contains(&role),
                     None => role == if x.is_root { root_default } else { default },
                 })
-                .map(|x| (x.id.clone(), x.name.clone(), x.alias_name.clone()))
+                .map(|x| (x.id.to_string(), x.name.clone(), x.alias_name.clone()))
                 .collect();
             for kw in [None, Some("明"), Some("STRASSE"), Some("小爱"), Some("")] {
                 let hits: Vec<_> = holders

@@ -80,7 +80,7 @@ impl Look<'_> {
 
 fn user(account_id: &str, name: &str) -> UserRecord {
     UserRecord {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: account_id.into(),
         name: name.into(),
         description: format!("Desc {name}"),
@@ -145,7 +145,7 @@ async fn assert_counts_exact(f: &Fixture, account: &str) {
         let members = c.list_users(
             account,
             &UserFilter {
-                group_id: Some(g.id.clone()),
+                group_id: Some(g.id.to_string()),
                 ..Default::default()
             },
             Page::ALL,
@@ -167,7 +167,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
         .iter()
         .map(|n| user(&a, n))
         .collect();
-    let ids: Vec<String> = us.iter().map(|u| u.id.clone()).collect();
+    let ids: Vec<String> = us.iter().map(|u| u.id.to_string()).collect();
     let mut tx = store.begin_write().unwrap();
     tx.insert_users(&us).unwrap();
     tx.insert_users(&[user(&b, "ann")]).unwrap();
@@ -392,7 +392,7 @@ async fn a_dropped_write_keeps_nothing_and_errors_map() {
     assert!(matches!(other.begin_write(), Err(Error::Unavailable(_))));
     // a duplicate account name breaks a unique constraint
     let acc = Account {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         name: "alpha".into(),
         created_at: 1,
     };
@@ -425,13 +425,13 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     let ids_ = f.users(&f.a.clone(), &[UserSpec::named("root")]).await;
     let mut tx = store.begin_write().unwrap();
     let acc = Account {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         name: "gamma".into(),
         created_at: 3,
     };
     tx.insert_account(&acc).unwrap();
     let p = Project {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: acc.id.clone(),
         name: "p".into(),
         created_at: 4,
