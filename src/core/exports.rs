@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{ActiveType, UserFilter};
+use super::model::{AccountId, ActiveType, ProjectId, UserFilter};
 use super::Error;
 
 /// Where an export task is. The words are the Workspace SDK's `ExportTask.status` values
@@ -162,8 +162,8 @@ impl Spec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportTask {
     pub id: String,
-    pub account_id: String,
-    pub project_id: String,
+    pub account_id: AccountId,
+    pub project_id: ProjectId,
     pub kind: TaskKind,
     /// JSON of `Spec` plus the language (see `TaskSpec`).
     pub spec: String,

@@ -61,8 +61,8 @@ pub struct UserRecord {
 #[derive(Debug, Clone)]
 pub struct AccessKeyRow {
     pub access_key: String,
-    pub account_id: String,
-    pub user_id: String,
+    pub account_id: AccountId,
+    pub user_id: UserId,
     pub secret_sealed: String,
     /// On read: the key is active and its user neither disabled nor locked.
     pub active: bool,
@@ -80,8 +80,8 @@ pub struct TokenKeyRow {
 /// The Quick BI attributes of a user (`quickbi_members`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
-    pub user_id: String,
-    pub account_id: String,
+    pub user_id: UserId,
+    pub account_id: AccountId,
     pub user_type: i64,
     pub role_ids: Vec<i64>,
     pub copilot_modules: Vec<String>,
@@ -91,7 +91,7 @@ pub struct MemberRow {
 /// A user holding an organization role: what ListOrganizationRoleUsers shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleHolder {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: String,
     pub alias_name: String,
 }

@@ -89,8 +89,8 @@ impl Directory {
         let secret_key = ids::new_secret_key();
         let key = AccessKeyRow {
             access_key: access_key.clone(),
-            account_id: account.id.to_string(),
-            user_id: user.id.to_string(),
+            account_id: account.id.clone(),
+            user_id: user.id.clone(),
             secret_sealed: self.master_key.seal(&secret_key, &access_key),
             active: true,
         };
@@ -170,8 +170,8 @@ impl Directory {
         let secret = self.master_key.open(&row.secret_sealed, &row.access_key)?;
         Ok(Some(ResolvedKey {
             access_key: row.access_key,
-            account_id: row.account_id,
-            user_id: row.user_id,
+            account_id: row.account_id.into(),
+            user_id: row.user_id.into(),
             secret,
             active: row.active,
         }))

@@ -237,8 +237,8 @@ impl Directory {
             created_at: now,
         };
         let row = MemberRow {
-            user_id: record.id.to_string(),
-            account_id: account_id.to_string(),
+            user_id: record.id.clone(),
+            account_id: account_id.into(),
             user_type: m.user_type,
             role_ids: m.role_ids,
             copilot_modules: m.copilot_modules,
@@ -346,8 +346,8 @@ impl Directory {
             }
             m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
             let row = MemberRow {
-                user_id: user.id.to_string(),
-                account_id: account_id.clone(),
+                user_id: user.id.clone(),
+                account_id: account_id.clone().into(),
                 user_type: m.user_type,
                 role_ids: m.role_ids.clone(),
                 copilot_modules: m.copilot_modules.clone(),

@@ -71,7 +71,7 @@ pub(super) async fn org_members(
                 .collect(),
             aliyun_account_id: r.try_get(5)?,
         };
-        out.insert(row.user_id.clone(), row);
+        out.insert(row.user_id.to_string(), row);
     }
     Ok(out)
 }

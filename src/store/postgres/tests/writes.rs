@@ -273,8 +273,8 @@ async fn a_dropped_write_keeps_nothing_and_errors_map() {
 fn task(f: &Fixture, id: &str, created_at: i64) -> ExportTask {
     ExportTask {
         id: id.into(),
-        account_id: f.a.clone(),
-        project_id: f.project_a.clone(),
+        account_id: f.a.clone().into(),
+        project_id: f.project_a.clone().into(),
         kind: TaskKind::Groups,
         spec: "{}".into(),
         file_name: format!("{id}.xlsx"),
@@ -357,8 +357,8 @@ async fn exports_org_members_nonces_and_iam_state_write_as_asked() {
 
     let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("alice")]);
     let mut m = MemberRow {
-        user_id: ids[1].clone(),
-        account_id: a.clone(),
+        user_id: ids[1].clone().into(),
+        account_id: a.clone().into(),
         user_type: 2,
         role_ids: vec![25, 3],
         copilot_modules: vec!["qa".into()],

@@ -184,8 +184,8 @@ impl Fixture {
     pub async fn export_task(&self, id: &str, file_name: &str, created_at: i64) {
         let t = ExportTask {
             id: id.into(),
-            account_id: self.a.clone(),
-            project_id: self.project_a.clone(),
+            account_id: self.a.clone().into(),
+            project_id: self.project_a.clone().into(),
             kind: crate::core::exports::TaskKind::Users,
             spec: "{}".into(),
             file_name: file_name.into(),

@@ -355,12 +355,18 @@ async fn lookups_answer_as_written() {
         assert_eq!(
             (
                 got.access_key.as_str(),
-                &got.account_id,
-                &got.user_id,
+                got.account_id.as_str(),
+                got.user_id.as_str(),
                 got.secret_sealed.as_str(),
                 got.active
             ),
-            (k, a, user, format!("sealed-{k}").as_str(), active),
+            (
+                k,
+                a.as_str(),
+                user.as_str(),
+                format!("sealed-{k}").as_str(),
+                active
+            ),
             "{k}"
         );
     }
@@ -658,8 +664,8 @@ async fn org_members_and_iam_state_answer_as_written() {
     .enumerate()
     {
         rows.push(MemberRow {
-            user_id: u[i + 1].clone(),
-            account_id: f.a.clone(),
+            user_id: u[i + 1].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: i as i64 + 1,
             role_ids: roles,
             copilot_modules: modules.into_iter().map(String::from).collect(),
@@ -690,7 +696,7 @@ async fn org_members_and_iam_state_answer_as_written() {
     let got = tx.org_members(u).unwrap();
     assert_eq!(got.len(), 3);
     for m in &rows {
-        let o = &got[&m.user_id];
+        let o = &got[m.user_id.as_str()];
         assert_eq!(
             (
                 &o.user_id,
@@ -741,7 +747,7 @@ async fn org_members_and_iam_state_answer_as_written() {
                     let items: Vec<_> = got
                         .items
                         .iter()
-                        .map(|h| (h.user_id.clone(), h.name.clone(), h.alias_name.clone()))
+                        .map(|h| (h.user_id.to_string(), h.name.clone(), h.alias_name.clone()))
                         .collect();
                     let want: Vec<_> = hits
                         .iter()

@@ -440,8 +440,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     tx.insert_access_key(
         &AccessKeyRow {
             access_key: "AK1".into(),
-            account_id: f.a.clone(),
-            user_id: ids_[0].clone(),
+            account_id: f.a.clone().into(),
+            user_id: ids_[0].clone().into(),
             secret_sealed: "s".into(),
             active: false,
         },
@@ -450,8 +450,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     .unwrap();
     let task = |id: &str, at: i64| ExportTask {
         id: id.into(),
-        account_id: f.a.clone(),
-        project_id: f.project_a.clone(),
+        account_id: f.a.clone().into(),
+        project_id: f.project_a.clone().into(),
         kind: TaskKind::Users,
         spec: "{}".into(),
         file_name: "Straße.xlsx".into(),
@@ -487,8 +487,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     assert_eq!(tx.export_chunk("t1", 0).unwrap(), None);
     tx.upsert_org_member(
         &MemberRow {
-            user_id: ids_[0].clone(),
-            account_id: f.a.clone(),
+            user_id: ids_[0].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: 3,
             role_ids: vec![111111111, 111111113],
             copilot_modules: vec!["chat".into()],
@@ -499,8 +499,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     .unwrap();
     tx.upsert_org_member(
         &MemberRow {
-            user_id: ids_[0].clone(),
-            account_id: f.a.clone(),
+            user_id: ids_[0].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: 2,
             role_ids: vec![111111112],
             copilot_modules: vec![],
