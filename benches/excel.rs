@@ -170,7 +170,7 @@ fn cells_of(batches: &[UserBatch]) -> Vec<Vec<String>> {
                     0 => w.never.to_string(),
                     ms => format_time(ms),
                 },
-                if u.active_type == roster::core::model::ADMIN_ACTIVATE {
+                if u.active_type == roster::core::model::ActiveType::Admin {
                     w.by_admin
                 } else {
                     w.by_user

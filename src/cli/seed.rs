@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::config::{FileConfig, StoreArgs, StoreConfig};
-use crate::core::model::{Group, ADMIN_ACTIVATE, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::model::{ActiveType, Group, PlatformType, UserId};
 use crate::core::storage::UserRecord;
 use crate::core::{ids, Directory};
 
@@ -144,20 +144,19 @@ fn user_row(rng: &mut StdRng, account_id: &str, n: u64, now: i64) -> UserRecord 
         String::new()
     };
     UserRecord {
-        id: ids::new_id(),
-        account_id: account_id.to_string(),
+        id: UserId::generate(),
+        account_id: account_id.into(),
         name,
         description,
         email,
         phone,
         alias_name: String::new(),
         active_type: if rng.gen_bool(0.8) {
-            USER_ACTIVATE
+            ActiveType::User
         } else {
-            ADMIN_ACTIVATE
-        }
-        .into(),
-        platform_type: PLATFORM_LOCAL.into(),
+            ActiveType::Admin
+        },
+        platform_type: PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -229,7 +228,7 @@ async fn seed_users(
         let rows: Vec<UserRecord> = (done..tx_end)
             .map(|i| user_row(rng, account, base + i + 1, now))
             .collect();
-        all.extend(rows.iter().map(|r| r.id.clone()));
+        all.extend(rows.iter().map(|r| r.id.to_string()));
         let rows = std::sync::Arc::new(rows);
         let shown = pb.clone();
         dir.writing(move |tx| {
@@ -289,13 +288,13 @@ async fn seed_groups(
         };
         let g = Group {
             seq: 0,
-            id: id.clone(),
-            account_id: account.to_string(),
+            id: id.clone().into(),
+            account_id: account.into(),
             description: format!("{} team", DEPTS[k]),
             name,
-            platform_type: PLATFORM_LOCAL.into(),
+            platform_type: PlatformType::Local,
             domain: String::new(),
-            parent_id: parent.map(|p| p.0),
+            parent_id: parent.map(|p| p.0.into()),
             path: path.clone(),
             depth,
             user_quantity: 0,

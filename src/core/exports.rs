@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::UserFilter;
+use super::model::{AccountId, ActiveType, ProjectId, UserFilter};
 use super::Error;
 
 /// Where an export task is. The words are the Workspace SDK's `ExportTask.status` values
@@ -162,8 +162,8 @@ impl Spec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportTask {
     pub id: String,
-    pub account_id: String,
-    pub project_id: String,
+    pub account_id: AccountId,
+    pub project_id: ProjectId,
     pub kind: TaskKind,
     /// JSON of `Spec` plus the language (see `TaskSpec`).
     pub spec: String,
@@ -280,7 +280,7 @@ pub struct UserRow<'a> {
     pub phone: &'a str,
     pub description: &'a str,
     pub account_expires: i64,
-    pub active_type: &'a str,
+    pub active_type: ActiveType,
     pub locked: bool,
     pub disabled: bool,
     pub created_at: i64,
@@ -297,10 +297,11 @@ pub struct UserSpans {
     pub seq: i64,
     pub account_expires: i64,
     pub created_at: i64,
+    pub active_type: ActiveType,
     pub locked: bool,
     pub disabled: bool,
-    /// id, name, email, phone, description, active_type, in `UserBatch::text`.
-    pub text: [Span; 6],
+    /// id, name, email, phone, description, in `UserBatch::text`.
+    pub text: [Span; 5],
     /// The ids of the user's groups (as the store separates them), in `UserBatch::text`.
     pub group_ids: Span,
     /// The names of the user's groups, one per line (joined by "\n": no group name holds a line break), in `UserBatch::names`.
@@ -348,7 +349,7 @@ impl UserBatch {
                 phone: t(3),
                 description: t(4),
                 account_expires: u.account_expires,
-                active_type: t(5),
+                active_type: u.active_type,
                 locked: u.locked,
                 disabled: u.disabled,
                 created_at: u.created_at,

@@ -117,3 +117,158 @@ mod tests {
         assert_eq!(parse_time_ms("yesterday"), None);
     }
 }
+
+/// Declares a domain id: a `String` that says what it names, so an account id cannot be
+/// passed where a user id is wanted. It reads as the `str` it holds (`Deref`, `as_str`,
+/// `Display`), compares with text, and is made from text (`From`): no check, since an id
+/// is any text a store or a client gave (32 lower-case hex digits when Roster made it,
+/// [`new_id`]; a Quick BI client may choose a group's). No serde: faces and stores go
+/// through `as_str` and `From`.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A new id made by Roster ([`new_id`]).
+            pub fn generate() -> Self {
+                $name(new_id())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                $name(s.clone())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An account's id (a Keystone domain id).
+    AccountId
+);
+id_type!(
+    /// A project's id (the `{project_id}` of Workspace paths; a Keystone project id).
+    ProjectId
+);
+id_type!(
+    /// A user's id, unique across accounts.
+    UserId
+);
+id_type!(
+    /// A group's public id: unique within its account only (a Quick BI client may choose
+    /// one another account chose too); the store keys it per account (`store::groups::key`).
+    GroupId
+);
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn ids_read_and_compare_as_their_text() {
+        let u = UserId::from("u1");
+        assert_eq!(u, "u1");
+        assert_eq!(u.as_str(), "u1");
+        assert_eq!(&*u, "u1");
+        assert_eq!(u.to_string(), "u1");
+        assert_eq!(String::from(u.clone()), "u1");
+        let text = String::from("u1");
+        assert!("u1" == u && text == u);
+        assert_eq!(u, text);
+        let made = GroupId::generate();
+        assert!(is_hex_id(&made));
+        let mut set = std::collections::HashSet::new();
+        set.insert(AccountId::from("a"));
+        assert!(set.contains("a"));
+    }
+}

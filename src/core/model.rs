@@ -1,38 +1,172 @@
 //! The directory's data: what is stored, and what callers pass in to change it.
-//! Times are Unix milliseconds; ids are 32-character lower-case hex unless a caller chose one.
+//! Times are Unix milliseconds; ids are 32-character lower-case hex unless a caller chose one,
+//! typed by what they name (`AccountId`, `ProjectId`, `UserId`, `GroupId`: `core::ids`).
+
+pub use crate::core::ids::{AccountId, GroupId, ProjectId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: String,
+    pub id: AccountId,
     pub name: String,
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
-    pub id: String,
-    pub account_id: String,
+    pub id: ProjectId,
+    pub account_id: AccountId,
     pub name: String,
     pub created_at: i64,
 }
 
-pub const USER_ACTIVATE: &str = "USER_ACTIVATE";
-pub const ADMIN_ACTIVATE: &str = "ADMIN_ACTIVATE";
-pub const PLATFORM_LOCAL: &str = "LOCAL";
-pub const PLATFORM_AD: &str = "AD";
+/// A closed set of values, each with one word: the same word on the wire (Workspace's
+/// request and response models) and in storage (TEXT columns on both backends). The core
+/// knows no serde: faces and stores go through `as_str` and `parse`.
+pub trait Word: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// The field a refusal names (`active_type must be one of ...`).
+    const FIELD: &'static str;
+    /// Every value, in the order a refusal names them.
+    const ALL: &'static [Self];
+
+    /// The value's word.
+    fn as_str(self) -> &'static str;
+
+    /// The value a word names exactly (case matters), None for anything else.
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// The refusal of a word that names no value: `{FIELD} must be one of {words}`, the
+    /// message of `validate::one_of` (each face renders it as its invalid-parameter error).
+    fn refusal() -> crate::core::Error {
+        let words: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+        crate::core::validate::not_one_of(Self::FIELD, &words)
+    }
+}
+
+/// How a user's account is activated (Workspace `active_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ActiveType {
+    /// `USER_ACTIVATE`: the user activates it (an e-mail or phone is required; no password
+    /// at creation). The default.
+    #[default]
+    User,
+    /// `ADMIN_ACTIVATE`: the administrator sets the password at creation.
+    Admin,
+}
+
+impl Word for ActiveType {
+    const FIELD: &'static str = "active_type";
+    const ALL: &'static [Self] = &[ActiveType::User, ActiveType::Admin];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ActiveType::User => "USER_ACTIVATE",
+            ActiveType::Admin => "ADMIN_ACTIVATE",
+        }
+    }
+}
+
+/// Where a user or group comes from (Workspace `platform_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PlatformType {
+    /// `LOCAL`: made in Roster. The default.
+    #[default]
+    Local,
+    /// `AD`: an Active Directory object (a group's `group_dn` is `CN={name},{domain}`).
+    Ad,
+}
+
+impl Word for PlatformType {
+    const FIELD: &'static str = "platform_type";
+    const ALL: &'static [Self] = &[PlatformType::Local, PlatformType::Ad];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            PlatformType::Local => "LOCAL",
+            PlatformType::Ad => "AD",
+        }
+    }
+}
+
+/// A word a caller sent for a [`Word`] field, not yet judged: `Known` when it names a
+/// value, else `Unknown` as sent. The core decides at its turn among its rules, so a
+/// request answers what it answered when these fields were text: a new user, a group or a
+/// patch with an `Unknown` word is refused with [`Word::refusal`] ([`Given::known`]); a
+/// filter with one matches no row (the store compares [`Given::as_str`] with the column, as
+/// it compared the text before, and every stored word is known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Given<T> {
+    Known(T),
+    Unknown(String),
+}
+
+impl<T: Word> Given<T> {
+    /// `Known` if `s` names a value exactly, else `Unknown(s)`.
+    pub fn parse(s: impl Into<String> + AsRef<str>) -> Given<T> {
+        match T::parse(s.as_ref()) {
+            Some(v) => Given::Known(v),
+            None => Given::Unknown(s.into()),
+        }
+    }
+
+    /// The word as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Given::Known(v) => v.as_str(),
+            Given::Unknown(s) => s,
+        }
+    }
+
+    /// The value, or the refusal of an unknown word ([`Word::refusal`]).
+    pub fn known(&self) -> Result<T, crate::core::Error> {
+        match self {
+            Given::Known(v) => Ok(*v),
+            Given::Unknown(_) => Err(T::refusal()),
+        }
+    }
+}
+
+impl<T: Word> From<T> for Given<T> {
+    fn from(v: T) -> Self {
+        Given::Known(v)
+    }
+}
+
+/// Serde of an `Option<Given<T>>` as the optional word itself (`"USER_ACTIVATE"`, `null`):
+/// user filters are stored as JSON with export tasks, and tasks stored when these fields
+/// were text must read back the same (an unknown word stays `Unknown`).
+pub(crate) mod given_word {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Given, Word};
+
+    pub fn serialize<S: Serializer, T: Word>(
+        v: &Option<Given<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        v.as_ref().map(Given::as_str).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Word>(
+        d: D,
+    ) -> Result<Option<Given<T>>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(Given::parse))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub seq: i64,
-    pub id: String,
-    pub account_id: String,
+    pub id: UserId,
+    pub account_id: AccountId,
     pub name: String,
     pub description: String,
     pub email: String,
     pub phone: String,
     pub alias_name: String,
-    pub active_type: String,
-    pub platform_type: String,
+    pub active_type: ActiveType,
+    pub platform_type: PlatformType,
     pub domain: String,
     pub enterprise_project_id: String,
     pub user_info_map: String,
@@ -66,13 +200,13 @@ impl User {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub seq: i64,
-    pub id: String,
-    pub account_id: String,
+    pub id: GroupId,
+    pub account_id: AccountId,
     pub name: String,
     pub description: String,
-    pub platform_type: String,
+    pub platform_type: PlatformType,
     pub domain: String,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<GroupId>,
     /// Ids from the root down to this group, joined by '/'.
     pub path: String,
     /// 1 for a group without parent.
@@ -94,9 +228,10 @@ pub struct NewUser {
     pub email: String,
     pub phone: String,
     pub alias_name: String,
-    /// USER_ACTIVATE (default) or ADMIN_ACTIVATE.
-    pub active_type: Option<String>,
-    pub platform_type: Option<String>,
+    /// USER_ACTIVATE (default) or ADMIN_ACTIVATE; an unknown word is refused.
+    pub active_type: Option<Given<ActiveType>>,
+    /// LOCAL (default) or AD; an unknown word is refused.
+    pub platform_type: Option<Given<PlatformType>>,
     pub domain: String,
     pub enterprise_project_id: String,
     pub user_info_map: String,
@@ -117,7 +252,8 @@ pub struct UserPatch {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub alias_name: Option<String>,
-    pub active_type: Option<String>,
+    /// An unknown word is refused.
+    pub active_type: Option<Given<ActiveType>>,
     pub account_expires: Option<i64>,
     pub enable_change_password: Option<bool>,
     pub next_login_change_password: Option<bool>,
@@ -133,7 +269,8 @@ pub struct NewGroup {
     pub id: Option<String>,
     pub name: String,
     pub description: String,
-    pub platform_type: Option<String>,
+    /// LOCAL (default) or AD; an unknown word is refused.
+    pub platform_type: Option<Given<PlatformType>>,
     pub domain: String,
     pub parent_id: Option<String>,
     pub created_by: String,
@@ -207,7 +344,9 @@ pub struct UserFilter {
     pub name_conditions: Vec<NameCondition>,
     /// Substring of the description, folded.
     pub description_contains: Option<String>,
-    pub active_type: Option<String>,
+    /// An unknown word matches no one.
+    #[serde(default, with = "given_word")]
+    pub active_type: Option<Given<ActiveType>>,
     /// Members of the group with this exact name.
     pub group_name: Option<String>,
     /// Members of this group.
@@ -215,7 +354,9 @@ pub struct UserFilter {
     pub enterprise_project_id: Option<String>,
     pub disabled: Option<bool>,
     pub domain: Option<String>,
-    pub platform_type: Option<String>,
+    /// An unknown word matches no one.
+    #[serde(default, with = "given_word")]
+    pub platform_type: Option<Given<PlatformType>>,
 }
 
 impl UserFilter {
@@ -247,7 +388,8 @@ pub struct GroupFilter {
     pub name: Option<String>,
     /// Keystone string comparisons of the name (all must hold).
     pub name_conditions: Vec<NameCondition>,
-    pub platform_types: Vec<String>,
+    /// Groups of any of these platforms (none: all).
+    pub platform_types: Vec<PlatformType>,
     pub domain: Option<String>,
     pub parent: Option<ParentFilter>,
     /// Only these groups (any of them).
@@ -335,4 +477,53 @@ pub struct AccountCredentials {
     pub password: String,
     pub access_key: String,
     pub secret_key: String,
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::*;
+
+    #[test]
+    fn words_name_their_values_exactly() {
+        for t in ActiveType::ALL {
+            assert_eq!(ActiveType::parse(t.as_str()), Some(*t));
+        }
+        for t in PlatformType::ALL {
+            assert_eq!(PlatformType::parse(t.as_str()), Some(*t));
+        }
+        assert_eq!(ActiveType::parse("user_activate"), None);
+        assert_eq!(PlatformType::parse("local"), None);
+        // the refusals the faces have always answered
+        let msg = |e: crate::core::Error| e.to_string();
+        assert!(msg(ActiveType::refusal())
+            .contains("active_type must be one of USER_ACTIVATE, ADMIN_ACTIVATE"));
+        assert!(msg(PlatformType::refusal()).contains("platform_type must be one of LOCAL, AD"));
+        let unknown: Given<ActiveType> = Given::parse("SOMETIMES");
+        assert_eq!(unknown.as_str(), "SOMETIMES");
+        assert!(unknown.known().is_err());
+        assert_eq!(
+            Given::<ActiveType>::parse("ADMIN_ACTIVATE")
+                .known()
+                .unwrap(),
+            ActiveType::Admin
+        );
+    }
+
+    #[test]
+    fn stored_user_filters_read_back_the_same() {
+        // an export task's filter as stored when these fields were text
+        let old = r#"{"name_contains":null,"names":[],"description_contains":null,"active_type":"ADMIN_ACTIVATE","group_name":null,"group_id":null,"enterprise_project_id":null,"disabled":null,"domain":null,"platform_type":"NIS"}"#;
+        let f: UserFilter = serde_json::from_str(old).unwrap();
+        assert_eq!(f.active_type, Some(Given::Known(ActiveType::Admin)));
+        assert_eq!(f.platform_type, Some(Given::Unknown("NIS".into())));
+        let again = serde_json::to_value(&f).unwrap();
+        assert_eq!(again["active_type"], "ADMIN_ACTIVATE");
+        assert_eq!(again["platform_type"], "NIS");
+        let none: UserFilter = serde_json::from_str(r#"{"names":[]}"#).unwrap();
+        assert!(none.active_type.is_none() && none.platform_type.is_none());
+        assert_eq!(
+            serde_json::to_value(&none).unwrap()["active_type"],
+            serde_json::Value::Null
+        );
+    }
 }

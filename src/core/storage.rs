@@ -23,20 +23,23 @@ use std::collections::HashMap;
 
 use crate::core::error::Error;
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
-use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
+use crate::core::model::{
+    Account, AccountId, ActiveType, Group, GroupFilter, Listing, Page, PlatformType, Project, User,
+    UserFilter, UserId,
+};
 
 /// A user row as the core writes it; the store derives the folded columns.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
-    pub id: String,
-    pub account_id: String,
+    pub id: UserId,
+    pub account_id: AccountId,
     pub name: String,
     pub description: String,
     pub email: String,
     pub phone: String,
     pub alias_name: String,
-    pub active_type: String,
-    pub platform_type: String,
+    pub active_type: ActiveType,
+    pub platform_type: PlatformType,
     pub domain: String,
     pub enterprise_project_id: String,
     pub user_info_map: String,
@@ -58,8 +61,8 @@ pub struct UserRecord {
 #[derive(Debug, Clone)]
 pub struct AccessKeyRow {
     pub access_key: String,
-    pub account_id: String,
-    pub user_id: String,
+    pub account_id: AccountId,
+    pub user_id: UserId,
     pub secret_sealed: String,
     /// On read: the key is active and its user neither disabled nor locked.
     pub active: bool,
@@ -77,8 +80,8 @@ pub struct TokenKeyRow {
 /// The Quick BI attributes of a user (`quickbi_members`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
-    pub user_id: String,
-    pub account_id: String,
+    pub user_id: UserId,
+    pub account_id: AccountId,
     pub user_type: i64,
     pub role_ids: Vec<i64>,
     pub copilot_modules: Vec<String>,
@@ -88,7 +91,7 @@ pub struct MemberRow {
 /// A user holding an organization role: what ListOrganizationRoleUsers shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleHolder {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: String,
     pub alias_name: String,
 }

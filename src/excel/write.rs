@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use super::columns::{group_headers, user_headers, words, Words};
 use super::MAX_SHEET_ROWS;
 use crate::core::exports::{Language, UserRow};
-use crate::core::model::{Group, ADMIN_ACTIVATE};
+use crate::core::model::{ActiveType, Group, Word};
 use crate::core::Error;
 
 fn fault(e: XlsxError) -> Error {
@@ -306,7 +306,7 @@ impl UserSheet {
             ms => format_time(ms).into(),
         };
         o.text(5, &expires)?;
-        let activation = if u.active_type == ADMIN_ACTIVATE {
+        let activation = if u.active_type == ActiveType::Admin {
             w.by_admin
         } else {
             w.by_user
@@ -348,7 +348,7 @@ impl GroupSheet {
         o.text(1, &g.description)?;
         o.text(2, g.parent.as_ref().map(|p| p.name.as_str()).unwrap_or(""))?;
         o.number(3, g.user_quantity as f64)?;
-        o.text(4, &g.platform_type)?;
+        o.text(4, g.platform_type.as_str())?;
         o.text(5, &format_time(g.created_at))?;
         o.text(6, &g.id)
     }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cache;
 pub mod params;
 pub mod stream;
+pub mod wire_ids;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

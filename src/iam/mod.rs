@@ -156,7 +156,7 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
             None => match s.dir.project(&p).await {
                 Ok(pr) => {
                     s.caches.put_project(&pr.id, &pr.account_id);
-                    Some(pr.account_id)
+                    Some(pr.account_id.into_string())
                 }
                 Err(Error::NotFound(..)) => None,
                 Err(e) => return Err(e),

@@ -181,7 +181,7 @@ async fn issue(
                         Some(u) => format!("user:{}", u.id),
                         None => format!("user:{}/{}", acc.id, crate::store::common::fold(name)),
                     };
-                    (Some(acc.id), subject, u)
+                    (Some(acc.id.into_string()), subject, u)
                 }
                 Err(Error::Unauthenticated(_)) => (None, format!("user:?/{name}"), None),
                 Err(e) => return Err(ks(e)),
@@ -225,10 +225,10 @@ async fn issue(
         .map_err(ks)?;
     let now = ids::now_ms();
     let claims = Claims {
-        user_id: user.id.clone(),
-        account_id: account.id.clone(),
+        user_id: user.id.to_string(),
+        account_id: account.id.to_string(),
         scope: match &scope {
-            Resolved::Project(p) => Scope::Project(p.id.clone()),
+            Resolved::Project(p) => Scope::Project(p.id.to_string()),
             Resolved::Domain => Scope::Domain,
             Resolved::None => Scope::Unscoped,
         },

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, lists, Base, Who};
-use crate::core::model::{NameCondition, NewUser, User, UserFilter, UserPatch, ADMIN_ACTIVATE};
+use crate::core::model::{ActiveType, NameCondition, NewUser, User, UserFilter, UserPatch};
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -162,7 +162,7 @@ impl UserOption {
             phone: self.phone.unwrap_or_default(),
             // with a password the user can log in at once; without one it activates itself
             // through its e-mail or phone, as on the Workspace face
-            active_type: self.password.as_ref().map(|_| ADMIN_ACTIVATE.to_string()),
+            active_type: self.password.as_ref().map(|_| ActiveType::Admin.into()),
             password: self.password,
             next_login_change_password: self.pwd_status,
             disabled: !self.enabled.unwrap_or(true),

@@ -3,6 +3,7 @@
 //! format of an export batch, the column a task listing sorts by, and per-account counts.
 
 use crate::core::exports::{TaskSort, UserBatch, UserSpans};
+use crate::core::model::{ActiveType, Word};
 use crate::core::Error;
 
 /// The folding every search, folded column and exact name lookup goes through.
@@ -172,8 +173,9 @@ pub fn parse_export(batch: ExportBatch) -> Result<UserBatch, Error> {
         let f = |i: usize| crate::core::exports::at(&text, spans[i]);
         users.push(UserSpans {
             seq: int(f(0))?,
-            text: [spans[1], spans[2], spans[3], spans[4], spans[5], spans[7]],
+            text: [spans[1], spans[2], spans[3], spans[4], spans[5]],
             account_expires: int(f(6))?,
+            active_type: ActiveType::parse(f(7)).ok_or_else(|| bad("an unknown active_type"))?,
             locked: int(f(8))? != 0,
             disabled: int(f(9))? != 0,
             created_at: int(f(10))?,

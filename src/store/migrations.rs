@@ -5,7 +5,10 @@
 //! success, checksum, execution_time) with its DDL per backend and the SHA-384 of each
 //! file as checksum, as `sqlx::migrate!` kept it before (issue 13 left sqlx). So a database
 //! migrated by sqlx, with any prefix of the migrations applied, carries on from where it
-//! is, and the previous binary still accepts a database this runner migrated. No crate was
+//! is, and the previous binary still accepts a database this runner migrated up to 0011
+//! (PostgreSQL's 0012 changes column types the previous binary cannot bind; README,
+//! "Upgrading to migration 0012"). Each backend has its own history: PostgreSQL's has a
+//! 0012, SQLite's ends at 0011 (the tests hold each to sqlx's up to 0011). No crate was
 //! taken for this: refinery (the well-kept one whose versions fit rusqlite 0.32 and
 //! tokio-postgres 0.7) keeps a history of its own (`refinery_schema_history`, SipHash
 //! checksums, `V1__name.sql` file names), so it would need a bridge translating sqlx's
@@ -71,6 +74,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0009_integrity.sql",
     "0010_export_file_name_fold.sql",
     "0011_seq_ranges.sql",
+    "0012_typed_columns.sql",
 );
 
 /// The migrations of `backend`, in version order.
@@ -293,7 +297,9 @@ mod tests {
                 .iter()
                 .map(|m| (m.version, m.description.to_string(), checksum(m.sql)))
                 .collect();
-            assert_eq!(ours, sqlx_history(backend), "{backend:?}");
+            // the migrations sqlx applied, then ours only (PostgreSQL's 0012 on)
+            let sqlx = sqlx_history(backend);
+            assert_eq!(ours[..sqlx.len()], sqlx[..], "{backend:?}");
         }
     }
 
@@ -348,8 +354,11 @@ mod tests {
     /// they were, and a second run applies nothing; a changed file, an unknown version
     /// and a failed migration stop it.
     async fn carries_on_from_sqlx(mut fresh: impl AsyncFnMut() -> Db) {
-        let last = all(fresh().await.backend).len() as i64;
-        for n in [0, 1, 2, 7, 8, 10, last] {
+        let backend = fresh().await.backend;
+        let last = all(backend).len() as i64;
+        // every state sqlx could have left (it applied up to 0011; later ones are ours)
+        let sqlx_last = sqlx_history(backend).len() as i64;
+        for n in [0, 1, 2, 7, 8, 10, sqlx_last] {
             let db = fresh().await;
             let mut conn = db.conn.lock().await;
             sqlx_state(&mut conn, n).await;
@@ -533,6 +542,71 @@ mod tests {
         for url in urls {
             pg_drop(&url).await;
         }
+    }
+
+    /// Migration 0012 (PostgreSQL): the 0/1 flags become BOOLEAN, each value keeping its
+    /// meaning (any non-zero integer is true) and each column its default.
+    #[tokio::test]
+    async fn postgres_flags_become_booleans_with_their_values_and_defaults() {
+        if !postgres_selected() {
+            return;
+        }
+        let url = pg_database().await;
+        let db = Db::connect(&url, &Default::default()).await.unwrap();
+        db.migrate_to(11).await.unwrap();
+        let int = |rows: Vec<Vec<Value>>| rows[0][0].as_i64().unwrap();
+        for sql in [
+            "INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'acme', 0)",
+            "INSERT INTO projects (id, account_id, name, created_at) VALUES ('p', 'acc', 'p', 0)",
+            // every flag set (one with a value other than 1), then every flag clear
+            "INSERT INTO users (id, account_id, name, name_fold, active_type, \
+             enable_change_password, next_login_change_password, password_never_expired, \
+             locked, disabled, is_root, created_at, updated_at) \
+             VALUES ('on', 'acc', 'on', 'on', 'USER_ACTIVATE', 1, 1, 1, 2, 1, 1, 0, 0)",
+            "INSERT INTO users (id, account_id, name, name_fold, active_type, \
+             enable_change_password, next_login_change_password, password_never_expired, \
+             locked, disabled, is_root, created_at, updated_at) \
+             VALUES ('off', 'acc', 'off', 'off', 'USER_ACTIVATE', 0, 0, 0, 0, 0, 0, 0, 0)",
+            "INSERT INTO export_tasks (id, account_id, project_id, kind, spec, file_name, \
+             status, created_at, is_download) \
+             VALUES ('t1', 'acc', 'p', 'users', '{}', 'f', 'SUCCESS', 0, 1)",
+        ] {
+            db.execute(sql, &[]).await.unwrap();
+        }
+        db.migrate().await.unwrap();
+        let booleans = db
+            .query(
+                "SELECT count(*) FROM information_schema.columns WHERE data_type = 'boolean' \
+                 AND table_schema = current_schema() AND table_name IN ('users', 'export_tasks')",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(int(booleans), 7);
+        let all_on = "enable_change_password AND next_login_change_password AND \
+                      password_never_expired AND locked AND disabled AND is_root";
+        let all_off = "NOT (enable_change_password OR next_login_change_password OR \
+                       password_never_expired OR locked OR disabled OR is_root)";
+        for (id, condition) in [("on", all_on), ("off", all_off)] {
+            let sql = format!("SELECT count(*) FROM users WHERE id = '{id}' AND {condition}");
+            assert_eq!(int(db.query(&sql, &[]).await.unwrap()), 1, "{id}");
+        }
+        let sql = "SELECT count(*) FROM export_tasks WHERE id = 't1' AND is_download";
+        assert_eq!(int(db.query(sql, &[]).await.unwrap()), 1);
+        // the defaults: only enable_change_password starts true
+        db.execute(
+            "INSERT INTO users (id, account_id, name, name_fold, active_type, created_at, \
+             updated_at) VALUES ('new', 'acc', 'new', 'new', 'USER_ACTIVATE', 0, 0)",
+            &[],
+        )
+        .await
+        .unwrap();
+        let sql = "SELECT count(*) FROM users WHERE id = 'new' AND enable_change_password AND \
+                   NOT (next_login_change_password OR password_never_expired OR locked OR \
+                   disabled OR is_root)";
+        assert_eq!(int(db.query(sql, &[]).await.unwrap()), 1);
+        drop(db);
+        pg_drop(&url).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

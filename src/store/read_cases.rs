@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use crate::core::ids;
 use crate::core::model::{
-    Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter, User, UserFilter,
+    ActiveType, Given, Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter,
+    PlatformType, User, UserFilter, Word,
 };
 use crate::core::storage::{ReadTx, UserRecord};
 use crate::core::validate::nfc;
@@ -159,7 +160,7 @@ pub(crate) fn user_filters(named: &Named<'_>) -> Vec<UserFilter> {
     }
     // b's made group id names nothing in a
     out.push(UserFilter {
-        group_id: Some(named.b_groups[1].id.clone()),
+        group_id: Some(named.b_groups[1].id.to_string()),
         ..Default::default()
     });
     for g in ["研发一部", "SALES", "Sales B"] {
@@ -179,12 +180,21 @@ pub(crate) fn user_filters(named: &Named<'_>) -> Vec<UserFilter> {
     });
     out.push(UserFilter {
         domain: Some("corp".into()),
-        active_type: Some("USER_ACTIVATE".into()),
+        active_type: Some(ActiveType::User.into()),
         ..Default::default()
     });
     out.push(UserFilter {
-        platform_type: Some("AD".into()),
+        platform_type: Some(PlatformType::Ad.into()),
         enterprise_project_id: Some("0".into()),
+        ..Default::default()
+    });
+    // words that name no value match no one (compared as text, as before they were enums)
+    out.push(UserFilter {
+        active_type: Some(Given::parse("SOMETIMES")),
+        ..Default::default()
+    });
+    out.push(UserFilter {
+        platform_type: Some(Given::parse("local")),
         ..Default::default()
     });
     out.push(UserFilter {
@@ -225,11 +235,11 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         });
     }
     out.push(GroupFilter {
-        platform_types: vec!["AD".into()],
+        platform_types: vec![PlatformType::Ad],
         ..Default::default()
     });
     out.push(GroupFilter {
-        platform_types: vec!["AD".into(), "LOCAL".into(), "X".into()],
+        platform_types: vec![PlatformType::Ad, PlatformType::Local],
         domain: Some("corp".into()),
         ..Default::default()
     });
@@ -237,7 +247,7 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         ParentFilter::Root,
         ParentFilter::Group("sales".into()),
         ParentFilter::Group("dev".into()),
-        ParentFilter::Group(named.groups[1].id.clone()),
+        ParentFilter::Group(named.groups[1].id.to_string()),
     ] {
         out.push(GroupFilter {
             parent: Some(parent),
@@ -248,8 +258,8 @@ pub(crate) fn group_filters(named: &Named<'_>) -> Vec<GroupFilter> {
         ids: vec![
             "sales".into(),
             "dev".into(),
-            named.groups[1].id.clone(),
-            named.b_groups[1].id.clone(),
+            named.groups[1].id.to_string(),
+            named.b_groups[1].id.to_string(),
             "nope".into(),
         ],
         ..Default::default()
@@ -294,7 +304,7 @@ impl<'a> UserSpec<'a> {
 /// password) around what `u` names.
 pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
     UserRecord {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: account_id.into(),
         name: u.name.into(),
         description: u.description.into(),
@@ -302,12 +312,15 @@ pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
         phone: format!("+86 138{i:04}"),
         alias_name: u.alias.into(),
         active_type: if i % 3 == 0 {
-            "ADMIN_ACTIVATE"
+            ActiveType::Admin
         } else {
-            "USER_ACTIVATE"
-        }
-        .into(),
-        platform_type: if i % 2 == 0 { "LOCAL" } else { "AD" }.into(),
+            ActiveType::User
+        },
+        platform_type: if i % 2 == 0 {
+            PlatformType::Local
+        } else {
+            PlatformType::Ad
+        },
         domain: u.domain.into(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -433,12 +446,18 @@ impl Model {
             return false;
         }
         for (want, have) in [
-            (&f.active_type, &u.active_type),
-            (&f.enterprise_project_id, &u.enterprise_project_id),
-            (&f.domain, &u.domain),
-            (&f.platform_type, &u.platform_type),
+            (
+                f.active_type.as_ref().map(Given::as_str),
+                u.active_type.as_str(),
+            ),
+            (f.enterprise_project_id.as_deref(), &u.enterprise_project_id),
+            (f.domain.as_deref(), &u.domain),
+            (
+                f.platform_type.as_ref().map(Given::as_str),
+                u.platform_type.as_str(),
+            ),
         ] {
-            if want.as_ref().is_some_and(|w| w != have) {
+            if want.is_some_and(|w| w != have) {
                 return false;
             }
         }
@@ -484,7 +503,7 @@ impl Model {
         if f.domain.as_ref().is_some_and(|d| *d != g.domain) {
             return false;
         }
-        if !f.ids.is_empty() && !f.ids.contains(&g.id) {
+        if !f.ids.is_empty() && !f.ids.iter().any(|id| *id == g.id) {
             return false;
         }
         if f.member.as_ref().is_some_and(|u| !self.member(&g.id, u)) {
@@ -492,7 +511,7 @@ impl Model {
         }
         match &f.parent {
             Some(ParentFilter::Root) => g.parent_id.is_none(),
-            Some(ParentFilter::Group(p)) => g.parent_id.as_ref() == Some(p),
+            Some(ParentFilter::Group(p)) => g.parent_id.as_ref().is_some_and(|id| id == p),
             None => true,
         }
     }
@@ -655,15 +674,15 @@ fn the_model_can_fail() {
     // a model that would pass everything could not catch a wrong answer: it filters
     let u = |name: &str, seq: i64| User {
         seq,
-        id: format!("u{seq}"),
+        id: format!("u{seq}").into(),
         account_id: "a".into(),
         name: name.into(),
         description: String::new(),
         email: String::new(),
         phone: String::new(),
         alias_name: String::new(),
-        active_type: String::new(),
-        platform_type: String::new(),
+        active_type: ActiveType::User,
+        platform_type: PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: String::new(),
         user_info_map: String::new(),

@@ -18,7 +18,7 @@ use super::{json, Tenant};
 use crate::core::exports::{
     ExportTask, ImportRow, Language, Spec, TaskFilter, TaskSort, TaskSpec, TaskStatus,
 };
-use crate::core::model::{GroupFilter, Page, UserFilter, ADMIN_ACTIVATE, USER_ACTIVATE};
+use crate::core::model::{ActiveType, Given, GroupFilter, Page, UserFilter};
 use crate::core::{ids, validate, Error};
 use crate::excel::{self, GroupSheet, XLSX_CONTENT_TYPE};
 use crate::http::params::Params;
@@ -176,9 +176,11 @@ async fn export_groups_now(
     ))
 }
 
-fn check_active_type(a: &Option<String>) -> Result<(), Error> {
+/// An export task's `active_type` must name one (`active_type must be one of ...`): a
+/// listing lets an unknown word match no one, an export task refuses it.
+fn check_active_type(a: &Option<Given<ActiveType>>) -> Result<(), Error> {
     if let Some(a) = a {
-        validate::one_of("active_type", a, &[USER_ACTIVATE, ADMIN_ACTIVATE])?;
+        a.known()?;
     }
     Ok(())
 }
@@ -215,7 +217,8 @@ fn body_or_default<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Resu
 
 async fn export_users(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
     let r: UsersReq = body_or_default(&body)?;
-    check_active_type(&r.active_type)?;
+    let active_type = r.active_type.map(Given::parse);
+    check_active_type(&active_type)?;
     if r.user_names.len() > crate::http::params::MAX_LIST {
         return Err(Error::invalid(format!(
             "user_names may list at most {} names",
@@ -227,7 +230,7 @@ async fn export_users(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res 
         name_contains: r.user_name.filter(|s| !s.is_empty()),
         names: r.user_names,
         description_contains: r.description.filter(|s| !s.is_empty()),
-        active_type: r.active_type,
+        active_type,
         enterprise_project_id: r.enterprise_project_id.filter(|s| !s.is_empty()),
         ..UserFilter::default()
     };

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::error::WsError;
 use super::{json, users::user_filter, views, Tenant};
-use crate::core::model::{GroupFilter, GroupPatch, NewGroup, Page};
+use crate::core::model::{Given, GroupFilter, GroupPatch, NewGroup, Page, PlatformType, Word};
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -43,10 +43,12 @@ pub fn page(p: &Params) -> Result<Page, Error> {
 
 async fn list(State(s): State<AppState>, t: Tenant, RawQuery(q): RawQuery) -> Listed {
     let p = Params::parse(q.as_deref());
-    let platform_types = p.list("platform_type")?;
-    for pt in &platform_types {
-        crate::core::validate::one_of("platform_type", pt, &["LOCAL", "AD"])?;
-    }
+    // each word must name a platform (`platform_type must be one of LOCAL, AD`)
+    let platform_types = p
+        .list("platform_type")?
+        .iter()
+        .map(|pt| PlatformType::parse(pt).ok_or_else(PlatformType::refusal))
+        .collect::<Result<Vec<_>, _>>()?;
     let filter = GroupFilter {
         keyword: p.text("keyword"),
         platform_types,
@@ -73,7 +75,7 @@ async fn create(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
             NewGroup {
                 name: r.group_name,
                 description: r.description.unwrap_or_default(),
-                platform_type: r.platform_type,
+                platform_type: r.platform_type.map(Given::parse),
                 created_by: t.caller.user_id,
                 ..Default::default()
             },

@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for Tenant {
             None => match state.dir.project(&project_id).await {
                 Ok(p) => {
                     state.caches.put_project(&p.id, &p.account_id);
-                    p.account_id
+                    p.account_id.into_string()
                 }
                 Err(Error::NotFound(..)) => return Err(denied().into()),
                 Err(e) => return Err(e.into()),

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::error::WsError;
 use super::groups::{page, Listed};
 use super::{json, views, Tenant};
-use crate::core::model::{NewUser, UserFilter, UserPatch};
+use crate::core::model::{Given, NewUser, UserFilter, UserPatch};
 use crate::core::{ids, validate, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -43,12 +43,12 @@ pub fn user_filter(p: &Params) -> Result<UserFilter, Error> {
         name_contains: p.text("user_name"),
         names: p.list("user_names")?,
         description_contains: p.text("description"),
-        active_type: p.text("active_type"),
+        active_type: p.text("active_type").map(Given::parse),
         group_name: p.text("group_name"),
         enterprise_project_id: p.text("enterprise_project_id"),
         disabled: p.bool("disabled")?,
         domain: p.text("domain"),
-        platform_type: p.text("platform_type"),
+        platform_type: p.text("platform_type").map(Given::parse),
         group_id: None,
         ..UserFilter::default()
     })
@@ -150,7 +150,7 @@ impl CreateReq {
             email: self.user_email.unwrap_or_default(),
             phone: self.user_phone.unwrap_or_default(),
             alias_name: self.alias_name.unwrap_or_default(),
-            active_type: self.active_type,
+            active_type: self.active_type.map(Given::parse),
             platform_type: None,
             domain: self.domain.unwrap_or_default(),
             enterprise_project_id: self.enterprise_project_id.unwrap_or_default(),
@@ -200,8 +200,8 @@ async fn detail(
     Path((_, user_id)): Path<(String, String)>,
 ) -> Res {
     let u = s.dir.user(&t.account_id, &user_id).await?;
-    let names = s.dir.group_names_of(std::slice::from_ref(&u.id)).await?;
-    let groups = names.get(&u.id).cloned().unwrap_or_default();
+    let names = s.dir.group_names_of(&[u.id.to_string()]).await?;
+    let groups = names.get(u.id.as_str()).cloned().unwrap_or_default();
     Ok(Json(
         json!({ "user_detail": views::user_detail(&u, &groups) }),
     ))
@@ -233,7 +233,7 @@ async fn update(
         description: r.description,
         email: r.user_email,
         phone: r.user_phone,
-        active_type: r.active_type,
+        active_type: r.active_type.map(Given::parse),
         account_expires: account_expires(r.account_expires.as_deref())?,
         enable_change_password: r.enable_change_password,
         next_login_change_password: r.next_login_change_password,

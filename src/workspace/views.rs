@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::{Serialize, Serializer};
 
 use crate::core::ids::{iso_ms, now_ms};
-use crate::core::model::{Group, Listing, User, PLATFORM_AD};
+use crate::core::model::{Group, Listing, PlatformType, User, Word};
 
 /// Unix ms on the wire as ISO 8601 UTC with milliseconds (`2023-02-15T02:27:05.000Z`).
 struct IsoMs(i64);
@@ -75,18 +75,19 @@ pub fn group(g: &Group) -> GroupView<'_> {
         description: &g.description,
         user_quantity: g.user_quantity,
         realm_id: &g.account_id,
-        platform_type: &g.platform_type,
+        platform_type: g.platform_type.as_str(),
         domain: &g.domain,
         sid: &g.id,
         total_desktops: 0,
-        group_dn: (g.platform_type == PLATFORM_AD).then(|| format!("CN={},{}", g.name, g.domain)),
+        group_dn: (g.platform_type == PlatformType::Ad)
+            .then(|| format!("CN={},{}", g.name, g.domain)),
         parent: g.parent.as_deref().map(|p| ParentView {
             id: &p.id,
             name: &p.name,
             create_time: IsoMs(p.created_at),
             description: &p.description,
             realm_id: &p.account_id,
-            platform_type: &p.platform_type,
+            platform_type: p.platform_type.as_str(),
             domain: &p.domain,
             sid: &p.id,
         }),
@@ -144,7 +145,7 @@ pub fn user<'a>(u: &'a User, group_names: &'a [String], now: i64) -> UserView<'a
         user_email: &u.email,
         user_phone: &u.phone,
         total_desktops: 0,
-        active_type: &u.active_type,
+        active_type: u.active_type.as_str(),
         is_pre_user: false,
         account_expires: ExpiresText(u.account_expires),
         password_never_expired: u.password_never_expired,
@@ -182,7 +183,13 @@ pub fn user_list<'a>(
         users: listing
             .items
             .iter()
-            .map(|u| user(u, group_names.get(&u.id).map_or(&[], Vec::as_slice), now))
+            .map(|u| {
+                user(
+                    u,
+                    group_names.get(u.id.as_str()).map_or(&[], Vec::as_slice),
+                    now,
+                )
+            })
             .collect(),
     }
 }
@@ -226,7 +233,7 @@ pub fn user_detail<'a>(u: &'a User, group_names: &'a [String]) -> UserDetailView
         description: &u.description,
         user_email: &u.email,
         user_phone: &u.phone,
-        active_type: &u.active_type,
+        active_type: u.active_type.as_str(),
         object_sid: &u.id,
         sam_account_name: &u.name,
         user_principal_name: if in_domain {
@@ -310,7 +317,7 @@ mod tests {
             account_id: "acc".into(),
             name: "Parent".into(),
             description: String::new(),
-            platform_type: "AD".into(),
+            platform_type: PlatformType::Ad,
             domain: "corp.example".into(),
             parent_id: None,
             path: "p".into(),
@@ -336,7 +343,7 @@ mod tests {
         assert!(v["parent"].get("user_quantity").is_none());
         assert_eq!(v.as_object().unwrap().len(), 12);
         let v = serde_json::to_value(group(&Group {
-            platform_type: "LOCAL".into(),
+            platform_type: PlatformType::Local,
             ..parent
         }))
         .unwrap();

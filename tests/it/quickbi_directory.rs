@@ -109,7 +109,7 @@ async fn members_keep_their_attributes_and_others_get_defaults() {
     assert!(matches!(dup, Err(Error::Duplicate(Entity::User, _))));
 
     // deleting the user takes its attributes with it
-    dir.delete_users(&acc, std::slice::from_ref(&m.user.id))
+    dir.delete_users(&acc, &[m.user.id.to_string()])
         .await
         .unwrap();
     assert!(matches!(
@@ -232,10 +232,10 @@ async fn one_user_joins_and_leaves_many_groups_all_or_none() {
         .await
         .unwrap();
     let uid = u.user.id;
-    let both = [g1.id.clone(), g2.id.clone()];
+    let both = [g1.id.to_string(), g2.id.to_string()];
     assert_eq!(dir.add_user_to_groups(&acc, &uid, &both).await.unwrap(), 2);
     assert_eq!(dir.add_user_to_groups(&acc, &uid, &both).await.unwrap(), 0);
-    let with_unknown = [g1.id.clone(), "nope".to_string()];
+    let with_unknown = [g1.id.to_string(), "nope".to_string()];
     assert!(matches!(
         dir.remove_user_from_groups(&acc, &uid, &with_unknown).await,
         Err(Error::NotFound(Entity::Group, _))
@@ -246,7 +246,7 @@ async fn one_user_joins_and_leaves_many_groups_all_or_none() {
         "unchanged"
     );
     assert_eq!(
-        dir.remove_user_from_groups(&acc, &uid, std::slice::from_ref(&g1.id))
+        dir.remove_user_from_groups(&acc, &uid, &[g1.id.to_string()])
             .await
             .unwrap(),
         1

@@ -2,7 +2,9 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
-use crate::core::model::{Account, AccountCredentials, Project, ADMIN_ACTIVATE, PLATFORM_LOCAL};
+use crate::core::model::{
+    Account, AccountCredentials, AccountId, ActiveType, PlatformType, Project, ProjectId, UserId,
+};
 use crate::core::storage::{AccessKeyRow, UserRecord};
 use crate::core::{ids, password, validate};
 
@@ -50,26 +52,26 @@ impl Directory {
         let pw_hash = password::hash(pw.clone()).await?;
         let now = ids::now_ms();
         let account = Account {
-            id: ids::new_id(),
+            id: AccountId::generate(),
             name: name.to_string(),
             created_at: now,
         };
         let project = Project {
-            id: ids::new_id(),
+            id: ProjectId::generate(),
             account_id: account.id.clone(),
             name: project_name.to_string(),
             created_at: now,
         };
         let user = UserRecord {
-            id: ids::new_id(),
+            id: UserId::generate(),
             account_id: account.id.clone(),
             name: name.to_string(),
             description: "account root user".into(),
             email: String::new(),
             phone: String::new(),
             alias_name: String::new(),
-            active_type: ADMIN_ACTIVATE.into(),
-            platform_type: PLATFORM_LOCAL.into(),
+            active_type: ActiveType::Admin,
+            platform_type: PlatformType::Local,
             domain: String::new(),
             enterprise_project_id: "0".into(),
             user_info_map: String::new(),
@@ -111,11 +113,11 @@ impl Directory {
         })
         .await?;
         Ok(AccountCredentials {
-            domain_id: account.id,
+            domain_id: account.id.into_string(),
             domain_name: account.name,
-            project_id: project.id,
+            project_id: project.id.into_string(),
             project_name: project.name,
-            user_id: user.id,
+            user_id: user.id.into_string(),
             user_name: user.name,
             password: pw,
             access_key,
@@ -168,8 +170,8 @@ impl Directory {
         let secret = self.master_key.open(&row.secret_sealed, &row.access_key)?;
         Ok(Some(ResolvedKey {
             access_key: row.access_key,
-            account_id: row.account_id,
-            user_id: row.user_id,
+            account_id: row.account_id.into(),
+            user_id: row.user_id.into(),
             secret,
             active: row.active,
         }))

@@ -68,8 +68,8 @@ impl Directory {
         }
         let task = ExportTask {
             id: ids::new_id(),
-            account_id: account_id.to_string(),
-            project_id: project_id.to_string(),
+            account_id: account_id.into(),
+            project_id: project_id.into(),
             kind: spec.spec.kind(),
             spec: serde_json::to_string(&spec).map_err(|e| Error::Internal(e.to_string()))?,
             file_name,

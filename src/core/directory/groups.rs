@@ -43,7 +43,7 @@ pub(crate) fn check_group_filter(filter: &GroupFilter) -> Result<(), Error> {
     if let Some(d) = &filter.domain {
         validate::lookup_name("domain", d)?;
     }
-    for v in filter.platform_types.iter().chain(&filter.ids) {
+    for v in &filter.ids {
         validate::lookup_name("filter", v)?;
     }
     if let Some(ParentFilter::Group(p)) = &filter.parent {
@@ -60,15 +60,10 @@ impl Directory {
         validate::group_name(&g.name)?;
         validate::description(&g.description)?;
         validate::text("domain", &g.domain, 255)?;
-        let platform_type = g
-            .platform_type
-            .clone()
-            .unwrap_or_else(|| PLATFORM_LOCAL.to_string());
-        validate::one_of(
-            "platform_type",
-            &platform_type,
-            &[PLATFORM_LOCAL, PLATFORM_AD],
-        )?;
+        let platform_type = match &g.platform_type {
+            Some(t) => t.known()?,
+            None => PlatformType::default(),
+        };
         if let Some(id) = &g.id {
             validate::chosen_id(id)?;
         }
@@ -97,13 +92,13 @@ impl Directory {
             }
             let group = Group {
                 seq: 0,
-                id: id.clone(),
-                account_id: account_id.clone(),
+                id: id.clone().into(),
+                account_id: account_id.clone().into(),
                 name: g.name.clone(),
                 description: g.description.clone(),
-                platform_type: platform_type.clone(),
+                platform_type,
                 domain: g.domain.clone(),
-                parent_id: g.parent_id.clone(),
+                parent_id: g.parent_id.clone().map(GroupId::from),
                 path,
                 depth,
                 user_quantity: 0,
@@ -215,7 +210,7 @@ impl Directory {
                     }
                     (format!("{}/{}", p.path, g.id), p.depth + 1)
                 }
-                None => (g.id.clone(), 1),
+                None => (g.id.to_string(), 1),
             };
             let subtree_depth = tx.subtree_max_depth(&account_id, &g.path)?;
             if subtree_depth - g.depth + new_depth > max_depth {

@@ -88,7 +88,7 @@ impl Directory {
                 .groups_of_user(&user_id, Page::ALL)?
                 .items
                 .into_iter()
-                .map(|g| g.id)
+                .map(|g| g.id.into_string())
                 .collect();
             gids.sort();
             // a group deleted meanwhile took its memberships with it

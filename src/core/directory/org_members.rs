@@ -4,7 +4,7 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
-use crate::core::model::{Listing, Page, User, PLATFORM_LOCAL, USER_ACTIVATE};
+use crate::core::model::{ActiveType, Listing, Page, PlatformType, User, UserId};
 use crate::core::storage::{MemberRow, RoleHolder, UserRecord};
 use crate::core::{ids, validate};
 
@@ -214,15 +214,15 @@ impl Directory {
         check_modules(&mut m.copilot_modules)?;
         let now = ids::now_ms();
         let record = UserRecord {
-            id: ids::new_id(),
-            account_id: account_id.to_string(),
+            id: UserId::generate(),
+            account_id: account_id.into(),
             name: m.name.clone(),
             description: String::new(),
             email: String::new(),
             phone: String::new(),
             alias_name: m.nick_name,
-            active_type: USER_ACTIVATE.into(),
-            platform_type: PLATFORM_LOCAL.into(),
+            active_type: ActiveType::User,
+            platform_type: PlatformType::Local,
             domain: String::new(),
             enterprise_project_id: "0".into(),
             user_info_map: String::new(),
@@ -238,7 +238,7 @@ impl Directory {
         };
         let row = MemberRow {
             user_id: record.id.clone(),
-            account_id: account_id.to_string(),
+            account_id: account_id.into(),
             user_type: m.user_type,
             role_ids: m.role_ids,
             copilot_modules: m.copilot_modules,
@@ -264,12 +264,12 @@ impl Directory {
 
     /// The members these users are (their attributes, or the defaults).
     pub async fn org_members_of(&self, users: Vec<User>) -> Result<Vec<OrgMember>, Error> {
-        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        let ids: Vec<String> = users.iter().map(|u| u.id.to_string()).collect();
         let mut rows = self.reading(move |tx| tx.org_members(&ids)).await?;
         Ok(users
             .into_iter()
             .map(|u| {
-                let row = rows.remove(&u.id);
+                let row = rows.remove(u.id.as_str());
                 member_of(u, row)
             })
             .collect())
@@ -347,7 +347,7 @@ impl Directory {
             m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
             let row = MemberRow {
                 user_id: user.id.clone(),
-                account_id: account_id.clone(),
+                account_id: account_id.clone().into(),
                 user_type: m.user_type,
                 role_ids: m.role_ids.clone(),
                 copilot_modules: m.copilot_modules.clone(),

@@ -48,11 +48,20 @@ pub(crate) fn check_user_filter(filter: &UserFilter) -> Result<(), Error> {
         validate::lookup_name("group_name", g)?;
     }
     for (field, v) in [
-        ("active_type", &filter.active_type),
-        ("enterprise_project_id", &filter.enterprise_project_id),
-        ("domain", &filter.domain),
-        ("platform_type", &filter.platform_type),
-        ("group_id", &filter.group_id),
+        (
+            "active_type",
+            filter.active_type.as_ref().map(Given::as_str),
+        ),
+        (
+            "enterprise_project_id",
+            filter.enterprise_project_id.as_deref(),
+        ),
+        ("domain", filter.domain.as_deref()),
+        (
+            "platform_type",
+            filter.platform_type.as_ref().map(Given::as_str),
+        ),
+        ("group_id", filter.group_id.as_deref()),
     ] {
         if let Some(v) = v {
             validate::lookup_name(field, v)?;
@@ -80,7 +89,7 @@ fn normalize_new_user(u: &mut NewUser) {
 
 /// The core's rules for a new user, after putting its text in NFC; returns its activation
 /// and platform types.
-pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(String, String), Error> {
+pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(ActiveType, PlatformType), Error> {
     normalize_new_user(u);
     validate::user_name(&u.name)?;
     validate::description(&u.description)?;
@@ -90,30 +99,20 @@ pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(String, String), Error>
     validate::text("domain", &u.domain, 255)?;
     validate::email(&u.email)?;
     validate::phone(&u.phone)?;
-    let active_type = u
-        .active_type
-        .clone()
-        .unwrap_or_else(|| USER_ACTIVATE.to_string());
-    validate::one_of(
-        "active_type",
-        &active_type,
-        &[USER_ACTIVATE, ADMIN_ACTIVATE],
-    )?;
-    let platform_type = u
-        .platform_type
-        .clone()
-        .unwrap_or_else(|| PLATFORM_LOCAL.to_string());
-    validate::one_of(
-        "platform_type",
-        &platform_type,
-        &[PLATFORM_LOCAL, PLATFORM_AD],
-    )?;
+    let active_type = match &u.active_type {
+        Some(t) => t.known()?,
+        None => ActiveType::default(),
+    };
+    let platform_type = match &u.platform_type {
+        Some(t) => t.known()?,
+        None => PlatformType::default(),
+    };
     if u.account_expires < 0 {
         return Err(Error::invalid("account_expires must not be negative"));
     }
-    match (&u.password, active_type.as_str()) {
+    match (&u.password, active_type) {
         (Some(p), _) => validate::password(p, &u.name)?,
-        (None, ADMIN_ACTIVATE) => {
+        (None, ActiveType::Admin) => {
             return Err(Error::InvalidPassword(
                 "a password is required when active_type is ADMIN_ACTIVATE".into(),
             ))
@@ -143,8 +142,8 @@ async fn prepare(
     group_ids.sort();
     group_ids.dedup();
     let record = UserRecord {
-        id: ids::new_id(),
-        account_id: account_id.to_string(),
+        id: UserId::generate(),
+        account_id: account_id.into(),
         name: u.name,
         description: u.description,
         email: u.email,
@@ -308,9 +307,7 @@ impl Directory {
         if let Some(m) = &p.user_info_map {
             validate::text("user_info_map", m, 1024)?;
         }
-        if let Some(t) = &p.active_type {
-            validate::one_of("active_type", t, &[USER_ACTIVATE, ADMIN_ACTIVATE])?;
-        }
+        let active_type = p.active_type.as_ref().map(Given::known).transpose()?;
         if matches!(p.account_expires, Some(x) if x < 0) {
             return Err(Error::invalid("account_expires must not be negative"));
         }
@@ -343,11 +340,14 @@ impl Directory {
                 ($($f:ident => $t:ident),*) => { $( if let Some(v) = p.$f { u.$t = v; } )* };
             }
             set!(description => description, email => email, phone => phone, alias_name => alias_name,
-                 active_type => active_type, account_expires => account_expires,
+                 account_expires => account_expires,
                  enable_change_password => enable_change_password,
                  next_login_change_password => next_login_change_password,
                  password_never_expired => password_never_expired, disabled => disabled,
                  user_info_map => user_info_map);
+            if let Some(t) = active_type {
+                u.active_type = t;
+            }
             u.updated_at = ids::now_ms();
             let name = u.name.clone();
             tx.update_user(&mut u, new_hash.clone())
@@ -464,7 +464,7 @@ fn create_users_in(
     let mut members: std::collections::BTreeMap<&String, Vec<String>> = Default::default();
     for (rec, group_ids) in prepared {
         for gid in group_ids {
-            members.entry(gid).or_default().push(rec.id.clone());
+            members.entry(gid).or_default().push(rec.id.to_string());
         }
     }
     // the names taken already, in one lookup per 500 rows (not one query per user)

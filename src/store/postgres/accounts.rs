@@ -191,7 +191,7 @@ pub(super) async fn access_key(
     let Some(r) = opt(
         c,
         "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
-         k.status = 'active' AND u.disabled = 0 AND u.locked = 0 \
+         k.status = 'active' AND NOT u.disabled AND NOT u.locked \
          FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = $1",
         &[access_key.into()],
     )

@@ -41,7 +41,7 @@ fn task(r: &Row) -> Result<ExportTask, Error> {
         error_code: r.try_get(8)?,
         created_at: r.try_get(9)?,
         end_time: r.try_get(10)?,
-        is_download: r.try_get::<_, i64>(11)? != 0,
+        is_download: r.try_get(11)?,
         attempts: r.try_get(12)?,
         row_count: r.try_get(13)?,
         file_size: r.try_get(14)?,
@@ -297,7 +297,7 @@ pub(super) async fn chunk(c: &Client, id: &str, seq: i64) -> Result<Option<Vec<u
 pub(super) async fn mark_downloaded(c: &Client, id: &str) -> Result<(), Error> {
     execute(
         c,
-        "UPDATE export_tasks SET is_download = 1 WHERE id = $1",
+        "UPDATE export_tasks SET is_download = TRUE WHERE id = $1",
         &[id.into()],
     )
     .await?;

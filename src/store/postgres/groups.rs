@@ -10,7 +10,7 @@ use super::search;
 use super::sql::{execute, filtered_total, one, opt, rows, Sql};
 use super::users::lock_rows;
 use super::Client;
-use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter};
+use crate::core::model::{Group, GroupFilter, Listing, Page, ParentFilter, Word};
 use crate::core::storage::RowLock;
 use crate::core::Error;
 use crate::store::common::{fold, Field};
@@ -45,7 +45,7 @@ fn group(r: &Row) -> Result<Group, Error> {
     let parent = match r.try_get::<_, Option<String>>(15)? {
         Some(id) => Some(Box::new(Group {
             seq: 0,
-            id: public_id(&id),
+            id: public_id(&id).into(),
             account_id: r.try_get(16)?,
             name: r.try_get(17)?,
             description: r.try_get(18)?,
@@ -65,13 +65,15 @@ fn group(r: &Row) -> Result<Group, Error> {
     };
     Ok(Group {
         seq: r.try_get(0)?,
-        id: public_id(&r.try_get::<_, String>(1)?),
+        id: public_id(&r.try_get::<_, String>(1)?).into(),
         account_id: r.try_get(2)?,
         name: r.try_get(3)?,
         description: r.try_get(4)?,
         platform_type: r.try_get(5)?,
         domain: r.try_get(6)?,
-        parent_id: r.try_get::<_, Option<String>>(7)?.map(|p| public_id(&p)),
+        parent_id: r
+            .try_get::<_, Option<String>>(7)?
+            .map(|p| public_id(&p).into()),
         path: r.try_get(8)?,
         depth: r.try_get(9)?,
         user_quantity: r.try_get(10)?,
@@ -118,7 +120,7 @@ pub(super) async fn insert_many(c: &Client, list: &[Group]) -> Result<(), Error>
     .push(", ")
     .bind(texts(|g| &g.description))
     .push(", ")
-    .bind(texts(|g| &g.platform_type))
+    .bind(texts(|g| g.platform_type.as_str()))
     .push(", ")
     .bind(texts(|g| &g.domain))
     .push(", ")
@@ -231,7 +233,12 @@ fn matching<'a>(account_id: &'a str, f: &'a GroupFilter) -> Sql<'a> {
     }
     if !f.platform_types.is_empty() {
         sql.push(" AND g.platform_type = ANY(")
-            .bind(&f.platform_types[..])
+            .bind(
+                f.platform_types
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .push(")");
     }
     if let Some(d) = &f.domain {

@@ -13,27 +13,31 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 
 use bytes::BytesMut;
-use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 use tokio_postgres::{Row, Statement};
 
 use super::Client;
+use crate::core::model::{AccountId, ActiveType, GroupId, PlatformType, ProjectId, UserId, Word};
 use crate::core::Error;
 
 /// Statements a connection keeps prepared before its cache is emptied: the fixed queries
 /// plus the shapes of the dynamic ones (filter combinations).
 const STATEMENT_CACHE: usize = 256;
 
-/// One bound value: the portable types of `store` (integers, text, NULL), bytes for
-/// workbook chunks, and arrays of text or integers for lists and bulk inserts.
+/// One bound value: the portable types of `store` (integers, text, NULL), booleans for the
+/// flag columns (BOOLEAN since migration 0012), bytes for workbook chunks, and arrays of
+/// text, integers or booleans for lists and bulk inserts.
 #[derive(Debug, Clone)]
 pub(super) enum Arg<'a> {
     Int(i64),
+    Bool(bool),
     Text(Cow<'a, str>),
     OptText(Option<Cow<'a, str>>),
     Bytes(&'a [u8]),
     Texts(Vec<Cow<'a, str>>),
     OptTexts(Vec<Option<Cow<'a, str>>>),
     Ints(Vec<i64>),
+    Bools(Vec<bool>),
 }
 
 impl Arg<'_> {
@@ -41,10 +45,12 @@ impl Arg<'_> {
     fn ty(&self) -> Type {
         match self {
             Arg::Int(_) => Type::INT8,
+            Arg::Bool(_) => Type::BOOL,
             Arg::Text(_) | Arg::OptText(_) => Type::TEXT,
             Arg::Bytes(_) => Type::BYTEA,
             Arg::Texts(_) | Arg::OptTexts(_) => Type::TEXT_ARRAY,
             Arg::Ints(_) => Type::INT8_ARRAY,
+            Arg::Bools(_) => Type::BOOL_ARRAY,
         }
     }
 }
@@ -55,12 +61,14 @@ impl ToSql for Arg<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
             Arg::Int(v) => v.to_sql(ty, out),
+            Arg::Bool(v) => v.to_sql(ty, out),
             Arg::Text(v) => v.to_sql(ty, out),
             Arg::OptText(v) => v.to_sql(ty, out),
             Arg::Bytes(v) => v.to_sql(ty, out),
             Arg::Texts(v) => v.to_sql(ty, out),
             Arg::OptTexts(v) => v.to_sql(ty, out),
             Arg::Ints(v) => v.to_sql(ty, out),
+            Arg::Bools(v) => v.to_sql(ty, out),
         }
     }
 
@@ -72,12 +80,14 @@ impl ToSql for Arg<'_> {
     fn to_sql_checked(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
             Arg::Int(v) => v.to_sql_checked(ty, out),
+            Arg::Bool(v) => v.to_sql_checked(ty, out),
             Arg::Text(v) => v.to_sql_checked(ty, out),
             Arg::OptText(v) => v.to_sql_checked(ty, out),
             Arg::Bytes(v) => v.to_sql_checked(ty, out),
             Arg::Texts(v) => v.to_sql_checked(ty, out),
             Arg::OptTexts(v) => v.to_sql_checked(ty, out),
             Arg::Ints(v) => v.to_sql_checked(ty, out),
+            Arg::Bools(v) => v.to_sql_checked(ty, out),
         }
     }
 }
@@ -89,7 +99,7 @@ impl From<i64> for Arg<'_> {
 }
 impl From<bool> for Arg<'_> {
     fn from(v: bool) -> Self {
-        Arg::Int(v as i64)
+        Arg::Bool(v)
     }
 }
 impl<'a> From<&'a str> for Arg<'a> {
@@ -152,6 +162,68 @@ impl From<Vec<i64>> for Arg<'_> {
         Arg::Ints(v)
     }
 }
+impl From<Vec<bool>> for Arg<'_> {
+    fn from(v: Vec<bool>) -> Self {
+        Arg::Bools(v)
+    }
+}
+
+/// The core's [`Word`]s are stored as their words (TEXT): bound as text, read from the
+/// row's bytes without a `String`; a stored word this version does not know fails the read
+/// (the row is refused, not guessed at).
+macro_rules! words {
+    ($($t:ty),*) => {$(
+        impl<'r> FromSql<'r> for $t {
+            fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+                let s = <&str as FromSql>::from_sql(ty, raw)?;
+                <$t>::parse(s).ok_or_else(|| {
+                    format!("stored {} {s:?} is not one this version knows", <$t>::FIELD).into()
+                })
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <&str as FromSql>::accepts(ty)
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<&$t> for Arg<'_> {
+            fn from(v: &$t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+    )*};
+}
+words!(ActiveType, PlatformType);
+
+/// The core's ids are stored as their text.
+macro_rules! ids {
+    ($($t:ty),*) => {$(
+        impl<'r> FromSql<'r> for $t {
+            fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+                <String as FromSql>::from_sql(ty, raw).map(<$t>::from)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <String as FromSql>::accepts(ty)
+            }
+        }
+        impl<'a> From<&'a $t> for Arg<'a> {
+            fn from(v: &'a $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Owned(v.into_string()))
+            }
+        }
+    )*};
+}
+ids!(AccountId, ProjectId, UserId, GroupId);
 
 /// A statement being built.
 #[derive(Debug, Clone, Default)]

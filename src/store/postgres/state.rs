@@ -71,7 +71,7 @@ pub(super) async fn org_members(
                 .collect(),
             aliyun_account_id: r.try_get(5)?,
         };
-        out.insert(row.user_id.clone(), row);
+        out.insert(row.user_id.to_string(), row);
     }
     Ok(out)
 }
@@ -93,11 +93,11 @@ pub(super) async fn role_holders(
         .bind(account_id)
         .push(" AND (m.role_ids LIKE ")
         .bind(format!("%,{role_id},%"))
-        .push(" OR (m.user_id IS NULL AND ((u.is_root = 1 AND ")
+        .push(" OR (m.user_id IS NULL AND ((u.is_root AND ")
         .bind(root_default)
         .push(" = ")
         .bind(role_id)
-        .push(") OR (u.is_root = 0 AND ")
+        .push(") OR (NOT u.is_root AND ")
         .bind(default)
         .push(" = ")
         .bind(role_id)

@@ -9,7 +9,7 @@ use super::search;
 use super::sql::{execute, filtered_total, opt, rows, Sql};
 use super::Client;
 use crate::core::exports::UserBatch;
-use crate::core::model::{Listing, Page, User, UserFilter};
+use crate::core::model::{Given, Listing, Page, User, UserFilter, Word};
 use crate::core::storage::{RowLock, UserRecord};
 use crate::core::Error;
 use crate::store::common::key;
@@ -29,7 +29,6 @@ const COLS: &str = cols!();
 
 /// A user from a row selected with `COLS` first.
 fn user(r: &Row) -> Result<User, Error> {
-    let b = |i: usize| -> Result<bool, Error> { Ok(r.try_get::<_, i64>(i)? != 0) };
     Ok(User {
         seq: r.try_get(0)?,
         id: r.try_get(1)?,
@@ -46,12 +45,12 @@ fn user(r: &Row) -> Result<User, Error> {
         user_info_map: r.try_get(12)?,
         account_expires: r.try_get(13)?,
         has_password: r.try_get(14)?,
-        enable_change_password: b(15)?,
-        next_login_change_password: b(16)?,
-        password_never_expired: b(17)?,
-        locked: b(18)?,
-        disabled: b(19)?,
-        is_root: b(20)?,
+        enable_change_password: r.try_get(15)?,
+        next_login_change_password: r.try_get(16)?,
+        password_never_expired: r.try_get(17)?,
+        locked: r.try_get(18)?,
+        disabled: r.try_get(19)?,
+        is_root: r.try_get(20)?,
         created_at: r.try_get(21)?,
         updated_at: r.try_get(22)?,
         password_changed_at: r.try_get(23)?,
@@ -74,6 +73,7 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
     let folds =
         |f: fn(&UserRecord) -> &str| -> Vec<String> { list.iter().map(|u| fold(f(u))).collect() };
     let ints = |f: fn(&UserRecord) -> i64| -> Vec<i64> { list.iter().map(f).collect() };
+    let bools = |f: fn(&UserRecord) -> bool| -> Vec<bool> { list.iter().map(f).collect() };
     let mut sql = Sql::new(
         "INSERT INTO users (id, account_id, name, name_fold, description, description_fold, \
          email, phone, alias_name, alias_name_fold, active_type, platform_type, domain, \
@@ -106,9 +106,9 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
         .push(", ")
         .bind(folds(|u| &u.alias_name))
         .push(", ")
-        .bind(texts(|u| &u.active_type))
+        .bind(texts(|u| u.active_type.as_str()))
         .push(", ")
-        .bind(texts(|u| &u.platform_type))
+        .bind(texts(|u| u.platform_type.as_str()))
         .push(", ")
         .bind(texts(|u| &u.domain))
         .push(", ")
@@ -124,17 +124,17 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
                 .collect::<Vec<_>>(),
         )
         .push(", ")
-        .bind(ints(|u| u.enable_change_password as i64))
+        .bind(bools(|u| u.enable_change_password))
         .push(", ")
-        .bind(ints(|u| u.next_login_change_password as i64))
+        .bind(bools(|u| u.next_login_change_password))
         .push(", ")
-        .bind(ints(|u| u.password_never_expired as i64))
+        .bind(bools(|u| u.password_never_expired))
         .push(", ")
-        .bind(ints(|u| u.locked as i64))
+        .bind(bools(|u| u.locked))
         .push(", ")
-        .bind(ints(|u| u.disabled as i64))
+        .bind(bools(|u| u.disabled))
         .push(", ")
-        .bind(ints(|u| u.is_root as i64))
+        .bind(bools(|u| u.is_root))
         .push(", ")
         .bind(ints(|u| u.created_at))
         .push(
@@ -270,11 +270,12 @@ fn matching<'a>(account_id: &'a str, f: &'a UserFilter) -> Sql<'a> {
         let folded: Vec<String> = f.names.iter().map(|n| fold(n)).collect();
         sql.push(" AND u.name_fold = ANY(").bind(folded).push(")");
     }
+    // a word the filter names that names no value matches no row, as text
     for (col, val) in [
-        ("active_type", &f.active_type),
-        ("enterprise_project_id", &f.enterprise_project_id),
-        ("domain", &f.domain),
-        ("platform_type", &f.platform_type),
+        ("active_type", f.active_type.as_ref().map(Given::as_str)),
+        ("enterprise_project_id", f.enterprise_project_id.as_deref()),
+        ("domain", f.domain.as_deref()),
+        ("platform_type", f.platform_type.as_ref().map(Given::as_str)),
     ] {
         if let Some(v) = val {
             sql.push(&format!(" AND u.{col} = ")).bind(v);
@@ -501,7 +502,7 @@ pub(super) async fn update(
         .push(", alias_name_fold = ")
         .bind(fold(&u.alias_name))
         .push(", active_type = ")
-        .bind(&u.active_type)
+        .bind(u.active_type)
         .push(", user_info_map = ")
         .bind(&u.user_info_map)
         .push(", account_expires = ")
@@ -522,9 +523,7 @@ pub(super) async fn update(
     // right of SET) ends the tokens issued before it
     sql.push(", tokens_valid_after = CASE WHEN ")
         .bind(inactive)
-        .push(
-            " = 1 OR disabled <> 0 OR locked <> 0 OR (account_expires <> 0 AND account_expires <= ",
-        )
+        .push(" OR disabled OR locked OR (account_expires <> 0 AND account_expires <= ")
         .bind(now)
         .push(") THEN ")
         .bind(now)
@@ -613,7 +612,7 @@ pub(super) async fn export_batch(
         u.name || sep.f || octet_length(u.email) || ':' || u.email || sep.f || \
         octet_length(u.phone) || ':' || u.phone || sep.f || octet_length(u.description) || \
         ':' || u.description || sep.f || u.account_expires || sep.f || u.active_type || \
-        sep.f || u.locked || sep.f || u.disabled || sep.f || u.created_at";
+        sep.f || u.locked::int || sep.f || u.disabled::int || sep.f || u.created_at";
     let sql = matching(account_id, f);
     let mut inner = sql.with_text(format!("SELECT {FIELDS} {}", sql.text));
     inner

@@ -46,7 +46,7 @@ fn with_parent(r: &Row<'_>) -> rusqlite::Result<Group> {
         None => None,
         Some(id) => Some(Box::new(Group {
             seq: 0,
-            id: public_id(id),
+            id: public_id(id).into(),
             account_id: r.get(16)?,
             name: r.get(17)?,
             description: r.get(18)?,
@@ -65,13 +65,13 @@ fn with_parent(r: &Row<'_>) -> rusqlite::Result<Group> {
     };
     Ok(Group {
         seq: r.get(0)?,
-        id: public_id(r.get_ref(1)?.as_str()?),
+        id: public_id(r.get_ref(1)?.as_str()?).into(),
         account_id: r.get(2)?,
         name: r.get(3)?,
         description: r.get(4)?,
         platform_type: r.get(5)?,
         domain: r.get(6)?,
-        parent_id: r.get_ref(7)?.as_str_or_null()?.map(public_id),
+        parent_id: r.get_ref(7)?.as_str_or_null()?.map(|p| public_id(p).into()),
         path: r.get(8)?,
         depth: r.get(9)?,
         user_quantity: r.get(10)?,

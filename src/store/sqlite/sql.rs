@@ -7,8 +7,10 @@
 
 use std::borrow::Cow;
 
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Row, ToSql};
+
+use crate::core::model::{AccountId, ActiveType, GroupId, PlatformType, ProjectId, UserId, Word};
 
 /// One bound value: the portable types of `store` (integers, text, NULL).
 #[derive(Debug, Clone)]
@@ -58,6 +60,71 @@ impl<'a> From<Option<&'a str>> for Arg<'a> {
         v.map_or(Arg::Null, Arg::from)
     }
 }
+
+/// The core's [`Word`]s are stored as their words (TEXT), bound and read without a
+/// `String`; a stored word this version does not know fails the read (the row is refused,
+/// not guessed at).
+macro_rules! words {
+    ($($t:ty),*) => {$(
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_str().as_bytes())))
+            }
+        }
+        impl FromSql for $t {
+            fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+                let s = v.as_str()?;
+                <$t>::parse(s).ok_or_else(|| {
+                    FromSqlError::Other(
+                        format!(
+                            "stored {} {s:?} is not one this version knows",
+                            <$t>::FIELD
+                        )
+                        .into(),
+                    )
+                })
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<&$t> for Arg<'_> {
+            fn from(v: &$t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+    )*};
+}
+words!(ActiveType, PlatformType);
+
+/// The core's ids are stored as their text.
+macro_rules! ids {
+    ($($t:ty),*) => {$(
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_bytes())))
+            }
+        }
+        impl FromSql for $t {
+            fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+                String::column_result(v).map(<$t>::from)
+            }
+        }
+        impl<'a> From<&'a $t> for Arg<'a> {
+            fn from(v: &'a $t) -> Self {
+                Arg::Text(Cow::Borrowed(v.as_str()))
+            }
+        }
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Text(Cow::Owned(v.into_string()))
+            }
+        }
+    )*};
+}
+ids!(AccountId, ProjectId, UserId, GroupId);
 
 /// The length a list of `n` values is padded to.
 fn padded(n: usize) -> usize {

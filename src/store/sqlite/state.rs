@@ -41,7 +41,7 @@ pub(super) fn org_members(
                     .collect(),
                 aliyun_account_id: r.get(5)?,
             };
-            out.insert(row.user_id.clone(), row);
+            out.insert(row.user_id.to_string(), row);
             Ok(())
         })?;
     }

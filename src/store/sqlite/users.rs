@@ -9,7 +9,7 @@ use super::accounts;
 use super::search::{self, Field, IndexSearch};
 use super::sql::Sql;
 use crate::core::exports::{Span, UserBatch, UserSpans};
-use crate::core::model::{Listing, NameOp, Page, User, UserFilter};
+use crate::core::model::{Given, Listing, NameOp, Page, User, UserFilter};
 use crate::core::storage::UserRecord;
 use crate::store::common::fold;
 use crate::store::common::key;
@@ -135,11 +135,21 @@ fn matching<'a>(
             .bind_list(f.names.iter().map(|n| fold(n)))
             .push(")");
     }
+    // a word the filter names that names no value matches no row, as text
     for (col, val) in [
-        (" AND u.active_type = ", &f.active_type),
-        (" AND u.enterprise_project_id = ", &f.enterprise_project_id),
-        (" AND u.domain = ", &f.domain),
-        (" AND u.platform_type = ", &f.platform_type),
+        (
+            " AND u.active_type = ",
+            f.active_type.as_ref().map(Given::as_str),
+        ),
+        (
+            " AND u.enterprise_project_id = ",
+            f.enterprise_project_id.as_deref(),
+        ),
+        (" AND u.domain = ", f.domain.as_deref()),
+        (
+            " AND u.platform_type = ",
+            f.platform_type.as_ref().map(Given::as_str),
+        ),
     ] {
         if let Some(v) = val {
             sql.push(col).bind(v);
@@ -449,11 +459,12 @@ pub(super) fn export_batch(
             text.push_str(s);
             Ok((from, offset(text.len(), i)?))
         };
-        let spans = [span(1)?, span(2)?, span(3)?, span(4)?, span(5)?, span(7)?];
+        let spans = [span(1)?, span(2)?, span(3)?, span(4)?, span(5)?];
         let group_ids = span(11)?;
         users.push(UserSpans {
             seq: r.get(0)?,
             account_expires: r.get(6)?,
+            active_type: r.get(7)?,
             created_at: r.get(10)?,
             locked: r.get(8)?,
             disabled: r.get(9)?,

@@ -147,23 +147,23 @@ impl Fixture {
 
     fn account(&self, name: &str) -> String {
         let a = Account {
-            id: ids::new_id(),
+            id: ids::new_id().into(),
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
         self.write(|tx| tx.insert_account(&a));
-        a.id
+        a.id.into()
     }
 
     fn project(&self, account_id: &str, name: &str) -> String {
         let p = Project {
-            id: ids::new_id(),
+            id: ids::new_id().into(),
             account_id: account_id.into(),
             name: name.into(),
             created_at: 1_700_000_000_001,
         };
         self.write(|tx| tx.insert_project(&p));
-        p.id
+        p.id.into()
     }
 
     /// Inserts users through both stores; returns their ids.
@@ -176,7 +176,7 @@ impl Fixture {
         for chunk in records.chunks(500) {
             self.write(|tx| tx.insert_users(chunk));
         }
-        records.into_iter().map(|r| r.id).collect()
+        records.into_iter().map(|r| r.id.into()).collect()
     }
 
     /// Inserts a group through both stores under `parent` (of the same account).
@@ -270,16 +270,15 @@ pub(super) fn group(
     };
     Group {
         seq: 0,
-        id,
+        id: id.into(),
         account_id: account_id.into(),
         name: name.into(),
         description: format!("about {name}"),
         platform_type: if name.len().is_multiple_of(2) {
-            "LOCAL"
+            crate::core::model::PlatformType::Local
         } else {
-            "AD"
-        }
-        .into(),
+            crate::core::model::PlatformType::Ad
+        },
         domain: "corp".into(),
         parent_id: parent.map(|p| p.id.clone()),
         path,

@@ -136,7 +136,7 @@ impl Filled {
         } else {
             (&self.b_users, &self.b_groups)
         };
-        let gids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+        let gids: Vec<String> = groups.iter().map(|g| g.id.to_string()).collect();
         read(&f.native, |tx| {
             Ok(Model::read(
                 tx,
@@ -379,8 +379,8 @@ async fn export_tasks_org_members_and_iam_state_answer_as_the_mirror() {
     for (i, name) in names.iter().enumerate() {
         let t = ExportTask {
             id: format!("task{i}"),
-            account_id: f.a.clone(),
-            project_id: f.project_a.clone(),
+            account_id: f.a.clone().into(),
+            project_id: f.project_a.clone().into(),
             kind: TaskKind::Users,
             spec: "{}".into(),
             file_name: name.to_string(),
@@ -463,8 +463,8 @@ async fn export_tasks_org_members_and_iam_state_answer_as_the_mirror() {
     // Quick BI attributes: some users with rows, the others with the defaults
     for (i, roles) in [(1, vec![2, 25]), (3, vec![25]), (4, vec![])] {
         let m = MemberRow {
-            user_id: u[i].clone(),
-            account_id: f.a.clone(),
+            user_id: u[i].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: 1 + i as i64,
             role_ids: roles,
             copilot_modules: vec!["qa".into(), "chat".into()],

@@ -21,7 +21,7 @@ fn assert_counts_exact(f: &Fixture, account: &str) {
             let members = tx.list_users(
                 account,
                 &UserFilter {
-                    group_id: Some(g.id.clone()),
+                    group_id: Some(g.id.to_string()),
                     ..Default::default()
                 },
                 Page::ALL,
@@ -54,7 +54,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
         tx.insert_users(&records[..1000])?;
         tx.insert_users(&records[1000..])
     });
-    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
     assert_counts_exact(&f, &a);
     // creation order is insertion order
     let listed = read(&f.native, |tx| {
@@ -273,8 +273,8 @@ async fn a_dropped_write_keeps_nothing_and_errors_map() {
 fn task(f: &Fixture, id: &str, created_at: i64) -> ExportTask {
     ExportTask {
         id: id.into(),
-        account_id: f.a.clone(),
-        project_id: f.project_a.clone(),
+        account_id: f.a.clone().into(),
+        project_id: f.project_a.clone().into(),
         kind: TaskKind::Groups,
         spec: "{}".into(),
         file_name: format!("{id}.xlsx"),
@@ -357,8 +357,8 @@ async fn exports_org_members_nonces_and_iam_state_write_as_asked() {
 
     let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("alice")]);
     let mut m = MemberRow {
-        user_id: ids[1].clone(),
-        account_id: a.clone(),
+        user_id: ids[1].clone().into(),
+        account_id: a.clone().into(),
         user_type: 2,
         role_ids: vec![25, 3],
         copilot_modules: vec!["qa".into()],

@@ -81,23 +81,23 @@ impl Fixture {
 
     async fn account(&self, name: &str) -> String {
         let a = Account {
-            id: ids::new_id(),
+            id: ids::new_id().into(),
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
         self.write(|tx| tx.insert_account(&a));
-        a.id
+        a.id.into()
     }
 
     async fn project(&self, account_id: &str, name: &str) -> String {
         let p = Project {
-            id: ids::new_id(),
+            id: ids::new_id().into(),
             account_id: account_id.into(),
             name: name.into(),
             created_at: 1_700_000_000_001,
         };
         self.write(|tx| tx.insert_project(&p));
-        p.id
+        p.id.into()
     }
 
     /// Inserts users and returns their records.
@@ -116,7 +116,7 @@ impl Fixture {
     /// Inserts users and returns their ids.
     pub async fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
         let records = self.records(account_id, users).await;
-        records.into_iter().map(|r| r.id).collect()
+        records.into_iter().map(|r| r.id.into()).collect()
     }
 
     /// Inserts a group under `parent` (a group of the same account).
@@ -134,16 +134,15 @@ impl Fixture {
         };
         let g = Group {
             seq: 0,
-            id,
+            id: id.into(),
             account_id: account_id.into(),
             name: name.into(),
             description: format!("about {name}"),
             platform_type: if name.len().is_multiple_of(2) {
-                "LOCAL"
+                crate::core::model::PlatformType::Local
             } else {
-                "AD"
-            }
-            .into(),
+                crate::core::model::PlatformType::Ad
+            },
             domain: "corp".into(),
             parent_id: parent.map(|p| p.id.clone()),
             path,
@@ -185,8 +184,8 @@ impl Fixture {
     pub async fn export_task(&self, id: &str, file_name: &str, created_at: i64) {
         let t = ExportTask {
             id: id.into(),
-            account_id: self.a.clone(),
-            project_id: self.project_a.clone(),
+            account_id: self.a.clone().into(),
+            project_id: self.project_a.clone().into(),
             kind: crate::core::exports::TaskKind::Users,
             spec: "{}".into(),
             file_name: file_name.into(),

@@ -17,15 +17,15 @@ use crate::store::{self, Db, Value};
 
 fn user(account_id: &str, name: &str, description: &str, alias: &str) -> UserRecord {
     UserRecord {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: account_id.into(),
         name: name.into(),
         description: description.into(),
         email: String::new(),
         phone: String::new(),
         alias_name: alias.into(),
-        active_type: "USER_ACTIVATE".into(),
-        platform_type: "LOCAL".into(),
+        active_type: crate::core::model::ActiveType::User,
+        platform_type: crate::core::model::PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -46,11 +46,11 @@ fn group(account_id: &str, name: &str) -> Group {
     Group {
         seq: 0,
         path: id.clone(),
-        id,
+        id: id.into(),
         account_id: account_id.into(),
         name: name.into(),
         description: String::new(),
-        platform_type: "LOCAL".into(),
+        platform_type: crate::core::model::PlatformType::Local,
         domain: String::new(),
         parent_id: None,
         depth: 1,
@@ -192,7 +192,7 @@ fn group_filters() -> Vec<GroupFilter> {
     });
     out.push(GroupFilter {
         keyword: Some("sales".into()),
-        platform_types: vec!["LOCAL".into()],
+        platform_types: vec![crate::core::model::PlatformType::Local],
         ..Default::default()
     });
     out
@@ -236,11 +236,11 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
             made_users
                 .entry(acc.clone())
                 .or_default()
-                .extend(us.iter().map(|u| u.id.clone()));
+                .extend(us.iter().map(|u| u.id.to_string()));
             made_groups
                 .entry(acc.clone())
                 .or_default()
-                .extend(gs.iter().map(|g| g.id.clone()));
+                .extend(gs.iter().map(|g| g.id.to_string()));
         }
     }
     // account c gets enough names starting with "a" that the one-character keyword "a" has
@@ -258,7 +258,7 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
     made_users
         .get_mut(&c_id)
         .unwrap()
-        .extend(many.iter().map(|u| u.id.clone()));
+        .extend(many.iter().map(|u| u.id.to_string()));
 
     // deletes and renames (the FTS update trigger), in every account
     for acc in &accounts {

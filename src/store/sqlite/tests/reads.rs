@@ -73,7 +73,7 @@ async fn filled() -> Filled {
     let extra: Vec<String> = (0..30).map(|i| format!("user{i:02}")).collect();
     specs.extend(extra.iter().map(|n| UserSpec::named(n)));
     let records = f.records(&f.a.clone(), &specs).await;
-    let users: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let users: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
     // account b: the same names again, and enough names starting with "a" that the
     // one-character keyword "a" has more than MAX_EXPANSION trigrams
     let many: Vec<String> = (0..600u32)
@@ -123,7 +123,7 @@ impl Filled {
         } else {
             (&self.b_users, &self.b_groups)
         };
-        let gids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+        let gids: Vec<String> = groups.iter().map(|g| g.id.to_string()).collect();
         Model::read(tx, account, users, &gids, self.f.members_of(account))
     }
 
@@ -250,12 +250,7 @@ async fn export_batches_hold_the_users_a_scan_gives() {
                             row.locked,
                             row.disabled
                         ),
-                        (
-                            u.account_expires,
-                            u.active_type.as_str(),
-                            u.locked,
-                            u.disabled
-                        )
+                        (u.account_expires, u.active_type, u.locked, u.disabled)
                     );
                     assert_eq!(row.created_at, u.created_at);
                     let ids: BTreeSet<String> = split_group_ids(batch.group_ids(spans))
@@ -333,7 +328,7 @@ async fn lookups_answer_as_written() {
 
     assert_eq!(tx.account_count().unwrap(), 2);
     let acc = Some(Account {
-        id: a.clone(),
+        id: a.clone().into(),
         name: "alpha".into(),
         created_at: 1_700_000_000_000,
     });
@@ -342,8 +337,8 @@ async fn lookups_answer_as_written() {
     assert_eq!(tx.account("nope").unwrap(), None);
     assert_eq!(tx.account_by_name("ALPHA").unwrap(), None);
     let projects = vec![Project {
-        id: f.project_a.clone(),
-        account_id: a.clone(),
+        id: f.project_a.clone().into(),
+        account_id: a.clone().into(),
         name: "p-alpha".into(),
         created_at: 1_700_000_000_001,
     }];
@@ -360,12 +355,18 @@ async fn lookups_answer_as_written() {
         assert_eq!(
             (
                 got.access_key.as_str(),
-                &got.account_id,
-                &got.user_id,
+                got.account_id.as_str(),
+                got.user_id.as_str(),
                 got.secret_sealed.as_str(),
                 got.active
             ),
-            (k, a, user, format!("sealed-{k}").as_str(), active),
+            (
+                k,
+                a.as_str(),
+                user.as_str(),
+                format!("sealed-{k}").as_str(),
+                active
+            ),
             "{k}"
         );
     }
@@ -420,8 +421,8 @@ async fn lookups_answer_as_written() {
     );
     assert!(tx.group_names_of(&[]).unwrap().is_empty());
 
-    let mut ids: Vec<String> = filled.groups.iter().map(|g| g.id.clone()).collect();
-    ids.extend(filled.b_groups.iter().map(|g| g.id.clone()));
+    let mut ids: Vec<String> = filled.groups.iter().map(|g| g.id.to_string()).collect();
+    ids.extend(filled.b_groups.iter().map(|g| g.id.to_string()));
     ids.push("nope".into());
     for id in &ids {
         for account in [a, b] {
@@ -485,7 +486,7 @@ async fn lookups_answer_as_written() {
         .listed_groups
         .iter()
         .filter(|g| folded.contains(&fold(&g.name)))
-        .map(|g| (fold(&g.name), g.id.clone()))
+        .map(|g| (fold(&g.name), g.id.to_string()))
         .collect();
     want.sort();
     assert_eq!(got, want);
@@ -663,8 +664,8 @@ async fn org_members_and_iam_state_answer_as_written() {
     .enumerate()
     {
         rows.push(MemberRow {
-            user_id: u[i + 1].clone(),
-            account_id: f.a.clone(),
+            user_id: u[i + 1].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: i as i64 + 1,
             role_ids: roles,
             copilot_modules: modules.into_iter().map(String::from).collect(),
@@ -695,7 +696,7 @@ async fn org_members_and_iam_state_answer_as_written() {
     let got = tx.org_members(u).unwrap();
     assert_eq!(got.len(), 3);
     for m in &rows {
-        let o = &got[&m.user_id];
+        let o = &got[m.user_id.as_str()];
         assert_eq!(
             (
                 &o.user_id,
@@ -726,7 +727,7 @@ async fn org_members_and_iam_state_answer_as_written() {
                     Some(m) => m.role_ids.contains(&role),
                     None => role == if x.is_root { root_default } else { default },
                 })
-                .map(|x| (x.id.clone(), x.name.clone(), x.alias_name.clone()))
+                .map(|x| (x.id.to_string(), x.name.clone(), x.alias_name.clone()))
                 .collect();
             for kw in [None, Some("明"), Some("STRASSE"), Some("小爱"), Some("")] {
                 let hits: Vec<_> = holders
@@ -746,7 +747,7 @@ async fn org_members_and_iam_state_answer_as_written() {
                     let items: Vec<_> = got
                         .items
                         .iter()
-                        .map(|h| (h.user_id.clone(), h.name.clone(), h.alias_name.clone()))
+                        .map(|h| (h.user_id.to_string(), h.name.clone(), h.alias_name.clone()))
                         .collect();
                     let want: Vec<_> = hits
                         .iter()

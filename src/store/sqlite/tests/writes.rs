@@ -80,15 +80,15 @@ impl Look<'_> {
 
 fn user(account_id: &str, name: &str) -> UserRecord {
     UserRecord {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: account_id.into(),
         name: name.into(),
         description: format!("Desc {name}"),
         email: String::new(),
         phone: String::new(),
         alias_name: name.to_uppercase(),
-        active_type: "USER_ACTIVATE".into(),
-        platform_type: "LOCAL".into(),
+        active_type: crate::core::model::ActiveType::User,
+        platform_type: crate::core::model::PlatformType::Local,
         domain: String::new(),
         enterprise_project_id: "0".into(),
         user_info_map: String::new(),
@@ -115,7 +115,7 @@ fn group(account_id: &str, id: &str, name: &str, parent: Option<&Group>) -> Grou
         account_id: account_id.into(),
         name: name.into(),
         description: String::new(),
-        platform_type: "LOCAL".into(),
+        platform_type: crate::core::model::PlatformType::Local,
         domain: String::new(),
         parent_id: parent.map(|p| p.id.clone()),
         path,
@@ -145,7 +145,7 @@ async fn assert_counts_exact(f: &Fixture, account: &str) {
         let members = c.list_users(
             account,
             &UserFilter {
-                group_id: Some(g.id.clone()),
+                group_id: Some(g.id.to_string()),
                 ..Default::default()
             },
             Page::ALL,
@@ -167,7 +167,7 @@ async fn users_groups_and_memberships_keep_counters_exact() {
         .iter()
         .map(|n| user(&a, n))
         .collect();
-    let ids: Vec<String> = us.iter().map(|u| u.id.clone()).collect();
+    let ids: Vec<String> = us.iter().map(|u| u.id.to_string()).collect();
     let mut tx = store.begin_write().unwrap();
     tx.insert_users(&us).unwrap();
     tx.insert_users(&[user(&b, "ann")]).unwrap();
@@ -392,7 +392,7 @@ async fn a_dropped_write_keeps_nothing_and_errors_map() {
     assert!(matches!(other.begin_write(), Err(Error::Unavailable(_))));
     // a duplicate account name breaks a unique constraint
     let acc = Account {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         name: "alpha".into(),
         created_at: 1,
     };
@@ -425,13 +425,13 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     let ids_ = f.users(&f.a.clone(), &[UserSpec::named("root")]).await;
     let mut tx = store.begin_write().unwrap();
     let acc = Account {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         name: "gamma".into(),
         created_at: 3,
     };
     tx.insert_account(&acc).unwrap();
     let p = Project {
-        id: ids::new_id(),
+        id: ids::new_id().into(),
         account_id: acc.id.clone(),
         name: "p".into(),
         created_at: 4,
@@ -440,8 +440,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     tx.insert_access_key(
         &AccessKeyRow {
             access_key: "AK1".into(),
-            account_id: f.a.clone(),
-            user_id: ids_[0].clone(),
+            account_id: f.a.clone().into(),
+            user_id: ids_[0].clone().into(),
             secret_sealed: "s".into(),
             active: false,
         },
@@ -450,8 +450,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     .unwrap();
     let task = |id: &str, at: i64| ExportTask {
         id: id.into(),
-        account_id: f.a.clone(),
-        project_id: f.project_a.clone(),
+        account_id: f.a.clone().into(),
+        project_id: f.project_a.clone().into(),
         kind: TaskKind::Users,
         spec: "{}".into(),
         file_name: "Straße.xlsx".into(),
@@ -487,8 +487,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     assert_eq!(tx.export_chunk("t1", 0).unwrap(), None);
     tx.upsert_org_member(
         &MemberRow {
-            user_id: ids_[0].clone(),
-            account_id: f.a.clone(),
+            user_id: ids_[0].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: 3,
             role_ids: vec![111111111, 111111113],
             copilot_modules: vec!["chat".into()],
@@ -499,8 +499,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     .unwrap();
     tx.upsert_org_member(
         &MemberRow {
-            user_id: ids_[0].clone(),
-            account_id: f.a.clone(),
+            user_id: ids_[0].clone().into(),
+            account_id: f.a.clone().into(),
             user_type: 2,
             role_ids: vec![111111112],
             copilot_modules: vec![],
