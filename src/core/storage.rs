@@ -174,7 +174,7 @@ pub trait ReadTx {
         page: Page,
     ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
         let listing = self.list_users(account_id, filter, page)?;
-        let ids: Vec<String> = listing.items.iter().map(|u| u.id.clone()).collect();
+        let ids: Vec<String> = listing.items.iter().map(|u| u.id.to_string()).collect();
         let names = self.group_names_of(&ids)?;
         Ok((listing, names))
     }

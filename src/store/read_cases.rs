@@ -412,7 +412,7 @@ impl Model {
                     .filter(|g| self.member(&g.id, &u.id))
                     .map(|g| g.name.clone())
                     .collect();
-                (!names.is_empty()).then(|| (u.id.clone(), names))
+                (!names.is_empty()).then(|| (u.id.to_string(), names))
             })
             .collect()
     }

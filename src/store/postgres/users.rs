@@ -377,7 +377,7 @@ async fn listed(
         if with_groups {
             let of_user: Vec<String> = r.try_get(25)?;
             if !of_user.is_empty() {
-                names.insert(u.id.clone(), of_user);
+                names.insert(u.id.to_string(), of_user);
             }
         }
         items.push(u);

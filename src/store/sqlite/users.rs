@@ -374,7 +374,8 @@ pub(super) fn group_names(
     for chunk in user_ids.chunks(CHUNK) {
         let mut sql = Sql::new(
             "SELECT m.user_id, g.seq, g.name FROM memberships m \
-             JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (",
+             JOIN user_groups g INDEXED BY user_groups_id_names ON g.id = m.group_id \
+             WHERE m.user_id IN (",
         );
         sql.bind_list(chunk).push(")");
         sql.each(conn, |r| {
