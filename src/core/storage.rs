@@ -28,6 +28,10 @@ use crate::core::model::{
     UserFilter, UserId,
 };
 
+/// A page of users with the names of each one's groups: user id -> group names in group
+/// creation order (users without groups are left out). What user lists show.
+pub type UsersWithGroups = (Listing<User>, HashMap<String, Vec<String>>);
+
 /// A user row as the core writes it; the store derives the folded columns.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -172,7 +176,7 @@ pub trait ReadTx {
         account_id: &str,
         filter: &UserFilter,
         page: Page,
-    ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+    ) -> Result<UsersWithGroups, Error> {
         let listing = self.list_users(account_id, filter, page)?;
         let ids: Vec<String> = listing.items.iter().map(|u| u.id.to_string()).collect();
         let names = self.group_names_of(&ids)?;

@@ -6,7 +6,7 @@ use super::groups::must_get as must_get_group;
 use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::model::*;
-use crate::core::storage::{ReadTx, RowLock, UserRecord, WriteTx};
+use crate::core::storage::{ReadTx, RowLock, UserRecord, UsersWithGroups, WriteTx};
 use crate::core::text::fold;
 use crate::core::{ids, password, validate};
 
@@ -249,7 +249,7 @@ impl Directory {
         account_id: &str,
         filter: &UserFilter,
         page: Page,
-    ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+    ) -> Result<UsersWithGroups, Error> {
         check_user_filter(filter)?;
         let (account_id, filter) = (account_id.to_string(), filter.clone());
         self.reading(move |tx| {

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use super::{accounts, exports, groups, state, users, PgTx};
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
 use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
-use crate::core::storage::{AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow};
+use crate::core::storage::{
+    AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow, UsersWithGroups,
+};
 use crate::core::Error;
 
 impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
@@ -75,7 +77,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
         account_id: &str,
         filter: &UserFilter,
         page: Page,
-    ) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+    ) -> Result<UsersWithGroups, Error> {
         self.run(users::list_with_groups(self.c(), account_id, filter, page))
     }
 

@@ -10,7 +10,7 @@ use super::sql::{execute, filtered_total, opt, rows, Sql};
 use super::Client;
 use crate::core::exports::UserBatch;
 use crate::core::model::{Given, Listing, Page, User, UserFilter, Word};
-use crate::core::storage::{RowLock, UserRecord};
+use crate::core::storage::{RowLock, UserRecord, UsersWithGroups};
 use crate::core::Error;
 use crate::store::common::key;
 use crate::store::common::{fold, Field};
@@ -323,7 +323,7 @@ pub(super) async fn list_with_groups(
     account_id: &str,
     f: &UserFilter,
     page: Page,
-) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+) -> Result<UsersWithGroups, Error> {
     listed(c, account_id, f, page, true).await
 }
 
@@ -333,7 +333,7 @@ async fn listed(
     f: &UserFilter,
     page: Page,
     with_groups: bool,
-) -> Result<(Listing<User>, HashMap<String, Vec<String>>), Error> {
+) -> Result<UsersWithGroups, Error> {
     let sql = matching(account_id, f);
     let mut select = sql.with_text(format!("SELECT u.seq {}", sql.text));
     select
