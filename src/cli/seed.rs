@@ -369,7 +369,7 @@ async fn seed_memberships(
         })
         .await?;
     }
-    let account = account.to_string();
+    let account = crate::core::model::AccountId::from(account);
     dir.writing(move |tx| tx.recount_members(&account)).await?;
     pb.finish();
     Ok(made)

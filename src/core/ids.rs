@@ -188,6 +188,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<&$name> for $name {
+            fn from(id: &$name) -> Self {
+                id.clone()
+            }
+        }
+
         impl From<$name> for String {
             fn from(id: $name) -> String {
                 id.0

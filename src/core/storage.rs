@@ -142,13 +142,13 @@ pub trait ReadTx {
     fn account_count(&mut self) -> Result<i64, Error>;
     fn project(&mut self, id: &str) -> Result<Option<Project>, Error>;
     /// The account's projects, oldest first.
-    fn projects_of(&mut self, account_id: &str) -> Result<Vec<Project>, Error>;
+    fn projects_of(&mut self, account_id: &AccountId) -> Result<Vec<Project>, Error>;
     fn access_key(&mut self, access_key: &str) -> Result<Option<AccessKeyRow>, Error>;
 
     // users
-    fn user(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error>;
+    fn user(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error>;
     /// The user whose folded name is the folded `name`.
-    fn user_by_name(&mut self, account_id: &str, name: &str) -> Result<Option<User>, Error>;
+    fn user_by_name(&mut self, account_id: &AccountId, name: &str) -> Result<Option<User>, Error>;
     /// The account of a user found by id alone (a token request may name only the user).
     fn account_of_user(&mut self, user_id: &str) -> Result<Option<String>, Error>;
     fn password_hash(&mut self, user_id: &str) -> Result<Option<String>, Error>;
@@ -156,14 +156,14 @@ pub trait ReadTx {
     /// of all that pass it.
     fn list_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         page: Page,
     ) -> Result<Listing<User>, Error>;
     /// Up to `limit` users passing `filter` with `seq` above `after`, in creation order.
     fn users_after(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         after: i64,
         limit: i64,
@@ -173,7 +173,7 @@ pub trait ReadTx {
     /// snapshot and one round trip); the default makes the two calls.
     fn list_users_with_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         page: Page,
     ) -> Result<UsersWithGroups, Error> {
@@ -191,57 +191,62 @@ pub trait ReadTx {
     /// The folded names among `names` (compared folded) that users of the account hold.
     fn taken_user_names(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         names: &[String],
     ) -> Result<Vec<String>, Error>;
     /// The account's number of users (all of them; the kept counter).
-    fn user_count(&mut self, account_id: &str) -> Result<i64, Error>;
+    fn user_count(&mut self, account_id: &AccountId) -> Result<i64, Error>;
     /// An export's next batch: up to `limit` users passing `filter` with `seq` above
     /// `after`, with their group ids (names are filled by the core).
     fn export_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         after: i64,
         limit: i64,
     ) -> Result<UserBatch, Error>;
 
     // groups
-    fn group(&mut self, account_id: &str, id: &str) -> Result<Option<Group>, Error>;
-    fn group_by_name(&mut self, account_id: &str, name: &str) -> Result<Option<Group>, Error>;
+    fn group(&mut self, account_id: &AccountId, id: &str) -> Result<Option<Group>, Error>;
+    fn group_by_name(&mut self, account_id: &AccountId, name: &str)
+        -> Result<Option<Group>, Error>;
     /// Whether the account has a group with this id.
-    fn group_id_taken(&mut self, account_id: &str, id: &str) -> Result<bool, Error>;
+    fn group_id_taken(&mut self, account_id: &AccountId, id: &str) -> Result<bool, Error>;
     /// A page of the account's groups passing `filter` (each with its parent), in creation
     /// order, with the number of all that pass it.
     fn list_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &GroupFilter,
         page: Page,
     ) -> Result<Listing<Group>, Error>;
     /// Up to `limit` groups (with parents) passing `filter` with `seq` above `after`.
     fn groups_after(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &GroupFilter,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Group>, Error>;
     /// A page of the groups the user is a direct member of, in group creation order.
     fn groups_of_user(&mut self, user_id: &str, page: Page) -> Result<Listing<Group>, Error>;
-    fn is_member(&mut self, account_id: &str, group_id: &str, user_id: &str)
-        -> Result<bool, Error>;
+    fn is_member(
+        &mut self,
+        account_id: &AccountId,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, Error>;
     /// `(folded name, id)` of the account's groups whose folded name is among `folded`.
     fn group_ids_by_folded_names(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         folded: &[String],
     ) -> Result<Vec<(String, String)>, Error>;
     /// `(id, seq, name)` of the account's groups among `ids` (ids as `export_users` gives
     /// them).
     fn group_names_by_ids(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[&str],
     ) -> Result<Vec<(String, i64, String)>, Error>;
 
@@ -268,7 +273,7 @@ pub trait ReadTx {
     #[allow(clippy::too_many_arguments)]
     fn role_holders(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         role_id: i64,
         root_default: i64,
         default: i64,
@@ -300,11 +305,11 @@ pub trait WriteTx: ReadTx {
     fn insert_users(&mut self, users: &[UserRecord]) -> Result<(), Error>;
     /// The user, held until the transaction ends (every read-modify-write of a user reads
     /// through here, so two updates cannot both start from the same copy).
-    fn user_for_update(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error>;
+    fn user_for_update(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error>;
     /// Holds the account's users among `ids` (sorted) in id order; returns those that exist.
     fn lock_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[String],
         lock: RowLock,
     ) -> Result<Vec<String>, Error>;
@@ -319,7 +324,7 @@ pub trait WriteTx: ReadTx {
     ) -> Result<(), Error>;
     /// Deletes users (held with `RowLock::Update`) with their memberships (lowering each
     /// group's `user_quantity` by what was really removed), keys and Quick BI attributes.
-    fn delete_users(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error>;
+    fn delete_users(&mut self, account_id: &AccountId, ids: &[String]) -> Result<(), Error>;
 
     // groups
     /// Inserts groups (parents before children) and counts them in their accounts.
@@ -327,24 +332,24 @@ pub trait WriteTx: ReadTx {
     /// Writes the group's name, description, `updated_by` and `updated_at` back.
     fn update_group(&mut self, g: &Group) -> Result<(), Error>;
     /// Serialises hierarchy changes of one account until the transaction ends.
-    fn lock_hierarchy(&mut self, account_id: &str) -> Result<(), Error>;
+    fn lock_hierarchy(&mut self, account_id: &AccountId) -> Result<(), Error>;
     /// Holds the account's groups among `ids`; returns those of `ids` that exist.
     fn lock_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[String],
         lock: RowLock,
     ) -> Result<Vec<String>, Error>;
     /// The greatest depth in the subtree whose root has path `path`.
-    fn subtree_max_depth(&mut self, account_id: &str, path: &str) -> Result<i64, Error>;
+    fn subtree_max_depth(&mut self, account_id: &AccountId, path: &str) -> Result<i64, Error>;
     /// Ids of the subtree rooted at the group with path `path`, deepest first.
-    fn subtree_ids(&mut self, account_id: &str, path: &str) -> Result<Vec<String>, Error>;
+    fn subtree_ids(&mut self, account_id: &AccountId, path: &str) -> Result<Vec<String>, Error>;
     /// Re-roots the subtree at `old_path` to `new_path`, shifting depths by `depth_delta`,
     /// and sets the moved group's parent.
     #[allow(clippy::too_many_arguments)]
     fn move_subtree(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         new_parent: Option<&str>,
         old_path: &str,
@@ -355,13 +360,13 @@ pub trait WriteTx: ReadTx {
     ) -> Result<(), Error>;
     /// Deletes whole subtrees (a parent's children are among `ids`, which are held with
     /// `RowLock::Update`) with their memberships.
-    fn delete_groups(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error>;
+    fn delete_groups(&mut self, account_id: &AccountId, ids: &[String]) -> Result<(), Error>;
 
     // memberships
     /// Adds users (sorted ids) to the group; returns how many were not members.
     fn add_members(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
         now: i64,
@@ -369,7 +374,7 @@ pub trait WriteTx: ReadTx {
     /// Removes users from the group; returns how many were members.
     fn remove_members(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error>;
@@ -377,7 +382,7 @@ pub trait WriteTx: ReadTx {
     /// those already there, without touching `user_quantity` (see `recount_members`).
     fn load_memberships(&mut self, pairs: &[(&str, &str)], now: i64) -> Result<(), Error>;
     /// Sets every group's `user_quantity` of the account to its number of members.
-    fn recount_members(&mut self, account_id: &str) -> Result<(), Error>;
+    fn recount_members(&mut self, account_id: &AccountId) -> Result<(), Error>;
 
     // export tasks
     fn insert_export_task(&mut self, t: &ExportTask) -> Result<(), Error>;

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use crate::core::ids;
+use crate::core::model::AccountId;
 use crate::core::model::{
     ActiveType, Given, Group, GroupFilter, Listing, NameCondition, NameOp, Page, ParentFilter,
     PlatformType, User, UserFilter, Word,
@@ -352,7 +353,7 @@ impl Model {
     /// wrote, in order (the reads must give back exactly those, in that order).
     pub fn read(
         tx: &mut dyn ReadTx,
-        account: &str,
+        account: &AccountId,
         users: &[String],
         groups: &[String],
         members: Vec<(String, String)>,
@@ -391,7 +392,7 @@ impl Model {
             groups,
             "the account's groups, in creation order"
         );
-        assert!(m.listed_users.iter().all(|u| u.account_id == account));
+        assert!(m.listed_users.iter().all(|u| u.account_id == *account));
         assert!(m.listed_users.is_sorted_by_key(|u| u.seq));
         assert!(m.listed_groups.is_sorted_by_key(|g| g.seq));
         for g in &m.listed_groups {
@@ -549,7 +550,7 @@ impl Model {
     pub fn check_users(
         &self,
         tx: &mut dyn ReadTx,
-        account: &str,
+        account: &AccountId,
         filters: &[UserFilter],
         pages: &[Page],
         batch: i64,
@@ -593,7 +594,7 @@ impl Model {
     pub fn check_groups(
         &self,
         tx: &mut dyn ReadTx,
-        account: &str,
+        account: &AccountId,
         filters: &[GroupFilter],
         pages: &[Page],
         batch: i64,

@@ -157,7 +157,7 @@ impl Directory {
     }
 
     pub async fn projects_of(&self, account_id: &str) -> Result<Vec<Project>, Error> {
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         self.reading(move |tx| tx.projects_of(&account_id)).await
     }
 

@@ -1,5 +1,6 @@
 //! Export tasks (create, list, claim, finish, expire) and the batch reads exports walk with.
 
+use crate::core::model::AccountId;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -246,7 +247,7 @@ impl Directory {
         out: mpsc::Sender<ExportBatch>,
         progress: Arc<dyn Fn(u64) + Send + Sync>,
     ) -> Result<(), Error> {
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         self.reading(move |tx| match rows {
             ExportRows::Users(filter) => {
                 let mut names = GroupNames::default();
@@ -302,7 +303,7 @@ const NOT_OURS: &str = "the export task is no longer this worker's";
 /// group names across the batches of one export, so each group is looked up once.
 fn name_groups(
     tx: &mut dyn ReadTx,
-    account_id: &str,
+    account_id: &AccountId,
     mut batch: UserBatch,
     names: &mut GroupNames,
 ) -> Result<UserBatch, Error> {

@@ -7,12 +7,20 @@ use crate::core::storage::{ReadTx, RowLock};
 use crate::core::text::fold;
 use crate::core::{ids, validate};
 
-pub(super) fn must_get(tx: &mut dyn ReadTx, account_id: &str, id: &str) -> Result<Group, Error> {
+pub(super) fn must_get(
+    tx: &mut dyn ReadTx,
+    account_id: &AccountId,
+    id: &str,
+) -> Result<Group, Error> {
     tx.group(account_id, id)?
         .ok_or_else(|| Error::NotFound(Entity::Group, id.into()))
 }
 
-pub(super) fn must_have_user(tx: &mut dyn ReadTx, account_id: &str, id: &str) -> Result<(), Error> {
+pub(super) fn must_have_user(
+    tx: &mut dyn ReadTx,
+    account_id: &AccountId,
+    id: &str,
+) -> Result<(), Error> {
     match tx.user(account_id, id)? {
         Some(_) => Ok(()),
         None => Err(Error::NotFound(Entity::User, id.into())),
@@ -68,7 +76,7 @@ impl Directory {
             validate::chosen_id(id)?;
         }
         let id = g.id.clone().unwrap_or_else(ids::new_id);
-        let (account_id, max_depth) = (account_id.to_string(), self.max_depth);
+        let (account_id, max_depth) = (AccountId::from(account_id), self.max_depth);
         self.writing(move |tx| {
             let now = ids::now_ms();
             let (path, depth) = match &g.parent_id {
@@ -93,7 +101,7 @@ impl Directory {
             let group = Group {
                 seq: 0,
                 id: id.clone().into(),
-                account_id: account_id.clone().into(),
+                account_id: account_id.clone(),
                 name: g.name.clone(),
                 description: g.description.clone(),
                 platform_type,
@@ -116,7 +124,7 @@ impl Directory {
     }
 
     pub async fn group(&self, account_id: &str, id: &str) -> Result<Group, Error> {
-        let (account_id, id) = (account_id.to_string(), id.to_string());
+        let (account_id, id) = (AccountId::from(account_id), id.to_string());
         self.reading(move |tx| must_get(tx, &account_id, &id)).await
     }
 
@@ -127,7 +135,7 @@ impl Directory {
         page: Page,
     ) -> Result<Listing<Group>, Error> {
         check_group_filter(filter)?;
-        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        let (account_id, filter) = (AccountId::from(account_id), filter.clone());
         self.reading(move |tx| {
             if let Some(uid) = &filter.member {
                 must_have_user(tx, &account_id, uid)?;
@@ -143,7 +151,7 @@ impl Directory {
         user_id: &str,
         page: Page,
     ) -> Result<Listing<Group>, Error> {
-        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
         self.reading(move |tx| {
             must_have_user(tx, &account_id, &user_id)?;
             tx.groups_of_user(&user_id, page)
@@ -166,7 +174,7 @@ impl Directory {
         if let Some(d) = &p.description {
             validate::description(d)?;
         }
-        let (account_id, id) = (account_id.to_string(), id.to_string());
+        let (account_id, id) = (AccountId::from(account_id), id.to_string());
         self.writing(move |tx| {
             let mut g = must_get(tx, &account_id, &id)?;
             if let Some(n) = &p.name {
@@ -195,7 +203,7 @@ impl Directory {
         new_parent: Option<&str>,
         by: &str,
     ) -> Result<Group, Error> {
-        let (account_id, id, by) = (account_id.to_string(), id.to_string(), by.to_string());
+        let (account_id, id, by) = (AccountId::from(account_id), id.to_string(), by.to_string());
         let (new_parent, max_depth) = (new_parent.map(str::to_string), self.max_depth);
         self.writing(move |tx| {
             tx.lock_hierarchy(&account_id)?;
@@ -236,7 +244,7 @@ impl Directory {
     /// Deletes groups with their subgroups and memberships, all or none.
     pub async fn delete_groups(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("group_ids", ids)?;
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         self.writing(move |tx| {
             tx.lock_hierarchy(&account_id)?;
             let mut doomed: Vec<String> = Vec::new();
@@ -265,7 +273,7 @@ impl Directory {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        self.change_members(account_id, group_id, user_ids, true)
+        self.change_members(&AccountId::from(account_id), group_id, user_ids, true)
             .await
     }
 
@@ -277,19 +285,19 @@ impl Directory {
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
-        self.change_members(account_id, group_id, user_ids, false)
+        self.change_members(&AccountId::from(account_id), group_id, user_ids, false)
             .await
     }
 
     async fn change_members(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
         add: bool,
     ) -> Result<i64, Error> {
         let user_ids = check_batch("user_ids", user_ids)?;
-        let (account_id, group_id) = (account_id.to_string(), group_id.to_string());
+        let (account_id, group_id) = (AccountId::from(account_id), group_id.to_string());
         self.writing(move |tx| {
             must_get(tx, &account_id, &group_id)?;
             // the users, then the group, held until the end: a deletion of any of them
@@ -322,7 +330,7 @@ impl Directory {
         user_id: &str,
     ) -> Result<bool, Error> {
         let (account_id, group_id, user_id) = (
-            account_id.to_string(),
+            AccountId::from(account_id),
             group_id.to_string(),
             user_id.to_string(),
         );

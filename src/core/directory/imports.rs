@@ -1,6 +1,7 @@
 //! Importing users from rows of a workbook: each bad row fails alone, the good ones are
 //! created in all-or-nothing batches.
 
+use crate::core::model::AccountId;
 use std::collections::{HashMap, HashSet};
 
 use super::users::check_new_user;
@@ -67,7 +68,7 @@ impl Directory {
                 .collect();
             named.sort();
             named.dedup();
-            let account_id = account_id.to_string();
+            let account_id = AccountId::from(account_id);
             let (found_taken, found_groups) = self
                 .reading(move |tx| {
                     let mut taken = Vec::new();

@@ -5,6 +5,7 @@
 
 use super::Directory;
 use crate::core::error::Error;
+use crate::core::model::AccountId;
 use crate::core::model::{Group, GroupFilter, User, UserFilter};
 
 impl Directory {
@@ -23,7 +24,7 @@ impl Directory {
         limit: i64,
     ) -> Result<Vec<User>, Error> {
         super::users::check_user_filter(filter)?;
-        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        let (account_id, filter) = (AccountId::from(account_id), filter.clone());
         self.reading(move |tx| {
             if let Some(gid) = &filter.group_id {
                 super::groups::must_get(tx, &account_id, gid)?;
@@ -47,7 +48,7 @@ impl Directory {
         limit: i64,
     ) -> Result<Vec<Group>, Error> {
         super::groups::check_group_filter(filter)?;
-        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        let (account_id, filter) = (AccountId::from(account_id), filter.clone());
         self.reading(move |tx| {
             if let Some(uid) = &filter.member {
                 super::groups::must_have_user(tx, &account_id, uid)?;

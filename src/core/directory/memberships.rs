@@ -4,12 +4,17 @@
 use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::ids;
+use crate::core::model::AccountId;
 use crate::core::model::Page;
 use crate::core::storage::{RowLock, WriteTx};
 
 /// Holds the user until the transaction ends (before any group: see `RowLock`), so its
 /// deletion cannot interleave with this write.
-fn must_have_user(tx: &mut dyn WriteTx, account_id: &str, user_id: &str) -> Result<(), Error> {
+fn must_have_user(
+    tx: &mut dyn WriteTx,
+    account_id: &AccountId,
+    user_id: &str,
+) -> Result<(), Error> {
     let one = [user_id.to_string()];
     if tx
         .lock_users(account_id, &one, RowLock::KeyShare)?
@@ -28,7 +33,8 @@ impl Directory {
         user_id: &str,
         group_ids: &[String],
     ) -> Result<i64, Error> {
-        self.user_groups(account_id, user_id, group_ids, true).await
+        self.user_groups(&AccountId::from(account_id), user_id, group_ids, true)
+            .await
     }
 
     /// Takes a user out of every one of `group_ids`; returns of how many it was a member.
@@ -38,19 +44,19 @@ impl Directory {
         user_id: &str,
         group_ids: &[String],
     ) -> Result<i64, Error> {
-        self.user_groups(account_id, user_id, group_ids, false)
+        self.user_groups(&AccountId::from(account_id), user_id, group_ids, false)
             .await
     }
 
     async fn user_groups(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         user_id: &str,
         group_ids: &[String],
         add: bool,
     ) -> Result<i64, Error> {
         let group_ids = check_batch("group ids", group_ids)?;
-        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
         let store = self.store().clone();
         self.writing(move |tx| {
             must_have_user(tx, &account_id, &user_id)?;
@@ -80,7 +86,7 @@ impl Directory {
         account_id: &str,
         user_id: &str,
     ) -> Result<i64, Error> {
-        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
         let store = self.store().clone();
         self.writing(move |tx| {
             must_have_user(tx, &account_id, &user_id)?;

@@ -4,6 +4,7 @@
 
 use super::Directory;
 use crate::core::error::{Entity, Error};
+use crate::core::model::AccountId;
 use crate::core::model::{ActiveType, Listing, Page, PlatformType, User, UserId};
 use crate::core::storage::{MemberRow, RoleHolder, UserRecord};
 use crate::core::{ids, validate};
@@ -244,7 +245,7 @@ impl Directory {
             copilot_modules: m.copilot_modules,
             aliyun_account_id: m.aliyun_account_id,
         };
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         let name = m.name.clone();
         let kept = row.clone();
         let user = self
@@ -312,7 +313,7 @@ impl Directory {
         if let Some(m) = p.copilot_modules.as_mut() {
             check_modules(m)?;
         }
-        let (account_id, user_id) = (account_id.to_string(), user_id.to_string());
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
         self.writing(move |tx| {
             let now = ids::now_ms();
             let p = p.clone();
@@ -347,7 +348,7 @@ impl Directory {
             m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
             let row = MemberRow {
                 user_id: user.id.clone(),
-                account_id: account_id.clone().into(),
+                account_id: account_id.clone(),
                 user_type: m.user_type,
                 role_ids: m.role_ids.clone(),
                 copilot_modules: m.copilot_modules.clone(),
@@ -376,7 +377,7 @@ impl Directory {
         if let Some(kw) = keyword {
             validate::keyword(kw)?;
         }
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         let keyword = keyword.map(str::to_string);
         self.reading(move |tx| {
             tx.role_holders(

@@ -10,7 +10,7 @@ use crate::core::storage::{ReadTx, RowLock, UserRecord, UsersWithGroups, WriteTx
 use crate::core::text::fold;
 use crate::core::{ids, password, validate};
 
-fn must_get(tx: &mut dyn ReadTx, account_id: &str, id: &str) -> Result<User, Error> {
+fn must_get(tx: &mut dyn ReadTx, account_id: &AccountId, id: &str) -> Result<User, Error> {
     tx.user(account_id, id)?
         .ok_or_else(|| Error::NotFound(Entity::User, id.into()))
 }
@@ -129,7 +129,7 @@ pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(ActiveType, PlatformTyp
 
 /// Checks a new user and turns it into a row (hashing its password, if any).
 async fn prepare(
-    account_id: &str,
+    account_id: &AccountId,
     mut u: NewUser,
     now: i64,
 ) -> Result<(UserRecord, Vec<String>), Error> {
@@ -190,13 +190,13 @@ impl Directory {
         let mut prepared = Vec::with_capacity(new.len());
         let mut seen = std::collections::HashSet::new();
         for u in new {
-            let (rec, groups) = prepare(account_id, u, now).await?;
+            let (rec, groups) = prepare(&AccountId::from(account_id), u, now).await?;
             if !seen.insert(fold(&rec.name)) {
                 return Err(Error::Duplicate(Entity::User, rec.name));
             }
             prepared.push((rec, groups));
         }
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         let store = self.store().clone();
         // the transaction runs again if it loses a race (the hashes are not made again)
         self.writing(move |tx| create_users_in(tx, &*store, &account_id, &prepared, now))
@@ -204,7 +204,7 @@ impl Directory {
     }
 
     pub async fn user(&self, account_id: &str, id: &str) -> Result<User, Error> {
-        let (account_id, id) = (account_id.to_string(), id.to_string());
+        let (account_id, id) = (AccountId::from(account_id), id.to_string());
         self.reading(move |tx| must_get(tx, &account_id, &id)).await
     }
 
@@ -217,7 +217,7 @@ impl Directory {
                 name.escape_debug().to_string(),
             ));
         }
-        let (account_id, name) = (account_id.to_string(), name.to_string());
+        let (account_id, name) = (AccountId::from(account_id), name.to_string());
         self.reading(move |tx| {
             tx.user_by_name(&account_id, &name)?
                 .ok_or_else(|| Error::NotFound(Entity::User, name.clone()))
@@ -232,7 +232,7 @@ impl Directory {
         page: Page,
     ) -> Result<Listing<User>, Error> {
         check_user_filter(filter)?;
-        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        let (account_id, filter) = (AccountId::from(account_id), filter.clone());
         self.reading(move |tx| {
             if let Some(gid) = &filter.group_id {
                 must_get_group(tx, &account_id, gid)?;
@@ -251,7 +251,7 @@ impl Directory {
         page: Page,
     ) -> Result<UsersWithGroups, Error> {
         check_user_filter(filter)?;
-        let (account_id, filter) = (account_id.to_string(), filter.clone());
+        let (account_id, filter) = (AccountId::from(account_id), filter.clone());
         self.reading(move |tx| {
             if let Some(gid) = &filter.group_id {
                 must_get_group(tx, &account_id, gid)?;
@@ -324,7 +324,7 @@ impl Directory {
             }
             None => None,
         };
-        let (account_id, id) = (account_id.to_string(), id.to_string());
+        let (account_id, id) = (AccountId::from(account_id), id.to_string());
         self.writing(move |tx| {
             let mut u = tx
                 .user_for_update(&account_id, &id)?
@@ -360,7 +360,7 @@ impl Directory {
     /// Deletes users, all or none: an unknown id or the root user fails the whole call.
     pub async fn delete_users(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("user_ids", ids)?;
-        let account_id = account_id.to_string();
+        let account_id = AccountId::from(account_id);
         self.writing(move |tx| {
             // held until the end: a membership write on these users waits, then finds them
             // gone
@@ -387,15 +387,20 @@ impl Directory {
         id: &str,
         locked: bool,
     ) -> Result<User, Error> {
-        self.modify_user(account_id, id, move |u| u.locked = locked, None)
-            .await
+        self.modify_user(
+            &AccountId::from(account_id),
+            id,
+            move |u| u.locked = locked,
+            None,
+        )
+        .await
     }
 
     /// RESET_PWD: the current password stops working; the user must set a new one
     /// (activation again), and is asked to change it at next login.
     pub async fn reset_password(&self, account_id: &str, id: &str) -> Result<User, Error> {
         self.modify_user(
-            account_id,
+            &AccountId::from(account_id),
             id,
             |u| u.next_login_change_password = true,
             Some(None),
@@ -408,7 +413,7 @@ impl Directory {
         let pw = password::generate();
         let hash = password::hash(pw.clone()).await?;
         self.modify_user(
-            account_id,
+            &AccountId::from(account_id),
             id,
             |u| u.next_login_change_password = true,
             Some(Some(hash)),
@@ -419,12 +424,12 @@ impl Directory {
 
     async fn modify_user(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: &str,
         change: impl Fn(&mut User) + Send + Sync + 'static,
         password_hash: Option<Option<String>>,
     ) -> Result<User, Error> {
-        let (account_id, id) = (account_id.to_string(), id.to_string());
+        let (account_id, id) = (AccountId::from(account_id), id.to_string());
         self.writing(move |tx| {
             let mut u = tx
                 .user_for_update(&account_id, &id)?
@@ -456,7 +461,7 @@ impl Directory {
 fn create_users_in(
     tx: &mut dyn WriteTx,
     store: &dyn crate::core::storage::Storage,
-    account_id: &str,
+    account_id: &AccountId,
     prepared: &[(UserRecord, Vec<String>)],
     now: i64,
 ) -> Result<Vec<User>, Error> {

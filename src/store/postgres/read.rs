@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use super::{accounts, exports, groups, state, users, PgTx};
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
-use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
+use crate::core::model::{
+    Account, AccountId, Group, GroupFilter, Listing, Page, Project, User, UserFilter,
+};
 use crate::core::storage::{
     AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow, UsersWithGroups,
 };
@@ -39,7 +41,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
         self.run(accounts::get_project(self.c(), id))
     }
 
-    fn projects_of(&mut self, account_id: &str) -> Result<Vec<Project>, Error> {
+    fn projects_of(&mut self, account_id: &AccountId) -> Result<Vec<Project>, Error> {
         self.run(accounts::projects_of(self.c(), account_id))
     }
 
@@ -47,11 +49,11 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
         self.run(accounts::access_key(self.c(), access_key))
     }
 
-    fn user(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error> {
+    fn user(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error> {
         self.run(users::get(self.c(), account_id, id))
     }
 
-    fn user_by_name(&mut self, account_id: &str, name: &str) -> Result<Option<User>, Error> {
+    fn user_by_name(&mut self, account_id: &AccountId, name: &str) -> Result<Option<User>, Error> {
         self.run(users::get_by_name(self.c(), account_id, name))
     }
 
@@ -65,7 +67,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn list_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         page: Page,
     ) -> Result<Listing<User>, Error> {
@@ -74,7 +76,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn list_users_with_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         page: Page,
     ) -> Result<UsersWithGroups, Error> {
@@ -83,7 +85,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn users_after(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         after: i64,
         limit: i64,
@@ -100,19 +102,19 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn taken_user_names(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         names: &[String],
     ) -> Result<Vec<String>, Error> {
         self.run(users::taken_names(self.c(), account_id, names))
     }
 
-    fn user_count(&mut self, account_id: &str) -> Result<i64, Error> {
+    fn user_count(&mut self, account_id: &AccountId) -> Result<i64, Error> {
         Ok(self.run(accounts::counts(self.c(), account_id))?.0)
     }
 
     fn export_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         after: i64,
         limit: i64,
@@ -126,21 +128,25 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
         ))
     }
 
-    fn group(&mut self, account_id: &str, id: &str) -> Result<Option<Group>, Error> {
+    fn group(&mut self, account_id: &AccountId, id: &str) -> Result<Option<Group>, Error> {
         self.run(groups::get(self.c(), account_id, id))
     }
 
-    fn group_by_name(&mut self, account_id: &str, name: &str) -> Result<Option<Group>, Error> {
+    fn group_by_name(
+        &mut self,
+        account_id: &AccountId,
+        name: &str,
+    ) -> Result<Option<Group>, Error> {
         self.run(groups::get_by_name(self.c(), account_id, name))
     }
 
-    fn group_id_taken(&mut self, account_id: &str, id: &str) -> Result<bool, Error> {
+    fn group_id_taken(&mut self, account_id: &AccountId, id: &str) -> Result<bool, Error> {
         self.run(groups::id_taken(self.c(), account_id, id))
     }
 
     fn list_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &GroupFilter,
         page: Page,
     ) -> Result<Listing<Group>, Error> {
@@ -149,7 +155,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn groups_after(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &GroupFilter,
         after: i64,
         limit: i64,
@@ -163,7 +169,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn is_member(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_id: &str,
     ) -> Result<bool, Error> {
@@ -172,7 +178,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn group_ids_by_folded_names(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         folded: &[String],
     ) -> Result<Vec<(String, String)>, Error> {
         self.run(groups::ids_by_folded_names(self.c(), account_id, folded))
@@ -180,7 +186,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn group_names_by_ids(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[&str],
     ) -> Result<Vec<(String, i64, String)>, Error> {
         self.run(groups::names_by_ids(self.c(), account_id, ids))
@@ -213,7 +219,7 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn role_holders(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         role_id: i64,
         root_default: i64,
         default: i64,

@@ -5,7 +5,7 @@
 
 use super::{accounts, exports, groups, state, users, PgTx, PostgresStore};
 use crate::core::exports::ExportTask;
-use crate::core::model::{Account, Group, Project, User};
+use crate::core::model::{Account, AccountId, Group, Project, User};
 use crate::core::storage::{
     AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
 };
@@ -51,13 +51,13 @@ impl WriteTx for PgTx<true> {
         self.run(users::insert_many(self.c(), users))
     }
 
-    fn user_for_update(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error> {
+    fn user_for_update(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error> {
         self.run(users::get_for_update(self.c(), account_id, id))
     }
 
     fn lock_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[String],
         lock: RowLock,
     ) -> Result<Vec<String>, Error> {
@@ -72,7 +72,7 @@ impl WriteTx for PgTx<true> {
         self.run(users::update(self.c(), u, password_hash))
     }
 
-    fn delete_users(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+    fn delete_users(&mut self, account_id: &AccountId, ids: &[String]) -> Result<(), Error> {
         self.run(users::delete_many(self.c(), account_id, ids))
     }
 
@@ -84,30 +84,30 @@ impl WriteTx for PgTx<true> {
         self.run(groups::update_fields(self.c(), g))
     }
 
-    fn lock_hierarchy(&mut self, account_id: &str) -> Result<(), Error> {
+    fn lock_hierarchy(&mut self, account_id: &AccountId) -> Result<(), Error> {
         self.run(groups::lock_hierarchy(self.c(), account_id))
     }
 
     fn lock_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[String],
         lock: RowLock,
     ) -> Result<Vec<String>, Error> {
         self.run(groups::lock(self.c(), account_id, ids, lock))
     }
 
-    fn subtree_max_depth(&mut self, account_id: &str, path: &str) -> Result<i64, Error> {
+    fn subtree_max_depth(&mut self, account_id: &AccountId, path: &str) -> Result<i64, Error> {
         self.run(groups::subtree_max_depth(self.c(), account_id, path))
     }
 
-    fn subtree_ids(&mut self, account_id: &str, path: &str) -> Result<Vec<String>, Error> {
+    fn subtree_ids(&mut self, account_id: &AccountId, path: &str) -> Result<Vec<String>, Error> {
         self.run(groups::subtree_ids(self.c(), account_id, path))
     }
 
     fn move_subtree(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         new_parent: Option<&str>,
         old_path: &str,
@@ -129,13 +129,13 @@ impl WriteTx for PgTx<true> {
         ))
     }
 
-    fn delete_groups(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+    fn delete_groups(&mut self, account_id: &AccountId, ids: &[String]) -> Result<(), Error> {
         self.run(groups::delete_many(self.c(), account_id, ids))
     }
 
     fn add_members(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
         now: i64,
@@ -151,7 +151,7 @@ impl WriteTx for PgTx<true> {
 
     fn remove_members(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
@@ -167,7 +167,7 @@ impl WriteTx for PgTx<true> {
         self.run(groups::load(self.c(), pairs, now))
     }
 
-    fn recount_members(&mut self, account_id: &str) -> Result<(), Error> {
+    fn recount_members(&mut self, account_id: &AccountId) -> Result<(), Error> {
         self.run(groups::recount(self.c(), account_id))
     }
 

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use super::{accounts, exports, groups, state, users, SqliteTx};
 use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
-use crate::core::model::{Account, Group, GroupFilter, Listing, Page, Project, User, UserFilter};
+use crate::core::model::{
+    Account, AccountId, Group, GroupFilter, Listing, Page, Project, User, UserFilter,
+};
 use crate::core::storage::{AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow};
 use crate::core::Error;
 
@@ -32,7 +34,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         Ok(accounts::get_project(&self.conn, id)?)
     }
 
-    fn projects_of(&mut self, account_id: &str) -> Result<Vec<Project>, Error> {
+    fn projects_of(&mut self, account_id: &AccountId) -> Result<Vec<Project>, Error> {
         Ok(accounts::projects_of(&self.conn, account_id)?)
     }
 
@@ -40,11 +42,11 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         Ok(accounts::access_key(&self.conn, access_key)?)
     }
 
-    fn user(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error> {
+    fn user(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error> {
         Ok(users::get(&self.conn, account_id, id)?)
     }
 
-    fn user_by_name(&mut self, account_id: &str, name: &str) -> Result<Option<User>, Error> {
+    fn user_by_name(&mut self, account_id: &AccountId, name: &str) -> Result<Option<User>, Error> {
         Ok(users::get_by_name(&self.conn, account_id, name)?)
     }
 
@@ -58,7 +60,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn list_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         page: Page,
     ) -> Result<Listing<User>, Error> {
@@ -67,7 +69,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn users_after(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         after: i64,
         limit: i64,
@@ -84,19 +86,19 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn taken_user_names(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         names: &[String],
     ) -> Result<Vec<String>, Error> {
         Ok(users::taken_names(&self.conn, account_id, names)?)
     }
 
-    fn user_count(&mut self, account_id: &str) -> Result<i64, Error> {
+    fn user_count(&mut self, account_id: &AccountId) -> Result<i64, Error> {
         Ok(accounts::counts(&self.conn, account_id)?.0)
     }
 
     fn export_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &UserFilter,
         after: i64,
         limit: i64,
@@ -106,21 +108,25 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
         )?)
     }
 
-    fn group(&mut self, account_id: &str, id: &str) -> Result<Option<Group>, Error> {
+    fn group(&mut self, account_id: &AccountId, id: &str) -> Result<Option<Group>, Error> {
         Ok(groups::get(&self.conn, account_id, id)?)
     }
 
-    fn group_by_name(&mut self, account_id: &str, name: &str) -> Result<Option<Group>, Error> {
+    fn group_by_name(
+        &mut self,
+        account_id: &AccountId,
+        name: &str,
+    ) -> Result<Option<Group>, Error> {
         Ok(groups::get_by_name(&self.conn, account_id, name)?)
     }
 
-    fn group_id_taken(&mut self, account_id: &str, id: &str) -> Result<bool, Error> {
+    fn group_id_taken(&mut self, account_id: &AccountId, id: &str) -> Result<bool, Error> {
         Ok(groups::id_taken(&self.conn, account_id, id)?)
     }
 
     fn list_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &GroupFilter,
         page: Page,
     ) -> Result<Listing<Group>, Error> {
@@ -129,7 +135,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn groups_after(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &GroupFilter,
         after: i64,
         limit: i64,
@@ -143,7 +149,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn is_member(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_id: &str,
     ) -> Result<bool, Error> {
@@ -154,7 +160,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn group_ids_by_folded_names(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         folded: &[String],
     ) -> Result<Vec<(String, String)>, Error> {
         Ok(groups::ids_by_folded_names(&self.conn, account_id, folded)?)
@@ -162,7 +168,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn group_names_by_ids(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[&str],
     ) -> Result<Vec<(String, i64, String)>, Error> {
         Ok(groups::names_by_ids(&self.conn, account_id, ids)?)
@@ -195,7 +201,7 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn role_holders(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         role_id: i64,
         root_default: i64,
         default: i64,

@@ -5,7 +5,7 @@
 
 use super::{accounts, exports, groups, state, users, SqliteStore, SqliteTx, SqliteWrite};
 use crate::core::exports::ExportTask;
-use crate::core::model::{Account, Group, Project, User};
+use crate::core::model::{Account, AccountId, Group, Project, User};
 use crate::core::storage::{
     AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
 };
@@ -59,14 +59,14 @@ impl WriteTx for SqliteTx<true> {
         Ok(users::insert_many(&self.conn, users)?)
     }
 
-    fn user_for_update(&mut self, account_id: &str, id: &str) -> Result<Option<User>, Error> {
+    fn user_for_update(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error> {
         // the write transaction holds the database: nobody else changes the row meanwhile
         Ok(users::get(&self.conn, account_id, id)?)
     }
 
     fn lock_users(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[String],
         _lock: RowLock,
     ) -> Result<Vec<String>, Error> {
@@ -81,7 +81,7 @@ impl WriteTx for SqliteTx<true> {
         Ok(users::update(&self.conn, u, password_hash)?)
     }
 
-    fn delete_users(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+    fn delete_users(&mut self, account_id: &AccountId, ids: &[String]) -> Result<(), Error> {
         Ok(users::delete_many(&self.conn, account_id, ids)?)
     }
 
@@ -93,30 +93,30 @@ impl WriteTx for SqliteTx<true> {
         Ok(groups::update_fields(&self.conn, g)?)
     }
 
-    fn lock_hierarchy(&mut self, account_id: &str) -> Result<(), Error> {
+    fn lock_hierarchy(&mut self, account_id: &AccountId) -> Result<(), Error> {
         Ok(groups::lock_hierarchy(&self.conn, account_id)?)
     }
 
     fn lock_groups(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         ids: &[String],
         _lock: RowLock,
     ) -> Result<Vec<String>, Error> {
         Ok(groups::existing(&self.conn, account_id, ids)?)
     }
 
-    fn subtree_max_depth(&mut self, account_id: &str, path: &str) -> Result<i64, Error> {
+    fn subtree_max_depth(&mut self, account_id: &AccountId, path: &str) -> Result<i64, Error> {
         Ok(groups::subtree_max_depth(&self.conn, account_id, path)?)
     }
 
-    fn subtree_ids(&mut self, account_id: &str, path: &str) -> Result<Vec<String>, Error> {
+    fn subtree_ids(&mut self, account_id: &AccountId, path: &str) -> Result<Vec<String>, Error> {
         Ok(groups::subtree_ids(&self.conn, account_id, path)?)
     }
 
     fn move_subtree(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         new_parent: Option<&str>,
         old_path: &str,
@@ -138,13 +138,13 @@ impl WriteTx for SqliteTx<true> {
         )?)
     }
 
-    fn delete_groups(&mut self, account_id: &str, ids: &[String]) -> Result<(), Error> {
+    fn delete_groups(&mut self, account_id: &AccountId, ids: &[String]) -> Result<(), Error> {
         Ok(groups::delete_many(&self.conn, account_id, ids)?)
     }
 
     fn add_members(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
         now: i64,
@@ -156,7 +156,7 @@ impl WriteTx for SqliteTx<true> {
 
     fn remove_members(
         &mut self,
-        account_id: &str,
+        account_id: &AccountId,
         group_id: &str,
         user_ids: &[String],
     ) -> Result<i64, Error> {
@@ -169,7 +169,7 @@ impl WriteTx for SqliteTx<true> {
         Ok(groups::load(&self.conn, pairs, now)?)
     }
 
-    fn recount_members(&mut self, account_id: &str) -> Result<(), Error> {
+    fn recount_members(&mut self, account_id: &AccountId) -> Result<(), Error> {
         Ok(groups::recount(&self.conn, account_id)?)
     }
 

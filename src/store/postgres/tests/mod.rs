@@ -14,6 +14,7 @@ mod reads;
 mod timing;
 mod writes;
 
+use crate::core::model::AccountId;
 pub(super) use crate::store::read_cases::{record, UserSpec};
 use std::fmt::Debug;
 
@@ -68,8 +69,8 @@ pub(super) struct Fixture {
     pub mirror: SqliteStore,
     pub native: PostgresStore,
     members: Mutex<Vec<(String, String, String)>>,
-    pub a: String,
-    pub b: String,
+    pub a: AccountId,
+    pub b: AccountId,
     pub project_a: String,
 }
 
@@ -103,8 +104,8 @@ impl Fixture {
             mirror,
             native,
             members: Mutex::new(Vec::new()),
-            a: String::new(),
-            b: String::new(),
+            a: AccountId::default(),
+            b: AccountId::default(),
             project_a: String::new(),
         };
         f.a = f.account("alpha");
@@ -145,17 +146,17 @@ impl Fixture {
         ours
     }
 
-    fn account(&self, name: &str) -> String {
+    fn account(&self, name: &str) -> AccountId {
         let a = Account {
             id: ids::new_id().into(),
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
         self.write(|tx| tx.insert_account(&a));
-        a.id.into()
+        a.id
     }
 
-    fn project(&self, account_id: &str, name: &str) -> String {
+    fn project(&self, account_id: &AccountId, name: &str) -> String {
         let p = Project {
             id: ids::new_id().into(),
             account_id: account_id.into(),
@@ -167,7 +168,7 @@ impl Fixture {
     }
 
     /// Inserts users through both stores; returns their ids.
-    pub fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
+    pub fn users(&self, account_id: &AccountId, users: &[UserSpec<'_>]) -> Vec<String> {
         let records: Vec<UserRecord> = users
             .iter()
             .enumerate()
@@ -182,7 +183,7 @@ impl Fixture {
     /// Inserts a group through both stores under `parent` (of the same account).
     pub fn group(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: Option<&str>,
         name: &str,
         parent: Option<&Group>,
@@ -194,17 +195,17 @@ impl Fixture {
         })
     }
 
-    pub fn add(&self, account_id: &str, group_id: &str, users: &[String]) {
+    pub fn add(&self, account_id: &AccountId, group_id: &str, users: &[String]) {
         let mut users = users.to_vec();
         users.sort();
         self.write(|tx| tx.add_members(account_id, group_id, &users, 5));
         let mut m = self.members.lock().unwrap();
         for u in users {
-            m.push((account_id.into(), group_id.into(), u));
+            m.push((account_id.to_string(), group_id.into(), u));
         }
     }
 
-    pub fn access_key(&self, account_id: &str, user_id: &str, key: &str, active: bool) {
+    pub fn access_key(&self, account_id: &AccountId, user_id: &str, key: &str, active: bool) {
         let k = AccessKeyRow {
             access_key: key.into(),
             account_id: account_id.into(),
@@ -258,7 +259,7 @@ pub(super) fn read<T>(store: &dyn Storage, f: impl Fn(&mut dyn ReadTx) -> Result
 
 /// A group as the core makes one, under `parent`.
 pub(super) fn group(
-    account_id: &str,
+    account_id: &AccountId,
     id: Option<&str>,
     name: &str,
     parent: Option<&Group>,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::read;
 use super::{selected, Fixture, UserSpec};
 use crate::core::exports::{ExportTask, TaskFilter, TaskKind, TaskSort, TaskStatus};
-use crate::core::model::{Group, GroupFilter, Page, ParentFilter, UserFilter};
+use crate::core::model::{AccountId, Group, GroupFilter, Page, ParentFilter, UserFilter};
 use crate::core::storage::{MemberRow, ReadTx, TokenKeyRow};
 use crate::store::common::{public_id, split_group_ids};
 use crate::store::read_cases::{self, pages, Model, Named};
@@ -129,9 +129,9 @@ fn group_filters(filled: &Filled) -> Vec<GroupFilter> {
 
 impl Filled {
     /// The model of `account` (A or B), read through the native store.
-    fn model(&self, account: &str) -> Model {
+    fn model(&self, account: &AccountId) -> Model {
         let f = &self.f;
-        let (users, groups) = if account == f.a {
+        let (users, groups) = if *account == f.a {
             (&self.users, &self.groups)
         } else {
             (&self.b_users, &self.b_groups)
@@ -265,7 +265,7 @@ async fn lookups_answer_as_the_mirror() {
     f.access_key(&f.a, &u[1], "AK1", true);
     f.access_key(&f.a, &u[5], "AK5", true); // bob is disabled
     f.access_key(&f.a, &u[2], "AK2", false);
-    for id in [&f.a, &f.b, &"nobody".to_string()] {
+    for id in [&f.a, &f.b, &AccountId::from("nobody")] {
         f.same("account", |tx| tx.account(id));
         f.same("projects", |tx| tx.projects_of(id));
         f.same("user count", |tx| {
@@ -379,7 +379,7 @@ async fn export_tasks_org_members_and_iam_state_answer_as_the_mirror() {
     for (i, name) in names.iter().enumerate() {
         let t = ExportTask {
             id: format!("task{i}"),
-            account_id: f.a.clone().into(),
+            account_id: f.a.clone(),
             project_id: f.project_a.clone().into(),
             kind: TaskKind::Users,
             spec: "{}".into(),
@@ -464,7 +464,7 @@ async fn export_tasks_org_members_and_iam_state_answer_as_the_mirror() {
     for (i, roles) in [(1, vec![2, 25]), (3, vec![25]), (4, vec![])] {
         let m = MemberRow {
             user_id: u[i].clone().into(),
-            account_id: f.a.clone().into(),
+            account_id: f.a.clone(),
             user_type: 1 + i as i64,
             role_ids: roles,
             copilot_modules: vec!["qa".into(), "chat".into()],

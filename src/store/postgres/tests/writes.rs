@@ -4,13 +4,13 @@
 
 use super::{group, read, record, selected, write, Fixture, UserSpec};
 use crate::core::exports::{ExportTask, TaskKind, TaskStatus};
-use crate::core::model::{Account, GroupFilter, Page, UserFilter};
+use crate::core::model::{Account, AccountId, GroupFilter, Page, UserFilter};
 use crate::core::storage::{MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, WriteTx};
 use crate::core::Error;
 
 /// The account's kept counters and every group's `user_quantity` against the rows, read
 /// through the native store (and the same through the mirror).
-fn assert_counts_exact(f: &Fixture, account: &str) {
+fn assert_counts_exact(f: &Fixture, account: &AccountId) {
     f.same("counts", |tx| {
         let users = tx.users_after(account, &UserFilter::default(), 0, i64::MAX)?;
         assert_eq!(tx.user_count(account)?, users.len() as i64, "user_count");
@@ -273,7 +273,7 @@ async fn a_dropped_write_keeps_nothing_and_errors_map() {
 fn task(f: &Fixture, id: &str, created_at: i64) -> ExportTask {
     ExportTask {
         id: id.into(),
-        account_id: f.a.clone().into(),
+        account_id: f.a.clone(),
         project_id: f.project_a.clone().into(),
         kind: TaskKind::Groups,
         spec: "{}".into(),
@@ -358,7 +358,7 @@ async fn exports_org_members_nonces_and_iam_state_write_as_asked() {
     let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("alice")]);
     let mut m = MemberRow {
         user_id: ids[1].clone().into(),
-        account_id: a.clone().into(),
+        account_id: a.clone(),
         user_type: 2,
         role_ids: vec![25, 3],
         copilot_modules: vec!["qa".into()],

@@ -6,6 +6,7 @@ mod ranges;
 mod reads;
 mod writes;
 
+use crate::core::model::AccountId;
 use crate::store::read_cases::record;
 pub(super) use crate::store::read_cases::UserSpec;
 use std::path::PathBuf;
@@ -26,8 +27,8 @@ pub(super) struct Fixture {
     /// The store the fixture writes through.
     writer: SqliteStore,
     members: Mutex<Vec<(String, String, String)>>,
-    pub a: String,
-    pub b: String,
+    pub a: AccountId,
+    pub b: AccountId,
     pub project_a: String,
 }
 
@@ -46,8 +47,8 @@ impl Fixture {
             path,
             writer: store,
             members: Mutex::new(Vec::new()),
-            a: String::new(),
-            b: String::new(),
+            a: AccountId::default(),
+            b: AccountId::default(),
             project_a: String::new(),
         };
         f.a = f.account("alpha").await;
@@ -79,17 +80,17 @@ impl Fixture {
             .collect()
     }
 
-    async fn account(&self, name: &str) -> String {
+    async fn account(&self, name: &str) -> AccountId {
         let a = Account {
             id: ids::new_id().into(),
             name: name.into(),
             created_at: 1_700_000_000_000,
         };
         self.write(|tx| tx.insert_account(&a));
-        a.id.into()
+        a.id
     }
 
-    async fn project(&self, account_id: &str, name: &str) -> String {
+    async fn project(&self, account_id: &AccountId, name: &str) -> String {
         let p = Project {
             id: ids::new_id().into(),
             account_id: account_id.into(),
@@ -101,7 +102,7 @@ impl Fixture {
     }
 
     /// Inserts users and returns their records.
-    pub async fn records(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<UserRecord> {
+    pub async fn records(&self, account_id: &AccountId, users: &[UserSpec<'_>]) -> Vec<UserRecord> {
         let records: Vec<UserRecord> = users
             .iter()
             .enumerate()
@@ -114,7 +115,7 @@ impl Fixture {
     }
 
     /// Inserts users and returns their ids.
-    pub async fn users(&self, account_id: &str, users: &[UserSpec<'_>]) -> Vec<String> {
+    pub async fn users(&self, account_id: &AccountId, users: &[UserSpec<'_>]) -> Vec<String> {
         let records = self.records(account_id, users).await;
         records.into_iter().map(|r| r.id.into()).collect()
     }
@@ -122,7 +123,7 @@ impl Fixture {
     /// Inserts a group under `parent` (a group of the same account).
     pub async fn group(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         id: Option<&str>,
         name: &str,
         parent: Option<&Group>,
@@ -160,17 +161,17 @@ impl Fixture {
         })
     }
 
-    pub async fn add(&self, account_id: &str, group_id: &str, users: &[String]) {
+    pub async fn add(&self, account_id: &AccountId, group_id: &str, users: &[String]) {
         let mut users = users.to_vec();
         users.sort();
         self.write(|tx| tx.add_members(account_id, group_id, &users, 5));
         let mut m = self.members.lock().unwrap();
         for u in users {
-            m.push((account_id.into(), group_id.into(), u));
+            m.push((account_id.to_string(), group_id.into(), u));
         }
     }
 
-    pub async fn access_key(&self, account_id: &str, user_id: &str, key: &str, active: bool) {
+    pub async fn access_key(&self, account_id: &AccountId, user_id: &str, key: &str, active: bool) {
         let k = AccessKeyRow {
             access_key: key.into(),
             account_id: account_id.into(),
@@ -184,7 +185,7 @@ impl Fixture {
     pub async fn export_task(&self, id: &str, file_name: &str, created_at: i64) {
         let t = ExportTask {
             id: id.into(),
-            account_id: self.a.clone().into(),
+            account_id: self.a.clone(),
             project_id: self.project_a.clone().into(),
             kind: crate::core::exports::TaskKind::Users,
             spec: "{}".into(),

@@ -2,6 +2,7 @@
 //! searches the FTS5 index answers alone (`search::IndexSearch`): every answer is held to
 //! the one `read_cases::Model` computes in Rust from the rows.
 
+use crate::core::model::AccountId;
 use std::collections::HashMap;
 
 use rusqlite::Connection;
@@ -15,7 +16,7 @@ use crate::core::storage::{ReadTx, UserRecord, WriteTx};
 use crate::store::read_cases::Model;
 use crate::store::{self, Db, Value};
 
-fn user(account_id: &str, name: &str, description: &str, alias: &str) -> UserRecord {
+fn user(account_id: &AccountId, name: &str, description: &str, alias: &str) -> UserRecord {
     UserRecord {
         id: ids::new_id().into(),
         account_id: account_id.into(),
@@ -41,7 +42,7 @@ fn user(account_id: &str, name: &str, description: &str, alias: &str) -> UserRec
     }
 }
 
-fn group(account_id: &str, name: &str) -> Group {
+fn group(account_id: &AccountId, name: &str) -> Group {
     let id = ids::new_id();
     Group {
         seq: 0,
@@ -234,11 +235,11 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
             tx.insert_groups(&gs).unwrap();
             Box::new(tx).commit().unwrap();
             made_users
-                .entry(acc.clone())
+                .entry(acc.to_string())
                 .or_default()
                 .extend(us.iter().map(|u| u.id.to_string()));
             made_groups
-                .entry(acc.clone())
+                .entry(acc.to_string())
                 .or_default()
                 .extend(gs.iter().map(|g| g.id.to_string()));
         }
@@ -256,16 +257,16 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
     tx.insert_users(&many).unwrap();
     Box::new(tx).commit().unwrap();
     made_users
-        .get_mut(&c_id)
+        .get_mut(c_id.as_str())
         .unwrap()
         .extend(many.iter().map(|u| u.id.to_string()));
 
     // deletes and renames (the FTS update trigger), in every account
     for acc in &accounts {
-        let us = made_users.get_mut(acc).unwrap();
+        let us = made_users.get_mut(acc.as_str()).unwrap();
         let gone: Vec<String> = us.iter().step_by(5).cloned().collect();
         us.retain(|id| !gone.contains(id));
-        let gs = made_groups.get_mut(acc).unwrap();
+        let gs = made_groups.get_mut(acc.as_str()).unwrap();
         let gone_groups: Vec<String> = gs.iter().skip(1).step_by(4).cloned().collect();
         gs.retain(|id| !gone_groups.contains(id));
         let mut tx = store.begin_write().unwrap();
@@ -311,7 +312,11 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
                 .into_iter()
                 .map(|(_, id)| store::common::public_id(&id))
                 .collect();
-            assert_eq!(&ids, &made[acc], "{table} of {acc} in creation order");
+            assert_eq!(
+                &ids,
+                &made[acc.as_str()],
+                "{table} of {acc} in creation order"
+            );
         }
     }
 
@@ -339,8 +344,8 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
         let model = Model::read(
             &mut tx,
             acc,
-            &made_users[acc],
-            &made_groups[acc],
+            &made_users[acc.as_str()],
+            &made_groups[acc.as_str()],
             Vec::new(),
         );
         nonempty += model.check_users(&mut tx, acc, &ufilters, &pages(), 4);
@@ -379,7 +384,9 @@ async fn index_searches_over_interleaved_accounts_answer_as_the_model() {
         .unwrap();
     assert_eq!((past.total, past.items.len()), (whole.total, 0));
     // an unknown account has no rows
-    let none = tx.list_users("nobody", &kw, Page::ALL).unwrap();
+    let none = tx
+        .list_users(&AccountId::from("nobody"), &kw, Page::ALL)
+        .unwrap();
     assert_eq!((none.total, none.items.len()), (0, 0));
     Box::new(tx).finish().unwrap();
 }
@@ -593,7 +600,9 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
         ..Default::default()
     };
     for acc in accounts {
-        let l = tx.list_users(acc, &alice, Page::ALL).unwrap();
+        let l = tx
+            .list_users(&AccountId::from(acc), &alice, Page::ALL)
+            .unwrap();
         let want: Vec<&String> = expected_users[acc]
             .iter()
             .filter(|id| id[1..].parse::<usize>().unwrap() % 2 == 0)
@@ -606,7 +615,7 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
         );
         let page = tx
             .list_users(
-                acc,
+                &AccountId::from(acc),
                 &alice,
                 Page {
                     limit: 2,
@@ -623,7 +632,9 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
             keyword: Some("sa".into()),
             ..Default::default()
         };
-        let g = tx.list_groups(acc, &sales, Page::ALL).unwrap();
+        let g = tx
+            .list_groups(&AccountId::from(acc), &sales, Page::ALL)
+            .unwrap();
         assert_eq!(g.total, expected_groups[acc].len() as i64);
         assert_eq!(
             g.items
@@ -636,11 +647,13 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
     Box::new(tx).finish().unwrap();
     // new rows continue after the account's last
     let mut w = store.begin_write().unwrap();
-    w.insert_users(&[user("acc-1", "alice-new", "", "")])
+    w.insert_users(&[user(&AccountId::from("acc-1"), "alice-new", "", "")])
         .unwrap();
     Box::new(w).commit().unwrap();
     let mut tx = store.begin_read().unwrap();
-    let l = tx.list_users("acc-1", &alice, Page::ALL).unwrap();
+    let l = tx
+        .list_users(&AccountId::from("acc-1"), &alice, Page::ALL)
+        .unwrap();
     assert_eq!(l.items.last().unwrap().name, "alice-new");
     // acc-1 was made second: number 2
     let (lo, _) = seq_range(2);

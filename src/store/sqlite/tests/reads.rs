@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::{Fixture, UserSpec};
 use crate::core::exports::{ExportTask, TaskFilter, TaskSort, TaskStatus};
 use crate::core::model::{
-    Account, Group, GroupFilter, Listing, Page, ParentFilter, Project, UserFilter,
+    Account, AccountId, Group, GroupFilter, Listing, Page, ParentFilter, Project, UserFilter,
 };
 use crate::core::storage::{MemberRow, ReadTx, TokenKeyRow, UserRecord};
 use crate::store::common::{fold, public_id, split_group_ids};
@@ -117,8 +117,8 @@ async fn filled() -> Filled {
 
 impl Filled {
     /// The model of `account` (A or B) read through `tx`.
-    fn model(&self, tx: &mut dyn ReadTx, account: &str) -> Model {
-        let (users, groups) = if account == self.f.a {
+    fn model(&self, tx: &mut dyn ReadTx, account: &AccountId) -> Model {
+        let (users, groups) = if *account == self.f.a {
             (&self.users, &self.groups)
         } else {
             (&self.b_users, &self.b_groups)
@@ -328,7 +328,7 @@ async fn lookups_answer_as_written() {
 
     assert_eq!(tx.account_count().unwrap(), 2);
     let acc = Some(Account {
-        id: a.clone().into(),
+        id: a.clone(),
         name: "alpha".into(),
         created_at: 1_700_000_000_000,
     });
@@ -338,7 +338,7 @@ async fn lookups_answer_as_written() {
     assert_eq!(tx.account_by_name("ALPHA").unwrap(), None);
     let projects = vec![Project {
         id: f.project_a.clone().into(),
-        account_id: a.clone().into(),
+        account_id: a.clone(),
         name: "p-alpha".into(),
         created_at: 1_700_000_000_001,
     }];
@@ -377,7 +377,7 @@ async fn lookups_answer_as_written() {
         assert!(want.is_some());
         assert_eq!(tx.user(a, id).unwrap(), want);
         assert_eq!(tx.user(b, id).unwrap(), None);
-        assert_eq!(tx.account_of_user(id).unwrap().as_ref(), Some(a));
+        assert_eq!(tx.account_of_user(id).unwrap().as_deref(), Some(a.as_str()));
         assert_eq!(
             tx.password_hash(id).unwrap(),
             filled.records[i].password_hash
@@ -665,7 +665,7 @@ async fn org_members_and_iam_state_answer_as_written() {
     {
         rows.push(MemberRow {
             user_id: u[i + 1].clone().into(),
-            account_id: f.a.clone().into(),
+            account_id: f.a.clone(),
             user_type: i as i64 + 1,
             role_ids: roles,
             copilot_modules: modules.into_iter().map(String::from).collect(),

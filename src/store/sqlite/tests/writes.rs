@@ -5,6 +5,7 @@ use super::super::SqliteStore;
 use super::{Fixture, UserSpec};
 use crate::core::exports::{ExportTask, FailureKind, TaskKind, TaskStatus};
 use crate::core::ids;
+use crate::core::model::AccountId;
 use crate::core::model::{Account, Group, Page, Project, UserFilter};
 use crate::core::storage::{
     AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
@@ -32,32 +33,32 @@ macro_rules! reads {
 
 reads! {
     account(id: &str) -> Option<crate::core::model::Account>;
-    projects_of(account_id: &str) -> Vec<crate::core::model::Project>;
+    projects_of(account_id: &AccountId) -> Vec<crate::core::model::Project>;
     access_key(key: &str) -> Option<crate::core::storage::AccessKeyRow>;
     export_task(project_id: &str, id: &str) -> Option<crate::core::exports::ExportTask>;
     list_export_tasks(project_id: &str, f: &crate::core::exports::TaskFilter, page: Page)
         -> crate::core::model::Listing<crate::core::exports::ExportTask>;
-    group(account_id: &str, id: &str) -> Option<Group>;
-    group_by_name(account_id: &str, name: &str) -> Option<Group>;
-    groups_after(account_id: &str, f: &crate::core::model::GroupFilter, after: i64, limit: i64)
+    group(account_id: &AccountId, id: &str) -> Option<Group>;
+    group_by_name(account_id: &AccountId, name: &str) -> Option<Group>;
+    groups_after(account_id: &AccountId, f: &crate::core::model::GroupFilter, after: i64, limit: i64)
         -> Vec<Group>;
     login_failures(subject: &str) -> Option<(i64, i64)>;
     revoked_since(now: i64, since: i64) -> Vec<(String, i64)>;
     token_keys() -> Vec<crate::core::storage::TokenKeyRow>;
     org_members(ids: &[String])
         -> std::collections::HashMap<String, crate::core::storage::MemberRow>;
-    user(account_id: &str, id: &str) -> Option<crate::core::model::User>;
+    user(account_id: &AccountId, id: &str) -> Option<crate::core::model::User>;
     group_names_of(ids: &[String]) -> std::collections::HashMap<String, Vec<String>>;
-    list_users(account_id: &str, f: &UserFilter, page: Page)
+    list_users(account_id: &AccountId, f: &UserFilter, page: Page)
         -> crate::core::model::Listing<crate::core::model::User>;
     password_hash(id: &str) -> Option<String>;
-    users_after(account_id: &str, f: &UserFilter, after: i64, limit: i64)
+    users_after(account_id: &AccountId, f: &UserFilter, after: i64, limit: i64)
         -> Vec<crate::core::model::User>;
 }
 
 impl Look<'_> {
     /// The account's kept counters (users, groups).
-    fn counts(&self, account_id: &str) -> (i64, i64) {
+    fn counts(&self, account_id: &AccountId) -> (i64, i64) {
         self.sql()
             .query_row(
                 "SELECT user_count, group_count FROM accounts WHERE id = ?",
@@ -68,7 +69,7 @@ impl Look<'_> {
     }
 
     /// The deepest depth under `path` (a write transaction's read), committed empty.
-    fn subtree_max_depth(&self, account_id: &str, path: &str) -> i64 {
+    fn subtree_max_depth(&self, account_id: &AccountId, path: &str) -> i64 {
         self.0.write(|tx| tx.subtree_max_depth(account_id, path))
     }
 
@@ -78,7 +79,7 @@ impl Look<'_> {
     }
 }
 
-fn user(account_id: &str, name: &str) -> UserRecord {
+fn user(account_id: &AccountId, name: &str) -> UserRecord {
     UserRecord {
         id: ids::new_id().into(),
         account_id: account_id.into(),
@@ -104,7 +105,7 @@ fn user(account_id: &str, name: &str) -> UserRecord {
     }
 }
 
-fn group(account_id: &str, id: &str, name: &str, parent: Option<&Group>) -> Group {
+fn group(account_id: &AccountId, id: &str, name: &str, parent: Option<&Group>) -> Group {
     let (path, depth) = match parent {
         Some(p) => (format!("{}/{id}", p.path), p.depth + 1),
         None => (id.to_string(), 1),
@@ -130,7 +131,7 @@ fn group(account_id: &str, id: &str, name: &str, parent: Option<&Group>) -> Grou
 }
 
 /// The counters of `account` agree with its rows.
-async fn assert_counts_exact(f: &Fixture, account: &str) {
+async fn assert_counts_exact(f: &Fixture, account: &AccountId) {
     let c = Look(f);
     let (users, groups) = c.counts(account);
     let all = UserFilter {
@@ -440,7 +441,7 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     tx.insert_access_key(
         &AccessKeyRow {
             access_key: "AK1".into(),
-            account_id: f.a.clone().into(),
+            account_id: f.a.clone(),
             user_id: ids_[0].clone().into(),
             secret_sealed: "s".into(),
             active: false,
@@ -450,7 +451,7 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     .unwrap();
     let task = |id: &str, at: i64| ExportTask {
         id: id.into(),
-        account_id: f.a.clone().into(),
+        account_id: f.a.clone(),
         project_id: f.project_a.clone().into(),
         kind: TaskKind::Users,
         spec: "{}".into(),
@@ -488,7 +489,7 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     tx.upsert_org_member(
         &MemberRow {
             user_id: ids_[0].clone().into(),
-            account_id: f.a.clone().into(),
+            account_id: f.a.clone(),
             user_type: 3,
             role_ids: vec![111111111, 111111113],
             copilot_modules: vec!["chat".into()],
@@ -500,7 +501,7 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     tx.upsert_org_member(
         &MemberRow {
             user_id: ids_[0].clone().into(),
-            account_id: f.a.clone().into(),
+            account_id: f.a.clone(),
             user_type: 2,
             role_ids: vec![111111112],
             copilot_modules: vec![],
