@@ -1,5 +1,6 @@
 //! The directory core: model, rules and operations. Knows nothing of HTTP or of any face.
 
+pub mod authz;
 pub mod directory;
 pub mod error;
 pub mod exports;

@@ -16,6 +16,7 @@
 //! The schema is not made here: `Db::migrate` creates and migrates the database first.
 
 mod accounts;
+mod authz;
 mod exports;
 mod groups;
 mod read;
