@@ -13,6 +13,9 @@ pub enum Entity {
     AccessKey,
     Task,
     Token,
+    Role,
+    Grant,
+    Policy,
 }
 
 impl fmt::Display for Entity {
@@ -25,6 +28,9 @@ impl fmt::Display for Entity {
             Entity::Group => "user group",
             Entity::AccessKey => "access key",
             Entity::Token => "token",
+            Entity::Role => "role",
+            Entity::Grant => "role assignment",
+            Entity::Policy => "policy",
         })
     }
 }
@@ -61,6 +67,10 @@ pub enum Error {
     /// Valid credentials, but not for this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// The caller's policies do not allow the action (403): `message` is for the caller,
+    /// `encoded` the sealed explanation only STS's decode-authorization-message opens.
+    #[error("{message}")]
+    Denied { message: String, encoded: String },
     /// The database cannot be reached (503).
     #[error("the directory database is unavailable")]
     Unavailable(String),
@@ -91,7 +101,7 @@ impl Error {
             | Error::Hierarchy(_) => 400,
             Error::TooLarge(_) => 413,
             Error::Unauthenticated(_) => 401,
-            Error::Forbidden(_) => 403,
+            Error::Forbidden(_) | Error::Denied { .. } => 403,
             Error::NotFound(..) => 404,
             Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => 409,
             Error::Internal(_) => 500,

@@ -34,6 +34,8 @@ pub struct AppState {
     /// Bytes of request bodies all requests together may hold buffered at once, in KiB
     /// permits (`BODY_BUDGET_BYTES`): a body is read only after its share is taken.
     pub body_budget: Arc<tokio::sync::Semaphore>,
+    /// The decision point of every face (holdings cache, sealed denials).
+    pub authz: crate::auth::authz::Authorizer,
 }
 
 /// All request bodies buffered at once on a node, in bytes. Each face reads a body whole
@@ -50,6 +52,7 @@ impl AppState {
             exports: Arc::default(),
             iam: Arc::default(),
             body_budget: Arc::new(tokio::sync::Semaphore::new(BODY_BUDGET_BYTES >> 10)),
+            authz: Default::default(),
         }
     }
 

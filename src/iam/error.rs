@@ -49,7 +49,19 @@ impl IntoResponse for KsError {
         }
         let status =
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = body(status, e.to_string());
+        let mut resp = match &e {
+            // Keystone's body, and beside it the sealed explanation where the Huawei SDK
+            // reads it (`encoded_authorization_message` at the top level)
+            Error::Denied { message, encoded } => (
+                status,
+                Json(json!({
+                    "error": {"code": 403, "message": message, "title": title(status)},
+                    "encoded_authorization_message": encoded,
+                })),
+            )
+                .into_response(),
+            _ => body(status, e.to_string()),
+        };
         if status == StatusCode::UNAUTHORIZED {
             // as Keystone does: tells clients which scheme to use
             resp.headers_mut().insert(

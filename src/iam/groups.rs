@@ -38,7 +38,7 @@ type Res = Result<Response, KsError>;
 /// `GET /v3/groups`: Keystone's filters `domain_id` (only the caller's; another is a 403)
 /// and `name` (exact, case-insensitive as names are unique that way).
 async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:groups:listGroups").await?;
     let p = Params::parse(q.as_deref());
     who.own_domain(p.get("domain_id"))?;
     lists::refuse_inexact(&p, &["domain_id", "name"], true)?;
@@ -102,7 +102,7 @@ struct GroupBody {
 }
 
 async fn create(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:groups:createGroup").await?;
     let r: GroupBody = json(&body)?;
     who.own_domain(r.group.domain_id.as_deref())?;
     let name = r
@@ -129,7 +129,7 @@ async fn create(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Re
 }
 
 async fn show(State(s): State<AppState>, who: Who, b: Base, Path(id): Path<String>) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:groups:getGroup").await?;
     let g = s.dir.group(&who.account_id, &id).await?;
     Ok(Json(json!({ "group": views::group(&b.0, &g) })).into_response())
 }
@@ -141,7 +141,7 @@ async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:groups:updateGroup").await?;
     let r: GroupBody = json(&body)?;
     if let Some(d) = r.group.domain_id.as_deref() {
         if d != who.account_id {
@@ -164,7 +164,7 @@ async fn update(
 }
 
 async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:groups:deleteGroup").await?;
     s.dir.delete_groups(&who.account_id, &[id]).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -178,7 +178,7 @@ async fn members(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:users:listUsersForGroup").await?;
     let p = Params::parse(q.as_deref());
     let (mut filter, none) = super::users::user_filter(
         &who,
@@ -195,7 +195,7 @@ async fn add_member(
     who: Who,
     Path((group_id, user_id)): Path<(String, String)>,
 ) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:permissions:addUserToGroup").await?;
     s.dir
         .add_members(&who.account_id, &group_id, &[user_id])
         .await?;
@@ -207,7 +207,8 @@ async fn check_member(
     who: Who,
     Path((group_id, user_id)): Path<(String, String)>,
 ) -> Res {
-    who.must_be_admin_or(&user_id)?;
+    who.allow_or_self(&s, "iam:permissions:checkUserInGroup", &user_id)
+        .await?;
     if s.dir
         .is_member(&who.account_id, &group_id, &user_id)
         .await?
@@ -227,7 +228,7 @@ async fn remove_member(
     who: Who,
     Path((group_id, user_id)): Path<(String, String)>,
 ) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:permissions:removeUserFromGroup").await?;
     let removed = s
         .dir
         .remove_members(&who.account_id, &group_id, std::slice::from_ref(&user_id))
@@ -247,7 +248,8 @@ async fn groups_of_user(
     Path(user_id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Res {
-    who.must_be_admin_or(&user_id)?;
+    who.allow_or_self(&s, "iam:users:listGroupsForUser", &user_id)
+        .await?;
     let p = Params::parse(q.as_deref());
     lists::refuse_inexact(&p, &["name"], true)?;
     let filter = GroupFilter {

@@ -7,6 +7,7 @@ pub mod error;
 mod groups;
 mod lists;
 mod meta;
+mod roles;
 pub mod state;
 mod tokens;
 mod users;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::router())
         .merge(users::router())
         .merge(meta::router())
+        .merge(roles::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         // `authenticate` bounds the body by `max_body_bytes`; axum's own 2 MiB default would
         // answer in plain text instead
@@ -49,6 +51,8 @@ pub struct Who {
     pub user_id: String,
     /// The account's root user: the domain's administrator.
     pub admin: bool,
+    /// The caller's address, for `g:SourceIp` conditions.
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl Who {
@@ -69,6 +73,42 @@ impl Who {
             Ok(())
         } else {
             self.must_be_admin()
+        }
+    }
+
+    /// The caller's policies must allow `action` (an action name of
+    /// `core::authz::actions`) in the domain's scope: IAM is a global service. The root
+    /// user always passes.
+    pub async fn allow(&self, s: &AppState, action: &str) -> Result<(), Error> {
+        if self.admin {
+            return Ok(());
+        }
+        let action = crate::core::authz::actions::find(action)
+            .ok_or_else(|| Error::Internal(format!("{action} is not an action")))?;
+        let request = crate::auth::authz::Request {
+            account_id: &self.account_id,
+            user_id: &self.user_id,
+            action,
+            resource: None,
+            scope: crate::core::directory::RequestScope::Domain,
+            source_ip: self.source_ip,
+            secure_transport: false,
+        };
+        s.authz.authorize(&s.dir, &request).await
+    }
+
+    /// [`Who::allow`], except that a user acting on itself (`user_id`) always may: it
+    /// reads its own record and its own groups as Keystone's owner rules allow.
+    pub async fn allow_or_self(
+        &self,
+        s: &AppState,
+        action: &str,
+        user_id: &str,
+    ) -> Result<(), Error> {
+        if self.user_id == user_id {
+            Ok(())
+        } else {
+            self.allow(s, action).await
         }
     }
 
@@ -130,6 +170,7 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
             account_id: claims.account_id,
             user_id: claims.user_id,
             admin: user.is_root,
+            source_ip: source_ip(&req),
         };
         let mut req = req;
         req.extensions_mut().insert(who);
@@ -173,12 +214,20 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
         .user(&s.dir, &caller.account_id, &caller.user_id)
         .await?
         .ok_or_else(|| Error::Unauthenticated("the access key's user no longer exists".into()))?;
+    let source_ip = source_ip(&req);
     req.extensions_mut().insert(Who {
         account_id: caller.account_id,
         user_id: caller.user_id,
         admin: user.is_root,
+        source_ip,
     });
     Ok(req)
+}
+
+fn source_ip(req: &Request) -> Option<std::net::IpAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// The caller's source address, when the server records it.

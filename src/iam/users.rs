@@ -35,7 +35,7 @@ type Res = Result<Response, KsError>;
 /// `password_expires_at`, and the federation filters `idp_id`, `protocol_id`, `unique_id`
 /// (no user of the directory is federated: a value matches no one).
 async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:users:listUsers").await?;
     let p = Params::parse(q.as_deref());
     let federated = ["idp_id", "protocol_id", "unique_id"]
         .iter()
@@ -176,7 +176,7 @@ async fn create_user(
     who: &Who,
     body: &Bytes,
 ) -> Result<(crate::core::model::User, String), Error> {
-    who.must_be_admin()?;
+    who.allow(s, "iam:users:createUser").await?;
     let r: UserBody = json(body)?;
     who.own_domain(r.user.domain_id.as_deref())?;
     let areacode = r.user.areacode.clone().unwrap_or_default();
@@ -206,7 +206,7 @@ async fn create_os_user(State(s): State<AppState>, who: Who, b: Base, body: Byte
 }
 
 async fn show(State(s): State<AppState>, who: Who, b: Base, Path(id): Path<String>) -> Res {
-    who.must_be_admin_or(&id)?;
+    who.allow_or_self(&s, "iam:users:getUser", &id).await?;
     let u = s.dir.user(&who.account_id, &id).await?;
     Ok(Json(json!({ "user": views::user(&b.0, &u) })).into_response())
 }
@@ -218,7 +218,7 @@ async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:users:updateUser").await?;
     let r: UserBody = json(&body)?;
     let o = r.user;
     if let Some(d) = o.domain_id.as_deref() {
@@ -243,7 +243,7 @@ async fn update(
 }
 
 async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
-    who.must_be_admin()?;
+    who.allow(&s, "iam:users:deleteUser").await?;
     s.dir
         .delete_users(&who.account_id, std::slice::from_ref(&id))
         .await?;

@@ -16,6 +16,8 @@ pub struct QbError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Alibaba's `AccessDeniedDetail` of a denial by the caller's policies.
+    pub denied: Option<serde_json::Value>,
 }
 
 impl QbError {
@@ -24,6 +26,7 @@ impl QbError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            denied: None,
         }
     }
 
@@ -44,17 +47,17 @@ impl QbError {
     }
 
     pub fn render(self, request_id: &str) -> Response {
-        let mut resp = (
-            self.status,
-            Json(json!({
-                "RequestId": request_id,
-                "Code": self.code,
-                "Message": self.message,
-                "HostId": "roster",
-                "Recommend": "",
-            })),
-        )
-            .into_response();
+        let mut body = json!({
+            "RequestId": request_id,
+            "Code": self.code,
+            "Message": self.message,
+            "HostId": "roster",
+            "Recommend": "",
+        });
+        if let Some(d) = self.denied {
+            body["AccessDeniedDetail"] = d;
+        }
+        let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
                 .insert("x-acs-retry-after", HeaderValue::from_static("1000"));
@@ -82,6 +85,14 @@ impl From<Error> for QbError {
             Error::NotFound(..) => "Application.Object.NotExist",
             Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => "Object.Already.Exists",
             Error::Forbidden(_) => "Access.Forbidden",
+            Error::Denied { message, encoded } => {
+                return QbError {
+                    status: StatusCode::FORBIDDEN,
+                    code: "NoPermission",
+                    message: message.clone(),
+                    denied: Some(json!({ "EncodedDiagnosticMessage": encoded })),
+                }
+            }
             Error::Unauthenticated(_) => "IncompleteSignature",
             Error::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -89,6 +100,7 @@ impl From<Error> for QbError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     code: "Internal.System.Error",
                     message: "An internal system error occurred.".into(),
+                    denied: None,
                 };
             }
             Error::Unavailable(detail) | Error::Contention(detail) => {
@@ -97,6 +109,7 @@ impl From<Error> for QbError {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     code: "ServiceUnavailable",
                     message: e.to_string(),
+                    denied: None,
                 };
             }
         };

@@ -17,7 +17,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::auth::acs::{self, RawRequest, Scheme};
-use crate::core::ids;
+use crate::core::authz::actions::{self, Action, Level};
+use crate::core::directory::{org_members, RequestScope};
+use crate::core::{ids, Error};
 use crate::http::auth::read_body;
 use crate::http::AppState;
 use error::QbError;
@@ -157,6 +159,9 @@ async fn authenticate(
 }
 
 async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Answer, QbError> {
+    if let Some(def) = actions::quickbi(action) {
+        authorize(c, def).await?;
+    }
     // the unpaged listings stream their answer whole
     match action {
         "GetUserGroupInfo" => return groups::by_keyword(c, p).await,
@@ -192,4 +197,52 @@ async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Answer, QbError> 
         )),
     };
     result.map(Answer::Result)
+}
+
+/// The caller's policies must allow the action (in the domain's scope: Quick BI is a
+/// global service), and on top of them its organization role: user writes need the
+/// organization administrator, user group and membership writes the organization or the
+/// permission administrator (Quick BI's division of its built-in roles). The root user
+/// passes both.
+async fn authorize(c: &Ctx, action: &'static Action) -> Result<(), Error> {
+    let request = crate::auth::authz::Request {
+        account_id: &c.account_id,
+        user_id: &c.user_id,
+        action,
+        resource: None,
+        scope: RequestScope::Domain,
+        source_ip: None,
+        secure_transport: false,
+    };
+    let s = &c.state;
+    s.authz.authorize(&s.dir, &request).await?;
+    if action.level == Level::List || action.level == Level::Read {
+        return Ok(());
+    }
+    let member = s.dir.org_member(&c.account_id, &c.user_id).await?;
+    if member.user.is_root {
+        return Ok(());
+    }
+    let needs: &[i64] = if action.name.starts_with("quickbi:users:") {
+        &[org_members::ROLE_ADMIN]
+    } else {
+        &[org_members::ROLE_ADMIN, org_members::ROLE_AUTH_ADMIN]
+    };
+    if member.role_ids.iter().any(|r| needs.contains(r)) {
+        return Ok(());
+    }
+    let roles: Vec<&str> = needs
+        .iter()
+        .filter_map(|r| org_members::org_role(*r).map(|r| r.name))
+        .collect();
+    Err(crate::auth::authz::deny(
+        &s.dir,
+        &request,
+        &member.user.name,
+        serde_json::json!({
+            "decision": "organization_role",
+            "why": format!("the action needs the organization role {}", roles.join(" or ")),
+            "role_ids": member.role_ids,
+        }),
+    ))
 }

@@ -30,6 +30,8 @@ pub fn code(e: &Error) -> &'static str {
         Error::Duplicate(Entity::Group, _) => "WKS.0202",
         Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => "WKS.0203",
         Error::Forbidden(_) => "WKS.0301",
+        // a denial by the caller's policies: the body also carries the sealed explanation
+        Error::Denied { .. } => "WKS.0302",
         Error::Unauthenticated(_) => "APIGW.0301",
         Error::Internal(_) => "WKS.0500",
         Error::Unavailable(_) | Error::Contention(_) => "WKS.0503",
@@ -57,7 +59,18 @@ impl IntoResponse for WsError {
         }
         let status =
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = body(status, code(&e), e.to_string());
+        let mut resp = match &e {
+            Error::Denied { message, encoded } => (
+                status,
+                Json(json!({
+                    "error_code": code(&e),
+                    "error_msg": message,
+                    "encoded_authorization_message": encoded,
+                })),
+            )
+                .into_response(),
+            _ => body(status, code(&e), e.to_string()),
+        };
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut().insert(
                 http::header::RETRY_AFTER,

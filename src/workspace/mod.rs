@@ -1,18 +1,21 @@
 //! The Huawei Cloud Workspace face: `/v2/{project_id}/...` users and user groups, as
 //! `huaweicloudsdkworkspace` calls and parses them. Translates wire to core and back only.
 
+mod actions;
 pub mod error;
 mod exports;
 mod groups;
 mod users;
 mod views;
 
-use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
+use crate::core::directory::RequestScope;
+use crate::core::model::ProjectId;
 use crate::core::Error;
 use crate::http::auth::{huawei_aksk_gated, Caller};
 use crate::http::AppState;
@@ -97,6 +100,32 @@ impl FromRequestParts<AppState> for Tenant {
         if account_id != caller.account_id {
             return Err(denied().into());
         }
+        // what the caller's policies say about this route, in the project's scope
+        let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str());
+        let (action, param) = route
+            .and_then(|r| actions::of_route(parts.method.as_str(), r))
+            .ok_or_else(|| {
+                Error::Internal(format!("{} {route:?} has no action: refused", parts.method))
+            })?;
+        let resource = action.resource_type.map(|t| {
+            let id = param
+                .and_then(|p| params.iter().find(|(k, _)| *k == p))
+                .map_or("*", |(_, v)| v);
+            crate::core::authz::actions::urn("workspace", &account_id, t, id)
+        });
+        let request = crate::auth::authz::Request {
+            account_id: &account_id,
+            user_id: &caller.user_id,
+            action,
+            resource,
+            scope: RequestScope::Project(ProjectId::from(&project_id)),
+            source_ip: parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+            secure_transport: false,
+        };
+        state.authz.authorize(&state.dir, &request).await?;
         Ok(Tenant {
             account_id,
             project_id,

@@ -25,7 +25,6 @@ pub const KEYS: &[&str] = &[
     "g:DomainId",
     "g:DomainName",
     "g:ProjectId",
-    "g:ProjectName",
     "g:PrincipalAccount",
     "g:PrincipalUrn",
     "g:PrincipalType",
@@ -47,7 +46,6 @@ pub struct Context {
     pub domain_id: String,
     pub domain_name: String,
     pub project_id: Option<String>,
-    pub project_name: Option<String>,
     /// `iam::{account_id}:user:{user_name}`.
     pub principal_urn: String,
     pub is_root: bool,
@@ -65,7 +63,6 @@ impl Context {
             Key::DomainId | Key::PrincipalAccount => Val::Str(&self.domain_id),
             Key::DomainName => Val::Str(&self.domain_name),
             Key::ProjectId => Val::Str(self.project_id.as_deref()?),
-            Key::ProjectName => Val::Str(self.project_name.as_deref()?),
             Key::PrincipalUrn => Val::Str(&self.principal_urn),
             Key::PrincipalType => Val::Str("User"),
             Key::PrincipalIsRootUser => Val::Bool(self.is_root),
@@ -92,7 +89,6 @@ enum Key {
     DomainId,
     DomainName,
     ProjectId,
-    ProjectName,
     PrincipalAccount,
     PrincipalUrn,
     PrincipalType,
@@ -106,13 +102,12 @@ enum Key {
 
 impl Key {
     fn parse(s: &str) -> Option<Key> {
-        const ALL: [Key; 15] = [
+        const ALL: [Key; 14] = [
             Key::UserId,
             Key::UserName,
             Key::DomainId,
             Key::DomainName,
             Key::ProjectId,
-            Key::ProjectName,
             Key::PrincipalAccount,
             Key::PrincipalUrn,
             Key::PrincipalType,
@@ -381,7 +376,6 @@ mod tests {
             domain_id: "d1".into(),
             domain_name: "acme".into(),
             project_id: None,
-            project_name: None,
             principal_urn: "iam::d1:user:Alice".into(),
             is_root: false,
             source_ip: Some("10.1.2.3".parse().unwrap()),

@@ -88,7 +88,7 @@ fn applies(st: &Statement, action: &str, ask: &Ask<'_>) -> bool {
 }
 
 /// Decides `ask` against every policy in `held`. Cost: one pass over the statements.
-pub fn decide(held: &[Held], ask: &Ask<'_>) -> Decision {
+pub fn decide<'h>(held: impl IntoIterator<Item = &'h Held>, ask: &Ask<'_>) -> Decision {
     let action = ask.action.to_ascii_lowercase();
     let mut allow = None;
     for h in held {
@@ -152,20 +152,13 @@ mod tests {
         let deny_export = held(
             r#"{"Version":"5.0","Statement":[{"Effect":"Allow","Action":"iam:*:*"},{"Sid":"NoExport","Effect":"Deny","Action":["Workspace:userGroups:Export*"]}]}"#,
         );
-        assert!(decide(
-            &[allow_all.clone()],
-            &ask("workspace:userGroups:list", None, &ctx)
-        )
-        .allowed());
+        assert!(decide([&allow_all], &ask("workspace:userGroups:list", None, &ctx)).allowed());
         assert_eq!(
-            decide(
-                &[allow_all.clone()],
-                &ask("iam:users:listUsers", None, &ctx)
-            ),
+            decide([&allow_all], &ask("iam:users:listUsers", None, &ctx)),
             Decision::ImplicitDeny
         );
         assert_eq!(
-            decide(&[], &ask("iam:users:listUsers", None, &ctx)),
+            decide(std::iter::empty(), &ask("iam:users:listUsers", None, &ctx)),
             Decision::ImplicitDeny
         );
         match decide(
@@ -189,23 +182,23 @@ mod tests {
         let g1 = "workspace::d1:userGroup:g1";
         let g2 = "workspace::d1:userGroup:g2";
         assert!(decide(
-            &[one_group.clone()],
+            [&one_group],
             &ask("workspace:userGroups:update", Some(g1), &ctx)
         )
         .allowed());
         assert!(!decide(
-            &[one_group.clone()],
+            [&one_group],
             &ask("workspace:userGroups:update", Some(g2), &ctx)
         )
         .allowed());
         // an action without a resource needs Resource "*"
-        assert!(!decide(&[one_group], &ask("workspace:userGroups:list", None, &ctx)).allowed());
+        assert!(!decide([&one_group], &ask("workspace:userGroups:list", None, &ctx)).allowed());
         let not = held(
             r#"{"Version":"5.0","Statement":[{"Effect":"Allow","NotAction":"iam:*:*","NotResource":"workspace:*:*:userGroup:g1"}]}"#,
         );
-        assert!(decide(&[not.clone()], &ask("workspace:users:list", None, &ctx)).allowed());
-        assert!(!decide(&[not.clone()], &ask("iam:users:listUsers", None, &ctx)).allowed());
-        assert!(!decide(&[not], &ask("workspace:userGroups:update", Some(g1), &ctx)).allowed());
+        assert!(decide([&not], &ask("workspace:users:list", None, &ctx)).allowed());
+        assert!(!decide([&not], &ask("iam:users:listUsers", None, &ctx)).allowed());
+        assert!(!decide([&not], &ask("workspace:userGroups:update", Some(g1), &ctx)).allowed());
     }
 
     #[test]
@@ -217,8 +210,8 @@ mod tests {
         let h = held(
             r#"{"Version":"5.0","Statement":[{"Effect":"Allow","Action":"*","Condition":{"StringEquals":{"g:UserName":["alice"]}}}]}"#,
         );
-        assert!(decide(&[h.clone()], &ask("iam:users:listUsers", None, &ctx)).allowed());
+        assert!(decide([&h], &ask("iam:users:listUsers", None, &ctx)).allowed());
         ctx.user_name = "bob".into();
-        assert!(!decide(&[h], &ask("iam:users:listUsers", None, &ctx)).allowed());
+        assert!(!decide([&h], &ask("iam:users:listUsers", None, &ctx)).allowed());
     }
 }

@@ -3,6 +3,8 @@
 //! loses nothing half-done.
 
 mod accounts;
+mod authz;
+pub use authz::{CustomRoleInput, Holdings, RequestScope, Role, MAX_CUSTOM_ROLES};
 mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod groups;
@@ -65,6 +67,9 @@ pub struct Directory {
     gate: Arc<Semaphore>,
     pub master_key: Arc<MasterKey>,
     pub max_depth: i64,
+    /// Grows with every authorization change made through this node (`authz.rs`), so
+    /// that cached decisions made before it are dropped.
+    authz_epoch: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Directory {
@@ -79,6 +84,7 @@ impl Directory {
             gate,
             master_key,
             max_depth: DEFAULT_MAX_DEPTH,
+            authz_epoch: Arc::default(),
         }
     }
 

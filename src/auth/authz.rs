@@ -1,0 +1,219 @@
+//! Enforcement: one decision per request, from what the caller holds (`core::authz`), with
+//! a per-node cache of holdings, and the sealed explanation of a denial.
+//!
+//! - The account's root user holds every permission (nothing is read for it).
+//! - Anyone else: the grants of its groups (and their ancestors) that count in the
+//!   request's scope, and the identity policies attached to it and to those groups
+//!   (`Holdings::in_scope`); an explicit Deny wins, no Allow denies.
+//! - Holdings are cached per (account, user) for at most [`HOLDINGS_TTL`]; a grant, role or
+//!   policy change made through this node drops them at once (`Directory::authz_epoch`),
+//!   one made through another node counts here within the TTL. Concurrent misses of one
+//!   caller are answered by one read (moka's `try_get_with`).
+//! - A denial is `Error::Denied`: a message naming the action (what the caller asked for,
+//!   nothing more) and the explanation (who, which action on which resource, in which scope,
+//!   and why: no Allow, or which Deny statement of which policy) sealed with the master key
+//!   and bound to the account, so only STS's decode-authorization-message of that account
+//!   opens it ([`open_denial`]).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::core::authz::actions::Action;
+use crate::core::authz::{decide, Ask, Context, Decision, Source};
+use crate::core::directory::{Holdings, RequestScope};
+use crate::core::{ids, Directory, Error};
+
+/// How long a node keeps what a caller holds: the bound on how late a change made through
+/// another node counts here.
+pub const HOLDINGS_TTL: Duration = Duration::from_secs(5);
+
+/// Callers whose holdings one node keeps at once.
+const HOLDINGS_CAPACITY: u64 = 10_000;
+
+/// What a request asks for.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub account_id: &'a str,
+    pub user_id: &'a str,
+    pub action: &'static Action,
+    /// The URN of the resource acted on, for actions with a resource type.
+    pub resource: Option<String>,
+    pub scope: RequestScope,
+    pub source_ip: Option<IpAddr>,
+    pub secure_transport: bool,
+}
+
+/// The per-node decision point: holdings cache and sealing.
+#[derive(Clone)]
+pub struct Authorizer {
+    cache: moka::future::Cache<(String, String), Arc<Holdings>>,
+}
+
+impl Default for Authorizer {
+    fn default() -> Self {
+        Authorizer {
+            cache: moka::future::Cache::builder()
+                .max_capacity(HOLDINGS_CAPACITY)
+                .time_to_live(HOLDINGS_TTL)
+                .build(),
+        }
+    }
+}
+
+/// The principal URN of a user, as STS's caller identity gives it.
+pub fn principal_urn(account_id: &str, user_name: &str) -> String {
+    format!("iam::{account_id}:user:{user_name}")
+}
+
+fn binding(account_id: &str) -> String {
+    format!("authorization-message:{account_id}")
+}
+
+fn source_json(s: &Source) -> Value {
+    match s {
+        Source::Role {
+            role_id,
+            role_name,
+            group_id,
+            scope,
+        } => json!({
+            "type": "role",
+            "role_id": role_id,
+            "role_name": role_name,
+            "group_id": group_id,
+            "scope": scope,
+        }),
+        Source::IdentityPolicy {
+            policy_id,
+            policy_name,
+            version_id,
+            principal,
+        } => json!({
+            "type": "identity_policy",
+            "policy_id": policy_id,
+            "policy_name": policy_name,
+            "version_id": version_id,
+            "attached_to": principal,
+        }),
+    }
+}
+
+impl Authorizer {
+    /// What the caller holds, from the cache when it is fresh.
+    pub async fn holdings(
+        &self,
+        dir: &Directory,
+        account_id: &str,
+        user_id: &str,
+    ) -> Result<Arc<Holdings>, Error> {
+        let key = (account_id.to_string(), user_id.to_string());
+        let epoch = dir.authz_epoch();
+        if let Some(h) = self.cache.get(&key).await {
+            if h.epoch == epoch {
+                return Ok(h);
+            }
+            self.cache.invalidate(&key).await;
+        }
+        self.cache
+            .try_get_with(key, async {
+                dir.holdings(account_id, user_id).await.map(Arc::new)
+            })
+            .await
+            .map_err(|e| match &*e {
+                Error::NotFound(..) => {
+                    Error::Unauthenticated("the caller's user no longer exists".into())
+                }
+                Error::Unavailable(d) => Error::Unavailable(d.clone()),
+                Error::Contention(d) => Error::Contention(d.clone()),
+                other => Error::Internal(other.to_string()),
+            })
+    }
+
+    /// Allows the request or refuses it with `Error::Denied`.
+    pub async fn authorize(&self, dir: &Directory, req: &Request<'_>) -> Result<(), Error> {
+        let h = self.holdings(dir, req.account_id, req.user_id).await?;
+        if h.is_root {
+            return Ok(());
+        }
+        let ctx = Context {
+            user_id: req.user_id.to_string(),
+            user_name: h.user_name.clone(),
+            domain_id: req.account_id.to_string(),
+            domain_name: h.domain_name.clone(),
+            project_id: match &req.scope {
+                RequestScope::Project(p) => Some(p.to_string()),
+                RequestScope::Domain => None,
+            },
+            principal_urn: principal_urn(req.account_id, &h.user_name),
+            is_root: false,
+            source_ip: req.source_ip,
+            secure_transport: req.secure_transport,
+            now_ms: ids::now_ms(),
+        };
+        let ask = Ask {
+            action: req.action.name,
+            resource: req.resource.as_deref(),
+            context: &ctx,
+        };
+        let decision = decide(h.in_scope(&req.scope), &ask);
+        if decision.allowed() {
+            return Ok(());
+        }
+        let reason = match &decision {
+            Decision::ExplicitDeny {
+                source,
+                statement,
+                sid,
+            } => json!({
+                "decision": "explicit_deny",
+                "statement": {"policy": source_json(source), "index": statement, "sid": sid},
+            }),
+            _ => json!({
+                "decision": "implicit_deny",
+                "why": "no statement of the caller's policies allows the action",
+            }),
+        };
+        Err(deny(dir, req, &h.user_name, reason))
+    }
+}
+
+/// The denial of `req` for `reason` (a JSON object: `decision` and what made it): the
+/// message names the action; the explanation is sealed to the account.
+pub fn deny(dir: &Directory, req: &Request<'_>, user_name: &str, reason: Value) -> Error {
+    let now = ids::now_ms();
+    let explanation = json!({
+        "principal": {
+            "account_id": req.account_id,
+            "user_id": req.user_id,
+            "user_name": user_name,
+            "urn": principal_urn(req.account_id, user_name),
+        },
+        "action": req.action.name,
+        "resource": req.resource,
+        "scope": req.scope.describe(),
+        "time": ids::iso_ms(now),
+        "reason": reason,
+    });
+    let encoded = dir
+        .master_key
+        .seal(&explanation.to_string(), &binding(req.account_id));
+    Error::Denied {
+        message: format!("Policy doesn't allow {} to be performed.", req.action.name),
+        encoded,
+    }
+}
+
+/// Opens an encoded authorization message of `account_id`'s callers: the explanation as
+/// JSON text. Errors: `Invalid` for a message that is not one (or another account's).
+pub fn open_denial(dir: &Directory, account_id: &str, encoded: &str) -> Result<String, Error> {
+    dir.master_key
+        .open(encoded.trim(), &binding(account_id))
+        .map_err(|_| {
+            Error::invalid(
+                "encoded_authorization_message is not an encoded message of this account",
+            )
+        })
+}
