@@ -17,7 +17,8 @@ use axum::Router;
 use crate::core::directory::RequestScope;
 use crate::core::model::ProjectId;
 use crate::core::Error;
-use crate::http::auth::{huawei_aksk_gated, Caller};
+use crate::auth::tokens::Scope;
+use crate::http::auth::{huawei_aksk_gated, huawei_token_gated, Caller};
 use crate::http::AppState;
 use error::WsError;
 
@@ -43,7 +44,18 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
     // an import holds one of the node's import permits from before its upload is read
     // until its answer is made (`jobs::Exports::imports`)
     let gate = import.then_some(&state.exports.imports);
-    match huawei_aksk_gated(&state, req, limit, gate).await {
+    let token = req
+        .headers()
+        .get("x-auth-token")
+        .map(|v| v.to_str().map(|t| t.trim().to_string()));
+    let authenticated = match token {
+        Some(Ok(t)) => huawei_token_gated(&state, req, &t, limit, gate).await,
+        Some(Err(_)) => Err(Error::Unauthenticated(
+            "the X-Auth-Token header is malformed".into(),
+        )),
+        None => huawei_aksk_gated(&state, req, limit, gate).await,
+    };
+    match authenticated {
         Ok((_, req, _permit)) => next.run(req).await,
         // an oversized workbook is bad input of the import (400), like every refused file
         Err(Error::TooLarge(_)) if import => WsError(Error::invalid(format!(
@@ -99,6 +111,24 @@ impl FromRequestParts<AppState> for Tenant {
         };
         if account_id != caller.account_id {
             return Err(denied().into());
+        }
+        // a token counts for the project it is scoped to (Workspace is a project-level
+        // service, as the cloud has it)
+        match &caller.token_scope {
+            None => {}
+            Some(Scope::Project(p)) if *p == project_id => {}
+            Some(Scope::Project(p)) => {
+                return Err(Error::Forbidden(format!(
+                    "the token is scoped to project {p}, not to project {project_id}"
+                ))
+                .into())
+            }
+            Some(_) => {
+                return Err(Error::Forbidden(format!(
+                    "the token is not scoped to a project: get a token scoped to project {project_id}"
+                ))
+                .into())
+            }
         }
         // what the caller's policies say about this route, in the project's scope
         let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str());
