@@ -162,8 +162,15 @@ fn grants(
     let scope = filter.scope.as_ref().map(scope_columns);
     let mut out = Vec::new();
     for chunk in &chunks {
+        // by role alone: its index (SQLite without statistics prefers the primary key's
+        // account_id prefix, every grant of the account)
+        let table = if chunk.is_none() && filter.role_id.is_some() {
+            "role_assignments INDEXED BY role_assignments_role"
+        } else {
+            "role_assignments"
+        };
         let mut sql = Sql::new(&format!(
-            "SELECT {GRANT_COLS} FROM role_assignments WHERE account_id = "
+            "SELECT {GRANT_COLS} FROM {table} WHERE account_id = "
         ));
         sql.bind(account_id);
         if let Some(keys) = chunk {
@@ -310,33 +317,40 @@ fn held_policies(
     if users.is_empty() && groups.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(concat!(
-        "SELECT ",
-        policy_cols!("p."),
-        ", a.principal_type, a.principal_id, v.document \
-         FROM policy_attachments a \
-         JOIN identity_policies p ON p.id = a.policy_id \
+    // one search of the (account, type, id) index per kind of principal, then each
+    // policy and its default version by key (an OR of the two kinds was a scan of the
+    // account's attachments)
+    let mut sql = Sql::new("SELECT ");
+    sql.push(policy_cols!("p."))
+        .push(", a.principal_type, a.principal_id, v.document FROM (");
+    let branches = [("user", users), ("group", groups)];
+    for (i, (kind, ids)) in branches
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(
+            "SELECT policy_id, principal_type, principal_id, attached_at \
+             FROM policy_attachments WHERE account_id = ",
+        )
+        .bind(account_id)
+        .push(" AND principal_type = ")
+        .bind(kind)
+        .push(" AND principal_id IN (")
+        .bind_list(ids)
+        .push(")");
+    }
+    sql.push(
+        ") a JOIN identity_policies p ON p.id = a.policy_id \
          JOIN identity_policy_versions v \
          ON v.policy_id = p.id AND v.version_id = p.default_version_id \
-         WHERE a.account_id = "
-    ));
-    sql.bind(account_id)
-        .push(" AND p.account_id = a.account_id AND (");
-    let both = !users.is_empty() && !groups.is_empty();
-    if !users.is_empty() {
-        sql.push("(a.principal_type = 'user' AND a.principal_id IN (")
-            .bind_list(users)
-            .push("))");
-    }
-    if both {
-        sql.push(" OR ");
-    }
-    if !groups.is_empty() {
-        sql.push("(a.principal_type = 'group' AND a.principal_id IN (")
-            .bind_list(groups)
-            .push("))");
-    }
-    sql.push(") ORDER BY a.attached_at, a.policy_id, a.principal_type, a.principal_id");
+         WHERE p.account_id = ",
+    )
+    .bind(account_id)
+    .push(" ORDER BY a.attached_at, a.policy_id, a.principal_type, a.principal_id");
     sql.collect(conn, |r| {
         Ok(HeldPolicyRow {
             policy: policy(r)?,
