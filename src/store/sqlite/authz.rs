@@ -576,19 +576,14 @@ pub(super) fn forget_groups(
     account_id: &str,
     keys: &[String],
 ) -> rusqlite::Result<()> {
-    for sql in [
-        "DELETE FROM role_assignments WHERE account_id = ? AND group_id IN (",
-        "DELETE FROM policy_attachments WHERE account_id = ? AND principal_type = 'group' \
-         AND principal_id IN (",
-    ] {
-        for chunk in keys.chunks(CHUNK) {
-            let mut del = Sql::new(sql);
-            del.args.push(account_id.into());
-            del.bind_list(chunk).push(")");
-            del.execute(conn)?;
-        }
-    }
-    Ok(())
+    forget(conn, "role_assignments", "group_id", account_id, keys)?;
+    forget(
+        conn,
+        "policy_attachments",
+        "principal_type = 'group' AND principal_id",
+        account_id,
+        keys,
+    )
 }
 
 /// Deletes the attachments of the account's users `ids`: part of their deletion
@@ -598,13 +593,29 @@ pub(super) fn forget_users(
     account_id: &str,
     ids: &[String],
 ) -> rusqlite::Result<()> {
+    forget(
+        conn,
+        "policy_attachments",
+        "principal_type = 'user' AND principal_id",
+        account_id,
+        ids,
+    )
+}
+
+/// `DELETE FROM {table} WHERE account_id = ? AND {column} IN (ids)`, a chunk at a time.
+fn forget(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    account_id: &str,
+    ids: &[String],
+) -> rusqlite::Result<()> {
     for chunk in ids.chunks(CHUNK) {
-        let mut del = Sql::new(
-            "DELETE FROM policy_attachments WHERE account_id = ? AND principal_type = 'user' \
-             AND principal_id IN (",
-        );
-        del.args.push(account_id.into());
-        del.bind_list(chunk).push(")");
+        let mut del = Sql::new(&format!("DELETE FROM {table} WHERE account_id = "));
+        del.bind(account_id)
+            .push(&format!(" AND {column} IN ("))
+            .bind_list(chunk)
+            .push(")");
         del.execute(conn)?;
     }
     Ok(())
