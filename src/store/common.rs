@@ -1,7 +1,9 @@
 //! What the drivers of both backends (`sqlite/`, `postgres/`) share besides the schema:
 //! text folding for searches, the stored keys of group ids, the searched fields, the
-//! format of an export batch, the column a task listing sorts by, and per-account counts.
+//! format of an export batch, the column a task listing sorts by, per-account counts, and
+//! the stored words of grant scopes and policy principals.
 
+use crate::core::authz::store::{GrantScope, Principal};
 use crate::core::exports::{TaskSort, UserBatch, UserSpans};
 use crate::core::model::{ActiveType, Word};
 use crate::core::Error;
@@ -297,5 +299,46 @@ mod fold_tests {
         assert_eq!(fold("Cafe\u{301}"), fold("Caf\u{e9}"));
         assert_eq!(fold("Cafe\u{301}"), "caf\u{e9}");
         assert_eq!(fold("研发一部"), "研发一部");
+    }
+}
+
+/// The columns (`scope_kind`, `scope_id`) of a grant's scope in `role_assignments`.
+pub(crate) fn scope_columns(scope: &GrantScope) -> (&'static str, &str) {
+    match scope {
+        GrantScope::Domain => ("domain", ""),
+        GrantScope::Project(p) => ("project", p.as_str()),
+        GrantScope::AllProjects => ("all_projects", ""),
+    }
+}
+
+/// The scope of a `role_assignments` row; an error names what was stored.
+pub(crate) fn scope_of(kind: &str, id: &str) -> Result<GrantScope, String> {
+    match (kind, id) {
+        ("domain", "") => Ok(GrantScope::Domain),
+        ("project", p) if !p.is_empty() => Ok(GrantScope::Project(p.into())),
+        ("all_projects", "") => Ok(GrantScope::AllProjects),
+        _ => Err(format!(
+            "stored grant scope {kind:?} {id:?} is not one this version knows"
+        )),
+    }
+}
+
+/// The columns (`principal_type`, `principal_id`) of a principal in `policy_attachments`:
+/// a group by its stored key (`key`), a user by its id.
+pub(crate) fn principal_columns(account_id: &str, p: &Principal) -> (&'static str, String) {
+    match p {
+        Principal::User(u) => ("user", u.to_string()),
+        Principal::Group(g) => ("group", key(account_id, g)),
+    }
+}
+
+/// The principal of a `policy_attachments` row (a group by its public id).
+pub(crate) fn principal_of(kind: &str, stored: &str) -> Result<Principal, String> {
+    match kind {
+        "user" => Ok(Principal::User(stored.into())),
+        "group" => Ok(Principal::Group(public_id(stored).into())),
+        _ => Err(format!(
+            "stored principal type {kind:?} is not one this version knows"
+        )),
     }
 }

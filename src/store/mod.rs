@@ -11,6 +11,8 @@
 //! of PostgreSQL's writes, and in the schema files. (The bundled SQLite is 3.46:
 //! `string_agg` and aggregate `ORDER BY` exist on both.)
 
+#[cfg(test)]
+mod authz_cases;
 pub mod common;
 pub mod migrations;
 pub mod postgres;

@@ -539,13 +539,15 @@ pub(super) async fn move_subtree(
 }
 
 /// Deletes whole subtrees (stored keys; a parent's children are among them) with their
-/// memberships. The caller holds the groups (`RowLock::Update`).
+/// memberships, grants and policy attachments. The caller holds the groups (`RowLock::Update`).
 pub(super) async fn delete_many(c: &Client, account_id: &str, ids: &[String]) -> Result<(), Error> {
     if ids.is_empty() {
         return Ok(());
     }
     let ids = keys(account_id, ids);
     accounts::count_out(c, Counted::Groups, &ids).await?;
+    // their grants and policy attachments, then memberships, then the groups
+    super::authz::forget_groups(c, account_id, &ids).await?;
     execute(
         c,
         "DELETE FROM memberships WHERE group_id = ANY($1)",

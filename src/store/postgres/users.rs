@@ -543,7 +543,7 @@ pub(super) async fn update(
     Ok(())
 }
 
-/// Deletes users of the account with their memberships and keys (see
+/// Deletes users of the account with their memberships, keys and policy attachments (see
 /// `store::users::delete_many`): every group's `user_quantity` goes down by the memberships
 /// the `DELETE .. RETURNING` really removed; the groups are locked first, in key order.
 pub(super) async fn delete_many(c: &Client, account_id: &str, ids: &[String]) -> Result<(), Error> {
@@ -592,6 +592,7 @@ pub(super) async fn delete_many(c: &Client, account_id: &str, ids: &[String]) ->
         &[ids.into()],
     )
     .await?;
+    super::authz::forget_users(c, account_id, ids).await?;
     execute(c, "DELETE FROM users WHERE id = ANY($1)", &[ids.into()]).await?;
     Ok(())
 }

@@ -602,7 +602,8 @@ pub(super) fn move_subtree(
 }
 
 /// Deletes the account's groups among `ids` (whole subtrees: a parent's children are among
-/// them) with their memberships, and takes them off the account's counter.
+/// them) with their memberships, grants and policy attachments, and takes them off the
+/// account's counter.
 pub(super) fn delete_many(
     conn: &Connection,
     account_id: &str,
@@ -622,6 +623,8 @@ pub(super) fn delete_many(
         // at COMMIT, when all are gone (the pragma ends with the transaction)
         conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     }
+    // their grants and policy attachments, then memberships, then the groups
+    super::authz::forget_groups(conn, account_id, &keys)?;
     for sql in [
         "DELETE FROM memberships WHERE group_id IN (",
         "DELETE FROM user_groups WHERE id IN (",

@@ -639,8 +639,8 @@ pub(super) fn update(
     Ok(())
 }
 
-/// Deletes the account's users among `ids` with their memberships and keys (their Quick BI
-/// rows go by `ON DELETE CASCADE`). Every group's `user_quantity` goes down by the
+/// Deletes the account's users among `ids` with their memberships, keys and policy
+/// attachments (their Quick BI rows go by `ON DELETE CASCADE`). Every group's `user_quantity` goes down by the
 /// memberships really deleted (`RETURNING`), and the account's counter by the users.
 pub(super) fn delete_many(
     conn: &Connection,
@@ -653,6 +653,7 @@ pub(super) fn delete_many(
         return Ok(());
     }
     accounts::adjust_counts(conn, account_id, -(ids.len() as i64), 0)?;
+    super::authz::forget_users(conn, account_id, &ids)?;
     let mut removed: std::collections::BTreeMap<String, i64> = Default::default();
     for chunk in ids.chunks(CHUNK) {
         let mut del = Sql::new("DELETE FROM memberships WHERE user_id IN (");

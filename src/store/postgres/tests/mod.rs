@@ -10,6 +10,7 @@
 //! tests run on a multi-thread runtime and call it inside `block_in_place`, as the core
 //! calls it on blocking threads.
 
+mod authz;
 mod reads;
 mod timing;
 mod writes;

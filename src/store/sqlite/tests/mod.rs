@@ -2,6 +2,7 @@
 //! native store's writes, then every read held to the answers computed in Rust from what was
 //! written (`read_cases::Model`) or to values written out here.
 
+mod authz;
 mod ranges;
 mod reads;
 mod writes;
