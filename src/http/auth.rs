@@ -47,7 +47,11 @@ pub async fn huawei_token_gated(
         token_scope: Some(claims.scope),
     };
     parts.extensions.insert(caller.clone());
-    Ok((caller, Request::from_parts(parts, Body::from(bytes)), permit))
+    Ok((
+        caller,
+        Request::from_parts(parts, Body::from(bytes)),
+        permit,
+    ))
 }
 
 /// How long a client may take to send a body: a client that trickles one cannot hold a

@@ -14,10 +14,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
+use crate::auth::tokens::Scope;
 use crate::core::directory::RequestScope;
 use crate::core::model::ProjectId;
 use crate::core::Error;
-use crate::auth::tokens::Scope;
 use crate::http::auth::{huawei_aksk_gated, huawei_token_gated, Caller};
 use crate::http::AppState;
 use error::WsError;
@@ -123,12 +123,10 @@ impl FromRequestParts<AppState> for Tenant {
                 ))
                 .into())
             }
-            Some(_) => {
-                return Err(Error::Forbidden(format!(
-                    "the token is not scoped to a project: get a token scoped to project {project_id}"
-                ))
-                .into())
-            }
+            Some(_) => return Err(Error::Forbidden(format!(
+                "the token is not scoped to a project: get a token scoped to project {project_id}"
+            ))
+            .into()),
         }
         // what the caller's policies say about this route, in the project's scope
         let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str());

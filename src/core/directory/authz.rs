@@ -21,7 +21,7 @@ use crate::core::authz::{system, Document, Held, RoleType, Source, SystemRole, V
 use crate::core::error::{Entity, Error};
 use crate::core::ids;
 use crate::core::model::{AccountId, GroupId, ProjectId, UserId};
-use crate::core::storage::ReadTx;
+use crate::core::storage::{ReadTx, RowLock};
 use crate::core::validate;
 
 /// Most custom policies of one account (the cloud's quota).
@@ -469,6 +469,13 @@ impl Directory {
             role_id.to_string(),
         );
         self.writing(move |tx| {
+            // the group stays until this commits: a grant cannot outlive a group deleted at
+            // the same time (a later group with the same chosen id must not inherit it)
+            tx.lock_groups(
+                &account_id,
+                std::slice::from_ref(&group_id),
+                RowLock::KeyShare,
+            )?;
             let role = check_grant_parts(tx, &account_id, &group_id, &role_id, &scope)?;
             check_scope(&role, &scope)?;
             tx.insert_grant(&GrantRow {
