@@ -281,7 +281,7 @@ impl Directory {
     }
 
     /// Marks every node-local decision cache stale (`Holdings::epoch`).
-    fn authz_changed(&self) {
+    pub(super) fn authz_changed(&self) {
         self.authz_epoch.fetch_add(1, Ordering::Relaxed);
     }
 

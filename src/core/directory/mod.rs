@@ -14,6 +14,7 @@ mod lists;
 mod memberships;
 mod nonces;
 pub mod org_members;
+pub mod policies;
 mod users;
 
 use std::sync::Arc;
