@@ -2,6 +2,7 @@
 //! The HTTP middleware that applies them lives in `http::auth` and in each face.
 
 pub mod acs;
+pub mod authz;
 pub mod sdk_hmac;
 pub mod sealing;
 pub mod tokens;

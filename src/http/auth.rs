@@ -10,15 +10,62 @@ use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppState;
+use crate::auth::authz::Principal;
 use crate::auth::sdk_hmac::{self, RawRequest};
+use crate::core::directory::ResolvedKey;
 use crate::core::Error;
 
-/// Who is calling: put in the request's extensions once authenticated.
+/// Who is calling: put in the request's extensions once authenticated. The user is the
+/// owner of the access key that signed (any user of the account may own keys).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub account_id: String,
     pub user_id: String,
     pub access_key: String,
+    /// The user is the account's root user.
+    pub is_root: bool,
+}
+
+impl Caller {
+    /// The caller as the authorization check sees it.
+    pub fn principal(&self) -> Principal<'_> {
+        Principal {
+            account_id: &self.account_id,
+            user_id: &self.user_id,
+            is_root: self.is_root,
+        }
+    }
+}
+
+/// The access key `access_key`: from this node's cache (see `cache::KEY_TTL` and the key
+/// epoch), else from the database (then cached); `None` if there is no such key.
+pub async fn resolve_key(state: &AppState, access_key: &str) -> Result<Option<ResolvedKey>, Error> {
+    // the epoch is taken before the read: a write committed meanwhile bumps it, and the
+    // entry cached below is then not used
+    let epoch = state.dir.key_epoch();
+    if let Some(k) = state.caches.key(access_key, epoch) {
+        return Ok(Some(k));
+    }
+    let Some(k) = state.dir.resolve_access_key(access_key).await? else {
+        return Ok(None);
+    };
+    state.caches.put_key(k.clone(), epoch);
+    Ok(Some(k))
+}
+
+/// Records that `key` signed a request that passed, at most once per
+/// `cache::LAST_USE_EVERY` per key on this node, on a task of its own: the request never
+/// waits for it, and a failure to record is only logged.
+pub fn record_use(state: &AppState, key: &ResolvedKey) {
+    if !state.caches.note_use(&key.access_key) {
+        return;
+    }
+    let (dir, access_key) = (state.dir.clone(), key.access_key.clone());
+    tokio::spawn(async move {
+        if let Err(e) = dir.touch_access_key(&access_key).await {
+            tracing::warn!(%e, "could not record an access key's last use");
+        }
+    });
 }
 
 /// How long a client may take to send a body: a client that trickles one cannot hold a
@@ -110,18 +157,9 @@ pub async fn huawei_aksk_gated(
         permit = take(gate).await?;
         bytes = read_body(body.take().unwrap_or_default(), max_body).await?;
     }
-    let key = match state.caches.key(&auth.access_key) {
-        Some(k) => k,
-        None => {
-            let k = state
-                .dir
-                .resolve_access_key(&auth.access_key)
-                .await?
-                .ok_or_else(|| unauth("the access key does not exist"))?;
-            state.caches.put_key(k.clone());
-            k
-        }
-    };
+    let key = resolve_key(state, &auth.access_key)
+        .await?
+        .ok_or_else(|| unauth("the access key does not exist"))?;
     let raw = RawRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -133,6 +171,7 @@ pub async fn huawei_aksk_gated(
     if !key.active {
         return Err(unauth("the access key or its user is disabled or locked"));
     }
+    record_use(state, &key);
     if let Some(body) = body {
         permit = take(gate).await?;
         bytes = read_body(body, max_body).await?;
@@ -141,6 +180,7 @@ pub async fn huawei_aksk_gated(
         account_id: key.account_id,
         user_id: key.user_id,
         access_key: key.access_key,
+        is_root: key.is_root,
     };
     parts.extensions.insert(caller.clone());
     Ok((

@@ -63,6 +63,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0011_seq_ranges.sql",
     "0012_typed_columns.sql",
     "0013_group_names_covering.sql",
+    "0014_access_key_details.sql",
 );
 const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0001_directory.sql",
@@ -78,6 +79,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0011_seq_ranges.sql",
     "0012_typed_columns.sql",
     "0013_group_names_covering.sql",
+    "0014_access_key_details.sql",
 );
 
 /// The migrations of `backend`, in version order.

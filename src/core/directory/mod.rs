@@ -3,6 +3,7 @@
 //! loses nothing half-done.
 
 mod accounts;
+mod credentials;
 mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod groups;
@@ -14,6 +15,7 @@ mod nonces;
 pub mod org_members;
 mod users;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -23,6 +25,7 @@ use crate::core::storage::{ReadTx, Storage, WriteTx};
 use crate::core::Error;
 
 pub use accounts::ResolvedKey;
+pub use credentials::{NewAccessKey, MAX_KEYS_PER_USER};
 pub use iam::{LoginLimits, TokenKey};
 
 /// Attempts of a write that loses transaction conflicts before the caller gets a 503.
@@ -65,6 +68,11 @@ pub struct Directory {
     gate: Arc<Semaphore>,
     pub master_key: Arc<MasterKey>,
     pub max_depth: i64,
+    /// Bumped after every write that can stop an access key from working (a key disabled
+    /// or deleted, a user updated, locked, marked deleted or deleted): a node's key cache
+    /// drops what it read before (`http::cache::Caches`), so such a change made through
+    /// this node takes effect on it at once. Other nodes see it within their cache's TTL.
+    key_epoch: Arc<AtomicU64>,
 }
 
 impl Directory {
@@ -79,7 +87,19 @@ impl Directory {
             gate,
             master_key,
             max_depth: DEFAULT_MAX_DEPTH,
+            key_epoch: Arc::default(),
         }
+    }
+
+    /// The current key epoch (see the field): read it before resolving a key, and cache
+    /// the answer under it.
+    pub fn key_epoch(&self) -> u64 {
+        self.key_epoch.load(Ordering::Acquire)
+    }
+
+    /// Marks every access key read before now as possibly stale (after the write's commit).
+    pub(crate) fn keys_changed(&self) {
+        self.key_epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The storage this directory lives in (the seed command loads it in bulk).

@@ -445,6 +445,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
             user_id: ids_[0].clone().into(),
             secret_sealed: "s".into(),
             active: false,
+            is_root: false,
+            description: String::new(),
         },
         8,
     )
