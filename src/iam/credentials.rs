@@ -168,10 +168,13 @@ pub(super) fn parse_status(s: &str) -> Result<bool, Error> {
 }
 
 /// `PUT /v3.0/OS-CREDENTIAL/credentials/{access_key}` `{"credential": {status,
-/// description}}`: the key as it now is. A key made inactive is refused (401) at once on
+/// description}}` (at least one of them, as the SDK's model says): the key as it now is. A key made inactive is refused (401) at once on
 /// this node, within `http::cache::KEY_TTL` on the others.
 async fn update(State(s): State<AppState>, who: Who, Path(ak): Path<String>, body: Bytes) -> Res {
     let b: UpdateBody = json(&body)?;
+    if b.credential.status.is_none() && b.credential.description.is_none() {
+        return Err(Error::invalid("credential needs status or description (at least one)").into());
+    }
     let patch = AccessKeyPatch {
         active: b
             .credential

@@ -208,6 +208,18 @@ async fn a_users_keys_are_managed_limited_and_sign_as_the_user() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["credential"]["status"], "active");
 
+    let r = iam(&s, &root, "PUT", &path1, Some(&json!({"credential": {}}))).await;
+    assert_eq!(r.status, 400, "status or description: {}", r.body);
+    let r = iam(
+        &s,
+        &root,
+        "PUT",
+        &path1,
+        Some(&json!({"credential": {"status": "paused"}})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+
     // a disabled user's keys: refused at once, through IAM and through Workspace
     let r = iam(
         &s,

@@ -4,8 +4,8 @@
 //!   {user_id, access_key_id, secret_access_key, status, created_at}}`, the secret only here;
 //! - `GET /v5/users/{user_id}/access-keys?limit=&marker=` (`list_access_keys_v5`):
 //!   `{"access_keys": [{user_id, access_key_id, status, created_at}], "page_info":
-//!   {"next_marker", "current_count"}}`, oldest first; `limit` 1–200 (default 200), `marker`
-//!   the last key of the page before;
+//!   {"next_marker", "current_count"}}`, oldest first; `limit` 1–200 (default 100, as the
+//!   reference), `marker` the `next_marker` of the page before (the last key on it);
 //! - `PUT /v5/users/{user_id}/access-keys/{access_key_id}` `{"status": "active"|"inactive"}`
 //!   (`update_access_key_v5`): `{"access_key": {...}}`;
 //! - `DELETE /v5/users/{user_id}/access-keys/{access_key_id}` (`delete_access_key_v5`): 204;
@@ -52,8 +52,9 @@ pub fn router() -> Router<AppState> {
 
 type Res = Result<Response, V5Error>;
 
-/// Most keys on one page, and the default page.
+/// Most keys on one page, and the page when none is asked (the API reference's range).
 pub const MAX_LIMIT: usize = 200;
+pub const DEFAULT_LIMIT: usize = 100;
 
 fn metadata(k: &AccessKeyInfo) -> Value {
     json!({
@@ -94,7 +95,7 @@ async fn list(
     who.must_be_admin_or(&user_id)?;
     let p = Params::parse(q.as_deref());
     let limit = match p.text("limit").filter(|l| !l.is_empty()) {
-        None => MAX_LIMIT,
+        None => DEFAULT_LIMIT,
         Some(l) => match l.parse::<usize>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
             _ => {
