@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppState;
-use crate::auth::authz::Principal;
+use crate::auth::authz::{authorize, Principal};
 use crate::auth::sdk_hmac::{self, RawRequest};
 use crate::core::directory::ResolvedKey;
 use crate::core::Error;
@@ -121,7 +121,7 @@ pub async fn huawei_aksk(
     req: Request,
     max_body: usize,
 ) -> Result<(Caller, Request), Error> {
-    let (caller, req, _) = huawei_aksk_gated(state, req, max_body, None).await?;
+    let (caller, req, _) = huawei_aksk_gated(state, req, max_body, None, None).await?;
     Ok((caller, req))
 }
 
@@ -130,11 +130,14 @@ pub async fn huawei_aksk(
 /// returned for the caller to hold while it works on the body. An upload whose body is
 /// unsigned ([`sdk_hmac::is_unsigned_upload`]) is authenticated before anything of its body
 /// is read or any permit taken, so only a known caller can make the server buffer an upload.
+/// With `action`, the caller must also be allowed it (`authz::authorize`, a 403 otherwise),
+/// checked as soon as the caller is known: for an unsigned upload, before its body is read.
 pub async fn huawei_aksk_gated(
     state: &AppState,
     req: Request,
     max_body: usize,
     gate: Option<&Arc<Semaphore>>,
+    action: Option<&str>,
 ) -> Result<(Caller, Request, Option<OwnedSemaphorePermit>), Error> {
     let unauth = |m: &str| Error::Unauthenticated(m.to_string());
     let (mut parts, body) = req.into_parts();
@@ -172,16 +175,19 @@ pub async fn huawei_aksk_gated(
         return Err(unauth("the access key or its user is disabled or locked"));
     }
     record_use(state, &key);
-    if let Some(body) = body {
-        permit = take(gate).await?;
-        bytes = read_body(body, max_body).await?;
-    }
     let caller = Caller {
         account_id: key.account_id,
         user_id: key.user_id,
         access_key: key.access_key,
         is_root: key.is_root,
     };
+    if let Some(action) = action {
+        authorize(caller.principal(), action)?;
+    }
+    if let Some(body) = body {
+        permit = take(gate).await?;
+        bytes = read_body(body, max_body).await?;
+    }
     parts.extensions.insert(caller.clone());
     Ok((
         caller,

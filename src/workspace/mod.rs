@@ -41,16 +41,12 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
     // an import holds one of the node's import permits from before its upload is read
     // until its answer is made (`jobs::Exports::imports`)
     let gate = import.then_some(&state.exports.imports);
-    match huawei_aksk_gated(&state, req, limit, gate).await {
-        Ok((caller, req, _permit)) => {
-            // every Workspace operation passes the one authorization check, named by its
-            // route, before its handler runs (until grants exist: the root user only)
-            let action = authz::workspace_action(req.method().as_str(), req.uri().path());
-            match authz::authorize(caller.principal(), action) {
-                Ok(()) => next.run(req).await,
-                Err(e) => WsError(e).into_response(),
-            }
-        }
+    // every Workspace operation passes the one authorization check, named by its route,
+    // before its handler runs and before an unsigned upload is read (until grants exist:
+    // the root user only)
+    let action = authz::workspace_action(req.method().as_str(), req.uri().path());
+    match huawei_aksk_gated(&state, req, limit, gate, Some(action)).await {
+        Ok((_, req, _permit)) => next.run(req).await,
         // an oversized workbook is bad input of the import (400), like every refused file
         Err(Error::TooLarge(_)) if import => WsError(Error::invalid(format!(
             "the file is larger than the {} bytes an import accepts",

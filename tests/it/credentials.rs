@@ -163,6 +163,19 @@ async fn a_users_keys_are_managed_limited_and_sign_as_the_user() {
         .as_str()
         .unwrap()
         .contains("workspace:userGroups:list"));
+    // an upload (its body unsigned) is refused before the server reads it
+    let r = ws
+        .upload(
+            &ws.ws("/users/desktop-users/action/import"),
+            "users.xlsx",
+            b"not read",
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body["error_msg"]
+        .as_str()
+        .unwrap()
+        .contains("workspace:users:import"));
     let r = s.client(&root).call("GET", &ws.ws("/groups"), None).await;
     assert_eq!(
         r.status, 200,
