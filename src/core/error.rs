@@ -52,6 +52,10 @@ pub enum Error {
     /// A hierarchy change would make a cycle or exceed the depth limit (400).
     #[error("{0}")]
     Hierarchy(String),
+    /// A quota is used up, such as the two access keys a user may have (400, as the
+    /// clouds answer it).
+    #[error("{0}")]
+    Limit(String),
     /// The thing does not exist in the caller's account (404).
     #[error("{what} {name} does not exist", what = .0, name = crate::core::text::quoted(.1))]
     NotFound(Entity, String),
@@ -98,7 +102,8 @@ impl Error {
             Error::Invalid(_)
             | Error::InvalidName(_)
             | Error::InvalidPassword(_)
-            | Error::Hierarchy(_) => 400,
+            | Error::Hierarchy(_)
+            | Error::Limit(_) => 400,
             Error::TooLarge(_) => 413,
             Error::Unauthenticated(_) => 401,
             Error::Forbidden(_) | Error::Denied { .. } => 403,

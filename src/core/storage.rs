@@ -68,8 +68,35 @@ pub struct AccessKeyRow {
     pub account_id: AccountId,
     pub user_id: UserId,
     pub secret_sealed: String,
-    /// On read: the key is active and its user neither disabled nor locked.
+    /// On write: the key's own status (`active` / `inactive`). On read: the key is active
+    /// and its user neither disabled nor locked.
     pub active: bool,
+    /// On read: the key's user is the account's root user (ignored on write).
+    pub is_root: bool,
+    /// What the owner says the key is for (at most 255 characters; empty = none).
+    pub description: String,
+}
+
+/// An access key as its owner manages it (IAM `OS-CREDENTIAL` and v5 access keys): no
+/// secret. Times are Unix ms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    pub access_key: String,
+    pub account_id: AccountId,
+    pub user_id: UserId,
+    /// The key's own status: `active` (true) or `inactive`; the user's state aside.
+    pub active: bool,
+    pub description: String,
+    pub created_at: i64,
+    /// The last request the key signed, as recorded (at most a minute late); 0 = never.
+    pub last_used_at: i64,
+}
+
+/// What an update of an access key changes: each `Some` field is written.
+#[derive(Debug, Clone, Default)]
+pub struct AccessKeyPatch {
+    pub active: Option<bool>,
+    pub description: Option<String>,
 }
 
 /// An IAM token key as stored (sealed with the master key, bound to `token-key:<id>`).
@@ -144,6 +171,18 @@ pub trait ReadTx: crate::core::authz::store::AuthzRead {
     /// The account's projects, oldest first.
     fn projects_of(&mut self, account_id: &AccountId) -> Result<Vec<Project>, Error>;
     fn access_key(&mut self, access_key: &str) -> Result<Option<AccessKeyRow>, Error>;
+    /// The account's access key `access_key` (another account's key is `None`).
+    fn access_key_info(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+    ) -> Result<Option<AccessKeyInfo>, Error>;
+    /// The access keys of the account's user `user_id`, oldest first (then by key).
+    fn access_keys_of(
+        &mut self,
+        account_id: &AccountId,
+        user_id: &str,
+    ) -> Result<Vec<AccessKeyInfo>, Error>;
 
     // users
     fn user(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error>;
@@ -299,6 +338,27 @@ pub trait WriteTx: ReadTx + crate::core::authz::store::AuthzWrite {
     fn insert_account(&mut self, a: &Account) -> Result<(), Error>;
     fn insert_project(&mut self, p: &Project) -> Result<(), Error>;
     fn insert_access_key(&mut self, k: &AccessKeyRow, now: i64) -> Result<(), Error>;
+    /// Writes the patch's fields to the account's key; false when there is no such key.
+    fn update_access_key(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+        patch: &AccessKeyPatch,
+    ) -> Result<bool, Error>;
+    /// Deletes the account's key; false when there is no such key.
+    fn delete_access_key(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+    ) -> Result<bool, Error>;
+    /// Records that the key signed a request at `now`, unless a use at or after
+    /// `not_before` is recorded already (so nodes write it at most about once a minute).
+    fn touch_access_key(
+        &mut self,
+        access_key: &str,
+        now: i64,
+        not_before: i64,
+    ) -> Result<(), Error>;
 
     // users
     /// Inserts users (at most 1,000 at a time) and counts them in their accounts.

@@ -6,14 +6,18 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
+use http::request::Parts;
 use http_body_util::BodyExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppState;
 use crate::auth::sdk_hmac::{self, RawRequest};
+use crate::core::directory::ResolvedKey;
 use crate::core::Error;
+use futures_util::future::BoxFuture;
 
-/// Who is calling: put in the request's extensions once authenticated.
+/// Who is calling: put in the request's extensions once authenticated. The user is the
+/// owner of the access key that signed (any user of the account may own keys).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub account_id: String,
@@ -23,7 +27,15 @@ pub struct Caller {
     /// The scope of the IAM token the request came with (`X-Auth-Token`); `None` for a
     /// signed request.
     pub token_scope: Option<crate::auth::tokens::Scope>,
+    /// The user is the account's root user.
+    pub is_root: bool,
 }
+
+/// A face's admission of an authenticated caller (`huawei_aksk_gated`): its checks on the
+/// request's head, run before the body is read; it may leave what it found in the
+/// request's extensions.
+pub type Admit =
+    for<'a> fn(&'a AppState, &'a mut Parts, &'a Caller) -> BoxFuture<'a, Result<(), Error>>;
 
 /// Authenticates a request that carries an IAM token (`X-Auth-Token`, as seed 002 and
 /// `IamCredentials` send it) instead of a signature: the token is checked as the IAM face
@@ -35,23 +47,59 @@ pub async fn huawei_token_gated(
     token: &str,
     max_body: usize,
     gate: Option<&Arc<Semaphore>>,
+    admit: Option<Admit>,
 ) -> Result<(Caller, Request, Option<OwnedSemaphorePermit>), Error> {
-    let (claims, _) = state.iam.check(&state.dir, token).await?;
+    let (claims, user) = state.iam.check(&state.dir, token).await?;
     let (mut parts, body) = req.into_parts();
-    let permit = take(gate).await?;
-    let bytes = read_body(body, max_body).await?;
     let caller = Caller {
         account_id: claims.account_id,
         user_id: claims.user_id,
         access_key: String::new(),
         token_scope: Some(claims.scope),
+        is_root: user.is_root,
     };
+    if let Some(admit) = admit {
+        admit(state, &mut parts, &caller).await?;
+    }
+    let permit = take(gate).await?;
+    let bytes = read_body(body, max_body).await?;
     parts.extensions.insert(caller.clone());
     Ok((
         caller,
         Request::from_parts(parts, Body::from(bytes)),
         permit,
     ))
+}
+
+/// The access key `access_key`: from this node's cache (see `cache::KEY_TTL` and the key
+/// epoch), else from the database (then cached); `None` if there is no such key.
+pub async fn resolve_key(state: &AppState, access_key: &str) -> Result<Option<ResolvedKey>, Error> {
+    // the epoch is taken before the read: a write committed meanwhile bumps it, and the
+    // entry cached below is then not used
+    let epoch = state.dir.key_epoch();
+    if let Some(k) = state.caches.key(access_key, epoch) {
+        return Ok(Some(k));
+    }
+    let Some(k) = state.dir.resolve_access_key(access_key).await? else {
+        return Ok(None);
+    };
+    state.caches.put_key(k.clone(), epoch);
+    Ok(Some(k))
+}
+
+/// Records that `key` signed a request that passed, at most once per
+/// `cache::LAST_USE_EVERY` per key on this node, on a task of its own: the request never
+/// waits for it, and a failure to record is only logged.
+pub fn record_use(state: &AppState, key: &ResolvedKey) {
+    if !state.caches.note_use(&key.access_key) {
+        return;
+    }
+    let (dir, access_key) = (state.dir.clone(), key.access_key.clone());
+    tokio::spawn(async move {
+        if let Err(e) = dir.touch_access_key(&access_key).await {
+            tracing::warn!(%e, "could not record an access key's last use");
+        }
+    });
 }
 
 /// How long a client may take to send a body: a client that trickles one cannot hold a
@@ -107,7 +155,7 @@ pub async fn huawei_aksk(
     req: Request,
     max_body: usize,
 ) -> Result<(Caller, Request), Error> {
-    let (caller, req, _) = huawei_aksk_gated(state, req, max_body, None).await?;
+    let (caller, req, _) = huawei_aksk_gated(state, req, max_body, None, None).await?;
     Ok((caller, req))
 }
 
@@ -116,11 +164,14 @@ pub async fn huawei_aksk(
 /// returned for the caller to hold while it works on the body. An upload whose body is
 /// unsigned ([`sdk_hmac::is_unsigned_upload`]) is authenticated before anything of its body
 /// is read or any permit taken, so only a known caller can make the server buffer an upload.
+/// With `admit`, the face admits the caller (its tenancy and authorization checks) as soon
+/// as the caller is known: for an unsigned upload, before its body is read.
 pub async fn huawei_aksk_gated(
     state: &AppState,
     req: Request,
     max_body: usize,
     gate: Option<&Arc<Semaphore>>,
+    admit: Option<Admit>,
 ) -> Result<(Caller, Request, Option<OwnedSemaphorePermit>), Error> {
     let unauth = |m: &str| Error::Unauthenticated(m.to_string());
     let (mut parts, body) = req.into_parts();
@@ -143,18 +194,9 @@ pub async fn huawei_aksk_gated(
         permit = take(gate).await?;
         bytes = read_body(body.take().unwrap_or_default(), max_body).await?;
     }
-    let key = match state.caches.key(&auth.access_key) {
-        Some(k) => k,
-        None => {
-            let k = state
-                .dir
-                .resolve_access_key(&auth.access_key)
-                .await?
-                .ok_or_else(|| unauth("the access key does not exist"))?;
-            state.caches.put_key(k.clone());
-            k
-        }
-    };
+    let key = resolve_key(state, &auth.access_key)
+        .await?
+        .ok_or_else(|| unauth("the access key does not exist"))?;
     let raw = RawRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -166,16 +208,21 @@ pub async fn huawei_aksk_gated(
     if !key.active {
         return Err(unauth("the access key or its user is disabled or locked"));
     }
-    if let Some(body) = body {
-        permit = take(gate).await?;
-        bytes = read_body(body, max_body).await?;
-    }
+    record_use(state, &key);
     let caller = Caller {
         account_id: key.account_id,
         user_id: key.user_id,
         access_key: key.access_key,
         token_scope: None,
+        is_root: key.is_root,
     };
+    if let Some(admit) = admit {
+        admit(state, &mut parts, &caller).await?;
+    }
+    if let Some(body) = body {
+        permit = take(gate).await?;
+        bytes = read_body(body, max_body).await?;
+    }
     parts.extensions.insert(caller.clone());
     Ok((
         caller,

@@ -3,6 +3,7 @@
 //! Keystone clients call them. Keystone domain = Roster account, Keystone project = Roster
 //! project. Translates wire to core and back only; see ARCHITECTURE.md.
 
+pub mod credentials;
 pub mod error;
 mod groups;
 mod lists;
@@ -11,6 +12,7 @@ mod roles;
 pub mod state;
 mod tokens;
 mod users;
+pub mod v5;
 mod views;
 
 use std::net::SocketAddr;
@@ -35,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(meta::router())
         .merge(roles::router())
+        .merge(credentials::router())
+        .merge(v5::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         // `authenticate` bounds the body by `max_body_bytes`; axum's own 2 MiB default would
         // answer in plain text instead
@@ -146,12 +150,18 @@ fn header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, Error> {
 }
 
 async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    // a refusal on a v5 route is in v5's error body, else in Keystone's
+    let v5 = v5::is_v5_path(req.uri().path()).then(|| v5::request_id(req.headers()));
+    let refuse = |e: Error| match &v5 {
+        Some(id) => v5::error::render(&e, None, id),
+        None => KsError(e).into_response(),
+    };
     // every body is read here, within `max_body_bytes`, so that an oversized one gets a
     // Keystone error (the handlers' own extractors have no limit: see `router`)
     let (parts, body) = req.into_parts();
     let req = match crate::http::auth::read_body(body, s.max_body_bytes).await {
         Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
-        Err(e) => return KsError(e).into_response(),
+        Err(e) => return refuse(e),
     };
     // issuing a token is how a client authenticates in the first place
     if req.method() == http::Method::POST && req.uri().path() == "/v3/auth/tokens" {
@@ -159,7 +169,7 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
     }
     match identify(&s, req).await {
         Ok(req) => next.run(req).await,
-        Err(e) => KsError(e).into_response(),
+        Err(e) => refuse(e),
     }
 }
 

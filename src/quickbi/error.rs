@@ -81,6 +81,7 @@ impl From<Error> for QbError {
             | Error::InvalidName(_)
             | Error::InvalidPassword(_)
             | Error::Hierarchy(_)
+            | Error::Limit(_)
             | Error::TooLarge(_) => "Invalid.Parameter",
             Error::NotFound(..) => "Application.Object.NotExist",
             Error::Duplicate(..) | Error::Conflict(_) | Error::Unique(_) => "Object.Already.Exists",

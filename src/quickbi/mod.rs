@@ -18,9 +18,10 @@ use serde_json::{json, Value};
 
 use crate::auth::acs::{self, RawRequest, Scheme};
 use crate::core::authz::actions::{self, Action, Level};
+use crate::core::directory::ResolvedKey;
 use crate::core::directory::{org_members, RequestScope};
 use crate::core::{ids, Error};
-use crate::http::auth::read_body;
+use crate::http::auth::{read_body, record_use, resolve_key};
 use crate::http::AppState;
 use error::QbError;
 use params::Params;
@@ -78,7 +79,7 @@ async fn serve(state: AppState, req: Request, request_id: &str) -> Result<Answer
         headers: &parts.headers,
         body: &body,
     };
-    let (scheme, account_id, user_id) = authenticate(&state, &raw).await?;
+    let (scheme, key) = authenticate(&state, &raw).await?;
     let p = Params(acs::params(&raw));
     // Only what the signature covers decides the route: under ACS3 the x-acs-* headers
     // (their signing is enforced), under RPC the query (the headers are not signed).
@@ -103,38 +104,40 @@ async fn serve(state: AppState, req: Request, request_id: &str) -> Result<Answer
         ));
     }
     let action = action.ok_or_else(|| QbError::new("MissingAction", "Action is missing"))?;
+    // every served action passes the authorization check (`authorize`) before it runs
+    let def = actions::quickbi(&action).ok_or_else(|| unknown_action(&action))?;
     let c = Ctx {
         state,
-        account_id,
-        user_id,
+        account_id: key.account_id,
+        user_id: key.user_id,
         request_id: request_id.to_string(),
     };
+    authorize(&c, def).await?;
     dispatch(&c, &action, &p).await
 }
 
-/// Checks the signature, the clock and the nonce; returns the scheme and whose key signed.
+fn unknown_action(action: &str) -> QbError {
+    QbError::new(
+        "InvalidAction.NotFound",
+        format!("Specified api {action:?} is not found in version {VERSION}."),
+    )
+}
+
+/// Checks the signature, the clock and the nonce; returns the scheme and the key that
+/// signed (whose it is).
 async fn authenticate(
     state: &AppState,
     raw: &RawRequest<'_>,
-) -> Result<(Scheme, String, String), QbError> {
+) -> Result<(Scheme, ResolvedKey), QbError> {
     let claim = acs::claim(raw)?;
-    let key = match state.caches.key(&claim.access_key) {
-        Some(k) => k,
-        None => {
-            let k = state
-                .dir
-                .resolve_access_key(&claim.access_key)
-                .await?
-                .ok_or_else(|| {
-                    QbError::new(
-                        "InvalidAccessKeyId.NotFound",
-                        "Specified access key is not found.",
-                    )
-                })?;
-            state.caches.put_key(k.clone());
-            k
-        }
-    };
+    let key = resolve_key(state, &claim.access_key)
+        .await?
+        .ok_or_else(|| {
+            QbError::new(
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+            )
+        })?;
     acs::verify(raw, &claim, &key.secret, chrono::Utc::now())?;
     if !key.active {
         return Err(QbError::new(
@@ -155,13 +158,11 @@ async fn authenticate(
             "Specified signature nonce was used already.",
         ));
     }
-    Ok((claim.scheme, key.account_id, key.user_id))
+    record_use(state, &key);
+    Ok((claim.scheme, key))
 }
 
 async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Answer, QbError> {
-    if let Some(def) = actions::quickbi(action) {
-        authorize(c, def).await?;
-    }
     // the unpaged listings stream their answer whole
     match action {
         "GetUserGroupInfo" => return groups::by_keyword(c, p).await,
@@ -191,10 +192,7 @@ async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Answer, QbError> 
         "DeleteUserGroupMember" => groups::remove_member(c, p).await,
         "DeleteUserGroupMembers" => groups::remove_from_groups(c, p).await,
         "WithdrawAllUserGroups" => groups::withdraw_all(c, p).await,
-        _ => Err(QbError::new(
-            "InvalidAction.NotFound",
-            format!("Specified api {action:?} is not found in version {VERSION}."),
-        )),
+        _ => Err(unknown_action(action)),
     };
     result.map(Answer::Result)
 }

@@ -305,7 +305,7 @@ pub(crate) fn grants(h: &impl Harness) {
     let mut want = vec![g2.clone(), g3.clone(), g4.clone(), g1.clone(), g5.clone()];
     want.sort_by_cached_key(|g| (g.created_at, key(&a, &g.group_id), g.role_id.clone()));
     assert_eq!(grants(&a, all.clone()), want);
-    assert_eq!(grants(&b, all.clone()), [gb.clone()]);
+    assert_eq!(grants(&b, all.clone()), std::slice::from_ref(&gb));
     let of = |ids: &[&str]| GrantFilter {
         group_ids: Some(ids.iter().map(|s| s.to_string()).collect()),
         ..Default::default()
@@ -353,12 +353,12 @@ pub(crate) fn grants(h: &impl Harness) {
         scope: Some(GrantScope::Domain),
         ..by_role.clone()
     };
-    assert_eq!(grants(&a, admin_on_domain), [g1.clone()]);
+    assert_eq!(grants(&a, admin_on_domain), std::slice::from_ref(&g1));
     let dev_inherited = GrantFilter {
         scope: Some(GrantScope::AllProjects),
         ..of(&[&dev.id])
     };
-    assert_eq!(grants(&a, dev_inherited), [g3.clone()]);
+    assert_eq!(grants(&a, dev_inherited), std::slice::from_ref(&g3));
 
     // one grant
     let scope = GrantScope::Project(project.clone());
@@ -407,10 +407,10 @@ pub(crate) fn grants(h: &impl Harness) {
         let held = tx.lock_groups(&a, &subtree, RowLock::Update)?;
         tx.delete_groups(&a, &held)
     });
-    assert_eq!(grants(&a, all.clone()), [g3.clone()]);
+    assert_eq!(grants(&a, all.clone()), std::slice::from_ref(&g3));
     assert_eq!(
         grants(&b, all.clone()),
-        [gb.clone()],
+        std::slice::from_ref(&gb),
         "b's group of the same id"
     );
     let attached =
@@ -481,7 +481,7 @@ pub(crate) fn identity_policies(h: &impl Harness) {
         versions(&p1.id),
         [p1v1.clone(), p1v2.clone(), p1v10.clone()]
     );
-    assert_eq!(versions(&pb.id), [pbv1.clone()]);
+    assert_eq!(versions(&pb.id), std::slice::from_ref(&pbv1));
     assert!(h.write(|tx| tx.delete_policy_version(&p1.id, "v10")));
     assert!(
         !h.write(|tx| tx.delete_policy_version(&p1.id, "v10")),
@@ -557,7 +557,7 @@ pub(crate) fn identity_policies(h: &impl Harness) {
         attached(&a, None, Some(grp("ops"))),
         in_store_order(vec![at2.clone(), at3.clone()])
     );
-    assert_eq!(attached(&a, Some(&p2.id), Some(user(&u[1]))), [at4.clone()]);
+    assert_eq!(attached(&a, Some(&p2.id), Some(user(&u[1]))), std::slice::from_ref(&at4));
     assert!(
         attached(&a, Some(&pb.id), None).is_empty(),
         "another account's"
@@ -641,8 +641,8 @@ pub(crate) fn identity_policies(h: &impl Harness) {
     assert!(versions(&p1.id).is_empty());
     assert!(attached(&a, Some(&p1.id), None).is_empty());
     assert_eq!(policies(&a), std::slice::from_ref(&p2));
-    assert_eq!(versions(&p2.id), [p2v1.clone()]);
-    assert_eq!(attached(&a, None, None), [at2.clone()]);
+    assert_eq!(versions(&p2.id), std::slice::from_ref(&p2v1));
+    assert_eq!(attached(&a, None, None), std::slice::from_ref(&at2));
     assert_eq!(held(&a, &[grp("ops")]), [holding(&p2, grp("ops"), &p2v1)]);
     assert_eq!(policies(&b), std::slice::from_ref(&pb));
     // its name is free again

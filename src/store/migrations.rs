@@ -65,6 +65,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0011_seq_ranges.sql",
     "0012_typed_columns.sql",
     "0013_group_names_covering.sql",
+    "0014_access_key_details.sql",
     "0015_authorization.sql",
 );
 const POSTGRES: &[(&str, &str)] = files!("postgres":
@@ -81,6 +82,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0011_seq_ranges.sql",
     "0012_typed_columns.sql",
     "0013_group_names_covering.sql",
+    "0014_access_key_details.sql",
     "0015_authorization.sql",
 );
 

@@ -18,7 +18,7 @@ impl From<Error> for WsError {
 
 pub fn code(e: &Error) -> &'static str {
     match e {
-        Error::Invalid(_) => "WKS.0001",
+        Error::Invalid(_) | Error::Limit(_) => "WKS.0001",
         Error::InvalidName(_) => "WKS.0002",
         Error::InvalidPassword(_) => "WKS.0003",
         Error::Hierarchy(_) => "WKS.0004",

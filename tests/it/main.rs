@@ -13,6 +13,7 @@ mod acs_vectors;
 mod chosen_ids;
 mod cli;
 mod cluster;
+mod credentials;
 mod directory;
 mod exports;
 mod iam_http;

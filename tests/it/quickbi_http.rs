@@ -11,7 +11,7 @@ use roster::auth::acs::{self, pct, RawRequest};
 use serde_json::Value;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Sig {
+pub(crate) enum Sig {
     Acs3,
     Rpc,
 }
@@ -24,7 +24,7 @@ struct Signed {
     headers: Vec<(String, String)>,
 }
 
-struct Call<'a> {
+pub(crate) struct Call<'a> {
     sig: Sig,
     method: &'a str,
     action: &'a str,
@@ -35,7 +35,7 @@ struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    fn new(sig: Sig, action: &'a str, params: &'a [(&'a str, &'a str)]) -> Self {
+    pub(crate) fn new(sig: Sig, action: &'a str, params: &'a [(&'a str, &'a str)]) -> Self {
         Call {
             sig,
             method: if action == "QueryUserList" {
@@ -146,9 +146,9 @@ fn sign(host: &str, ak: &str, sk: &str, c: &Call) -> Signed {
     }
 }
 
-struct Reply {
-    status: u16,
-    body: Value,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
 }
 
 async fn send(base: &str, s: &Signed) -> Reply {
@@ -170,7 +170,7 @@ fn host(url: &str) -> &str {
     url.trim_start_matches("http://")
 }
 
-async fn call(server: &Server, who: &Creds, c: &Call<'_>) -> Reply {
+pub(crate) async fn call(server: &Server, who: &Creds, c: &Call<'_>) -> Reply {
     let s = sign(host(&server.url), &who.access_key, &who.secret_key, c);
     send(&server.url, &s).await
 }

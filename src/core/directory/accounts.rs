@@ -17,6 +17,8 @@ pub struct ResolvedKey {
     pub secret: String,
     /// False when the key or its user is disabled or locked.
     pub active: bool,
+    /// The key's user is the account's root user.
+    pub is_root: bool,
 }
 
 fn account_name(name: &str) -> Result<(), Error> {
@@ -93,6 +95,8 @@ impl Directory {
             user_id: user.id.clone(),
             secret_sealed: self.master_key.seal(&secret_key, &access_key),
             active: true,
+            is_root: true,
+            description: String::new(),
         };
         let (a, p, u, k) = (account.clone(), project.clone(), user.clone(), key.clone());
         let taken = name.to_string();
@@ -174,6 +178,7 @@ impl Directory {
             user_id: row.user_id.into(),
             secret,
             active: row.active,
+            is_root: row.is_root,
         }))
     }
 }

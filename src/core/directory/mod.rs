@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 pub use authz::{CustomRoleInput, Holdings, RequestScope, Role, MAX_CUSTOM_ROLES};
+mod credentials;
 mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod groups;
@@ -17,6 +18,7 @@ pub mod org_members;
 pub mod policies;
 mod users;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -26,6 +28,7 @@ use crate::core::storage::{ReadTx, Storage, WriteTx};
 use crate::core::Error;
 
 pub use accounts::ResolvedKey;
+pub use credentials::{NewAccessKey, MAX_KEYS_PER_USER};
 pub use iam::{LoginLimits, TokenKey};
 
 /// Attempts of a write that loses transaction conflicts before the caller gets a 503.
@@ -71,6 +74,11 @@ pub struct Directory {
     /// Grows with every authorization change made through this node (`authz.rs`), so
     /// that cached decisions made before it are dropped.
     authz_epoch: Arc<std::sync::atomic::AtomicU64>,
+    /// Bumped after every write that can stop an access key from working (a key disabled
+    /// or deleted, a user updated, locked, marked deleted or deleted): a node's key cache
+    /// drops what it read before (`http::cache::Caches`), so such a change made through
+    /// this node takes effect on it at once. Other nodes see it within their cache's TTL.
+    key_epoch: Arc<AtomicU64>,
 }
 
 impl Directory {
@@ -86,7 +94,19 @@ impl Directory {
             master_key,
             max_depth: DEFAULT_MAX_DEPTH,
             authz_epoch: Arc::default(),
+            key_epoch: Arc::default(),
         }
+    }
+
+    /// The current key epoch (see the field): read it before resolving a key, and cache
+    /// the answer under it.
+    pub fn key_epoch(&self) -> u64 {
+        self.key_epoch.load(Ordering::Acquire)
+    }
+
+    /// Marks every access key read before now as possibly stale (after the write's commit).
+    pub(crate) fn keys_changed(&self) {
+        self.key_epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The storage this directory lives in (the seed command loads it in bulk).

@@ -314,51 +314,55 @@ impl Directory {
             check_modules(m)?;
         }
         let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
-        self.writing(move |tx| {
-            let now = ids::now_ms();
-            let p = p.clone();
-            // locked as it is read: the roles merged below are the latest
-            let mut user = tx
-                .user_for_update(&account_id, &user_id)?
-                .ok_or_else(|| Error::NotFound(Entity::User, user_id.clone()))?;
-            let row = tx
-                .org_members(std::slice::from_ref(&user_id))?
-                .remove(&user_id);
-            let mut m = member_of(user.clone(), row);
-            if p.nick_name.is_some() || p.disabled.is_some() {
-                if p.disabled == Some(true) && user.is_root {
-                    return Err(Error::Forbidden(format!(
+        let out = self
+            .writing(move |tx| {
+                let now = ids::now_ms();
+                let p = p.clone();
+                // locked as it is read: the roles merged below are the latest
+                let mut user = tx
+                    .user_for_update(&account_id, &user_id)?
+                    .ok_or_else(|| Error::NotFound(Entity::User, user_id.clone()))?;
+                let row = tx
+                    .org_members(std::slice::from_ref(&user_id))?
+                    .remove(&user_id);
+                let mut m = member_of(user.clone(), row);
+                if p.nick_name.is_some() || p.disabled.is_some() {
+                    if p.disabled == Some(true) && user.is_root {
+                        return Err(Error::Forbidden(format!(
                         "user {user_id} is the account's root user and cannot be marked deleted"
                     )));
+                    }
+                    if let Some(n) = p.nick_name {
+                        user.alias_name = n;
+                    }
+                    if let Some(d) = p.disabled {
+                        user.disabled = d;
+                    }
+                    user.updated_at = now;
+                    tx.update_user(&mut user, None)?;
                 }
-                if let Some(n) = p.nick_name {
-                    user.alias_name = n;
+                m.user_type = p.user_type.unwrap_or(m.user_type);
+                match p.role_ids {
+                    Some(roles) => m.role_ids = roles,
+                    None => apply_role_flags(&mut m.role_ids, p.admin, p.auth_admin),
                 }
-                if let Some(d) = p.disabled {
-                    user.disabled = d;
-                }
-                user.updated_at = now;
-                tx.update_user(&mut user, None)?;
-            }
-            m.user_type = p.user_type.unwrap_or(m.user_type);
-            match p.role_ids {
-                Some(roles) => m.role_ids = roles,
-                None => apply_role_flags(&mut m.role_ids, p.admin, p.auth_admin),
-            }
-            m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
-            let row = MemberRow {
-                user_id: user.id.clone(),
-                account_id: account_id.clone(),
-                user_type: m.user_type,
-                role_ids: m.role_ids.clone(),
-                copilot_modules: m.copilot_modules.clone(),
-                aliyun_account_id: m.aliyun_account_id.clone(),
-            };
-            tx.upsert_org_member(&row, now)?;
-            m.user = user;
-            Ok(m)
-        })
-        .await
+                m.copilot_modules = p.copilot_modules.unwrap_or(m.copilot_modules);
+                let row = MemberRow {
+                    user_id: user.id.clone(),
+                    account_id: account_id.clone(),
+                    user_type: m.user_type,
+                    role_ids: m.role_ids.clone(),
+                    copilot_modules: m.copilot_modules.clone(),
+                    aliyun_account_id: m.aliyun_account_id.clone(),
+                };
+                tx.upsert_org_member(&row, now)?;
+                m.user = user;
+                Ok(m)
+            })
+            .await;
+        // IsDeleted disables the user: its keys stop working on this node at once
+        self.keys_changed();
+        out
     }
 
     /// Members holding a role, in creation order; `keyword` is a substring of the nick name.

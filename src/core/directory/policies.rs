@@ -165,7 +165,11 @@ impl Directory {
     }
 
     /// One policy. Errors: `NotFound`.
-    pub async fn identity_policy(&self, account_id: &str, id: &str) -> Result<IdentityPolicy, Error> {
+    pub async fn identity_policy(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<IdentityPolicy, Error> {
         let (account_id, id) = (AccountId::from(account_id), id.to_string());
         self.reading(move |tx| {
             let row = tx
@@ -188,8 +192,11 @@ impl Directory {
         description: &str,
     ) -> Result<(), Error> {
         crate::core::validate::text("description", description, 1000)?;
-        let (account_id, id, description) =
-            (AccountId::from(account_id), id.to_string(), description.to_string());
+        let (account_id, id, description) = (
+            AccountId::from(account_id),
+            id.to_string(),
+            description.to_string(),
+        );
         self.writing(move |tx| {
             let mut row = must_get(tx, &account_id, &id)?;
             row.description = description.clone();
@@ -282,8 +289,11 @@ impl Directory {
         id: &str,
         version_id: &str,
     ) -> Result<(), Error> {
-        let (account_id, id, version_id) =
-            (AccountId::from(account_id), id.to_string(), version_id.to_string());
+        let (account_id, id, version_id) = (
+            AccountId::from(account_id),
+            id.to_string(),
+            version_id.to_string(),
+        );
         self.writing(move |tx| {
             let mut row = must_get(tx, &account_id, &id)?;
             if !tx
@@ -291,7 +301,10 @@ impl Directory {
                 .iter()
                 .any(|v| v.version_id == version_id)
             {
-                return Err(Error::NotFound(Entity::Policy, format!("{id} version {version_id}")));
+                return Err(Error::NotFound(
+                    Entity::Policy,
+                    format!("{id} version {version_id}"),
+                ));
             }
             row.default_version_id = version_id.clone();
             row.updated_at = ids::now_ms();
@@ -310,8 +323,11 @@ impl Directory {
         id: &str,
         version_id: &str,
     ) -> Result<(), Error> {
-        let (account_id, id, version_id) =
-            (AccountId::from(account_id), id.to_string(), version_id.to_string());
+        let (account_id, id, version_id) = (
+            AccountId::from(account_id),
+            id.to_string(),
+            version_id.to_string(),
+        );
         self.writing(move |tx| {
             let row = must_get(tx, &account_id, &id)?;
             if row.default_version_id == version_id {

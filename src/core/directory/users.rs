@@ -325,7 +325,7 @@ impl Directory {
             None => None,
         };
         let (account_id, id) = (AccountId::from(account_id), id.to_string());
-        self.writing(move |tx| {
+        let out = self.writing(move |tx| {
             let mut u = tx
                 .user_for_update(&account_id, &id)?
                 .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
@@ -354,30 +354,36 @@ impl Directory {
                 .map_err(name_taken(&name))?;
             Ok(u)
         })
-        .await
+        .await;
+        self.keys_changed();
+        out
     }
 
     /// Deletes users, all or none: an unknown id or the root user fails the whole call.
     pub async fn delete_users(&self, account_id: &str, ids: &[String]) -> Result<(), Error> {
         let ids = check_batch("user_ids", ids)?;
         let account_id = AccountId::from(account_id);
-        self.writing(move |tx| {
-            // held until the end: a membership write on these users waits, then finds them
-            // gone
-            let found = tx.lock_users(&account_id, &ids, RowLock::Update)?;
-            if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-                return Err(Error::NotFound(Entity::User, missing.clone()));
-            }
-            for id in &ids {
-                if must_get(tx, &account_id, id)?.is_root {
-                    return Err(Error::Forbidden(format!(
-                        "user {id} is the account's root user and cannot be deleted"
-                    )));
+        let out = self
+            .writing(move |tx| {
+                // held until the end: a membership write on these users waits, then finds them
+                // gone
+                let found = tx.lock_users(&account_id, &ids, RowLock::Update)?;
+                if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+                    return Err(Error::NotFound(Entity::User, missing.clone()));
                 }
-            }
-            tx.delete_users(&account_id, &ids)
-        })
-        .await
+                for id in &ids {
+                    if must_get(tx, &account_id, id)?.is_root {
+                        return Err(Error::Forbidden(format!(
+                            "user {id} is the account's root user and cannot be deleted"
+                        )));
+                    }
+                }
+                tx.delete_users(&account_id, &ids)
+            })
+            .await;
+        // their keys went with them (`WriteTx::delete_users`)
+        self.keys_changed();
+        out
     }
 
     /// LOCK / UNLOCK.
@@ -430,19 +436,22 @@ impl Directory {
         password_hash: Option<Option<String>>,
     ) -> Result<User, Error> {
         let (account_id, id) = (AccountId::from(account_id), id.to_string());
-        self.writing(move |tx| {
-            let mut u = tx
-                .user_for_update(&account_id, &id)?
-                .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
-            change(&mut u);
-            u.updated_at = ids::now_ms();
-            if let Some(h) = &password_hash {
-                u.has_password = h.is_some();
-            }
-            tx.update_user(&mut u, password_hash.clone())?;
-            Ok(u)
-        })
-        .await
+        let out = self
+            .writing(move |tx| {
+                let mut u = tx
+                    .user_for_update(&account_id, &id)?
+                    .ok_or_else(|| Error::NotFound(Entity::User, id.clone()))?;
+                change(&mut u);
+                u.updated_at = ids::now_ms();
+                if let Some(h) = &password_hash {
+                    u.has_password = h.is_some();
+                }
+                tx.update_user(&mut u, password_hash.clone())?;
+                Ok(u)
+            })
+            .await;
+        self.keys_changed();
+        out
     }
 
     pub async fn verify_password(&self, user: &User, candidate: &str) -> Result<bool, Error> {

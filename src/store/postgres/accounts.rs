@@ -4,8 +4,8 @@ use tokio_postgres::Row;
 
 use super::sql::{execute, one, opt, rows};
 use super::Client;
-use crate::core::model::{Account, Project};
-use crate::core::storage::AccessKeyRow;
+use crate::core::model::{Account, AccountId, Project};
+use crate::core::storage::{AccessKeyInfo, AccessKeyPatch, AccessKeyRow};
 use crate::core::Error;
 
 fn account(r: &Row) -> Result<Account, Error> {
@@ -168,7 +168,7 @@ pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) ->
     execute(
         c,
         "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+         created_at, description) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             (&k.access_key).into(),
             (&k.account_id).into(),
@@ -176,6 +176,7 @@ pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) ->
             (&k.secret_sealed).into(),
             if k.active { "active" } else { "inactive" }.into(),
             now.into(),
+            (&k.description).into(),
         ],
     )
     .await?;
@@ -191,7 +192,7 @@ pub(super) async fn access_key(
     let Some(r) = opt(
         c,
         "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
-         k.status = 'active' AND NOT u.disabled AND NOT u.locked \
+         k.status = 'active' AND NOT u.disabled AND NOT u.locked, u.is_root, k.description \
          FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = $1",
         &[access_key.into()],
     )
@@ -205,5 +206,108 @@ pub(super) async fn access_key(
         user_id: r.try_get(2)?,
         secret_sealed: r.try_get(3)?,
         active: r.try_get(4)?,
+        is_root: r.try_get(5)?,
+        description: r.try_get(6)?,
     }))
+}
+
+fn key_info(r: &Row) -> Result<AccessKeyInfo, Error> {
+    Ok(AccessKeyInfo {
+        access_key: r.try_get(0)?,
+        account_id: r.try_get(1)?,
+        user_id: r.try_get(2)?,
+        active: r.try_get(3)?,
+        description: r.try_get(4)?,
+        created_at: r.try_get(5)?,
+        last_used_at: r.try_get(6)?,
+    })
+}
+
+/// The account's key (another account's key is not found).
+pub(super) async fn access_key_info(
+    c: &Client,
+    account_id: &AccountId,
+    access_key: &str,
+) -> Result<Option<AccessKeyInfo>, Error> {
+    opt(
+        c,
+        "SELECT access_key, account_id, user_id, status = 'active', description, created_at, \
+         last_used_at FROM access_keys WHERE access_key = $1 AND account_id = $2",
+        &[access_key.into(), account_id.into()],
+    )
+    .await?
+    .as_ref()
+    .map(key_info)
+    .transpose()
+}
+
+/// The keys of the account's user, oldest first (then by key).
+pub(super) async fn access_keys_of(
+    c: &Client,
+    account_id: &AccountId,
+    user_id: &str,
+) -> Result<Vec<AccessKeyInfo>, Error> {
+    rows(
+        c,
+        "SELECT access_key, account_id, user_id, status = 'active', description, created_at, \
+         last_used_at FROM access_keys WHERE user_id = $1 AND account_id = $2 \
+         ORDER BY created_at, access_key",
+        &[user_id.into(), account_id.into()],
+    )
+    .await?
+    .iter()
+    .map(key_info)
+    .collect()
+}
+
+/// Writes the patch's fields; false when the account has no such key.
+pub(super) async fn update_access_key(
+    c: &Client,
+    account_id: &AccountId,
+    access_key: &str,
+    patch: &AccessKeyPatch,
+) -> Result<bool, Error> {
+    let status = patch.active.map(|a| if a { "active" } else { "inactive" });
+    let n = execute(
+        c,
+        "UPDATE access_keys SET status = coalesce($1, status), \
+         description = coalesce($2, description) WHERE access_key = $3 AND account_id = $4",
+        &[
+            status.into(),
+            patch.description.as_deref().into(),
+            access_key.into(),
+            account_id.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+pub(super) async fn delete_access_key(
+    c: &Client,
+    account_id: &AccountId,
+    access_key: &str,
+) -> Result<bool, Error> {
+    let n = execute(
+        c,
+        "DELETE FROM access_keys WHERE access_key = $1 AND account_id = $2",
+        &[access_key.into(), account_id.into()],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+pub(super) async fn touch_access_key(
+    c: &Client,
+    access_key: &str,
+    now: i64,
+    not_before: i64,
+) -> Result<(), Error> {
+    execute(
+        c,
+        "UPDATE access_keys SET last_used_at = $1 WHERE access_key = $2 AND last_used_at < $3",
+        &[now.into(), access_key.into(), not_before.into()],
+    )
+    .await?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use crate::core::model::{
     Account, AccountId, Group, GroupFilter, Listing, Page, Project, User, UserFilter,
 };
 use crate::core::storage::{
-    AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow, UsersWithGroups,
+    AccessKeyInfo, AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow, UsersWithGroups,
 };
 use crate::core::Error;
 
@@ -47,6 +47,22 @@ impl<const WRITE: bool> ReadTx for PgTx<WRITE> {
 
     fn access_key(&mut self, access_key: &str) -> Result<Option<AccessKeyRow>, Error> {
         self.run(accounts::access_key(self.c(), access_key))
+    }
+
+    fn access_key_info(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+    ) -> Result<Option<AccessKeyInfo>, Error> {
+        self.run(accounts::access_key_info(self.c(), account_id, access_key))
+    }
+
+    fn access_keys_of(
+        &mut self,
+        account_id: &AccountId,
+        user_id: &str,
+    ) -> Result<Vec<AccessKeyInfo>, Error> {
+        self.run(accounts::access_keys_of(self.c(), account_id, user_id))
     }
 
     fn user(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error> {

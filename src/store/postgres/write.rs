@@ -7,7 +7,8 @@ use super::{accounts, exports, groups, state, users, PgTx, PostgresStore};
 use crate::core::exports::ExportTask;
 use crate::core::model::{Account, AccountId, Group, Project, User};
 use crate::core::storage::{
-    AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
+    AccessKeyPatch, AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord,
+    WriteTx,
 };
 use crate::core::Error;
 
@@ -45,6 +46,46 @@ impl WriteTx for PgTx<true> {
 
     fn insert_access_key(&mut self, k: &AccessKeyRow, now: i64) -> Result<(), Error> {
         self.run(accounts::insert_access_key(self.c(), k, now))
+    }
+
+    fn update_access_key(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+        patch: &AccessKeyPatch,
+    ) -> Result<bool, Error> {
+        self.run(accounts::update_access_key(
+            self.c(),
+            account_id,
+            access_key,
+            patch,
+        ))
+    }
+
+    fn delete_access_key(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+    ) -> Result<bool, Error> {
+        self.run(accounts::delete_access_key(
+            self.c(),
+            account_id,
+            access_key,
+        ))
+    }
+
+    fn touch_access_key(
+        &mut self,
+        access_key: &str,
+        now: i64,
+        not_before: i64,
+    ) -> Result<(), Error> {
+        self.run(accounts::touch_access_key(
+            self.c(),
+            access_key,
+            now,
+            not_before,
+        ))
     }
 
     fn insert_users(&mut self, users: &[UserRecord]) -> Result<(), Error> {

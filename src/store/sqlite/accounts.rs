@@ -2,8 +2,9 @@
 
 use rusqlite::{Connection, Row};
 
+use crate::core::model::AccountId;
 use crate::core::model::{Account, Listing, Page, Project};
-use crate::core::storage::AccessKeyRow;
+use crate::core::storage::{AccessKeyInfo, AccessKeyPatch, AccessKeyRow};
 
 fn account(r: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -142,7 +143,7 @@ pub(super) fn access_key(
     optional(
         conn,
         "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
-         k.status = 'active' AND u.disabled = 0 AND u.locked = 0 \
+         k.status = 'active' AND u.disabled = 0 AND u.locked = 0, u.is_root, k.description \
          FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?",
         access_key,
         |r| {
@@ -152,9 +153,98 @@ pub(super) fn access_key(
                 user_id: r.get(2)?,
                 secret_sealed: r.get(3)?,
                 active: r.get(4)?,
+                is_root: r.get(5)?,
+                description: r.get(6)?,
             })
         },
     )
+}
+
+const KEY_INFO: &str = "SELECT access_key, account_id, user_id, status = 'active', description, \
+     created_at, last_used_at FROM access_keys";
+
+fn key_info(r: &Row<'_>) -> rusqlite::Result<AccessKeyInfo> {
+    Ok(AccessKeyInfo {
+        access_key: r.get(0)?,
+        account_id: r.get(1)?,
+        user_id: r.get(2)?,
+        active: r.get(3)?,
+        description: r.get(4)?,
+        created_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+    })
+}
+
+/// The account's key (another account's key is not found).
+pub(super) fn access_key_info(
+    conn: &Connection,
+    account_id: &AccountId,
+    access_key: &str,
+) -> rusqlite::Result<Option<AccessKeyInfo>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{KEY_INFO} WHERE access_key = ? AND account_id = ?"
+    ))?;
+    let mut rows = stmt.query(rusqlite::params![access_key, account_id])?;
+    rows.next()?.map(key_info).transpose()
+}
+
+/// The keys of the account's user, oldest first (then by key).
+pub(super) fn access_keys_of(
+    conn: &Connection,
+    account_id: &AccountId,
+    user_id: &str,
+) -> rusqlite::Result<Vec<AccessKeyInfo>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{KEY_INFO} WHERE user_id = ? AND account_id = ? ORDER BY created_at, access_key"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![user_id, account_id], key_info)?;
+    rows.collect()
+}
+
+/// Writes the patch's fields; false when the account has no such key.
+pub(super) fn update_access_key(
+    conn: &Connection,
+    account_id: &AccountId,
+    access_key: &str,
+    patch: &AccessKeyPatch,
+) -> rusqlite::Result<bool> {
+    let status = patch.active.map(|a| if a { "active" } else { "inactive" });
+    let n = conn
+        .prepare_cached(
+            "UPDATE access_keys SET status = coalesce(?, status), \
+             description = coalesce(?, description) WHERE access_key = ? AND account_id = ?",
+        )?
+        .execute(rusqlite::params![
+            status,
+            patch.description,
+            access_key,
+            account_id
+        ])?;
+    Ok(n == 1)
+}
+
+pub(super) fn delete_access_key(
+    conn: &Connection,
+    account_id: &AccountId,
+    access_key: &str,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM access_keys WHERE access_key = ? AND account_id = ?")?
+        .execute(rusqlite::params![access_key, account_id])?;
+    Ok(n == 1)
+}
+
+pub(super) fn touch_access_key(
+    conn: &Connection,
+    access_key: &str,
+    now: i64,
+    not_before: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE access_keys SET last_used_at = ? WHERE access_key = ? AND last_used_at < ?",
+    )?
+    .execute(rusqlite::params![now, access_key, not_before])?;
+    Ok(())
 }
 
 // writes
@@ -180,7 +270,7 @@ pub(super) fn insert_access_key(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
-         created_at) VALUES (?, ?, ?, ?, ?, ?)",
+         created_at, description) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(rusqlite::params![
         k.access_key,
@@ -188,7 +278,8 @@ pub(super) fn insert_access_key(
         k.user_id,
         k.secret_sealed,
         if k.active { "active" } else { "inactive" },
-        now
+        now,
+        k.description
     ])?;
     Ok(())
 }

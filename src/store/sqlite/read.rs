@@ -8,7 +8,9 @@ use crate::core::exports::{ExportTask, TaskFilter, UserBatch};
 use crate::core::model::{
     Account, AccountId, Group, GroupFilter, Listing, Page, Project, User, UserFilter,
 };
-use crate::core::storage::{AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow};
+use crate::core::storage::{
+    AccessKeyInfo, AccessKeyRow, MemberRow, ReadTx, RoleHolder, TokenKeyRow,
+};
 use crate::core::Error;
 
 impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
@@ -40,6 +42,24 @@ impl<const WRITE: bool> ReadTx for SqliteTx<WRITE> {
 
     fn access_key(&mut self, access_key: &str) -> Result<Option<AccessKeyRow>, Error> {
         Ok(accounts::access_key(&self.conn, access_key)?)
+    }
+
+    fn access_key_info(
+        &mut self,
+        account_id: &AccountId,
+        access_key: &str,
+    ) -> Result<Option<AccessKeyInfo>, Error> {
+        Ok(accounts::access_key_info(
+            &self.conn, account_id, access_key,
+        )?)
+    }
+
+    fn access_keys_of(
+        &mut self,
+        account_id: &AccountId,
+        user_id: &str,
+    ) -> Result<Vec<AccessKeyInfo>, Error> {
+        Ok(accounts::access_keys_of(&self.conn, account_id, user_id)?)
     }
 
     fn user(&mut self, account_id: &AccountId, id: &str) -> Result<Option<User>, Error> {

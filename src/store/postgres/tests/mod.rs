@@ -213,6 +213,8 @@ impl Fixture {
             user_id: user_id.into(),
             secret_sealed: format!("sealed-{key}"),
             active,
+            is_root: false,
+            description: format!("key {key}"),
         };
         self.write(|tx| tx.insert_access_key(&k, 7));
     }

@@ -5,7 +5,9 @@
 use super::{group, read, record, selected, write, Fixture, UserSpec};
 use crate::core::exports::{ExportTask, TaskKind, TaskStatus};
 use crate::core::model::{Account, AccountId, GroupFilter, Page, UserFilter};
-use crate::core::storage::{MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, WriteTx};
+use crate::core::storage::{
+    AccessKeyPatch, AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, WriteTx,
+};
 use crate::core::Error;
 
 /// The account's kept counters and every group's `user_quantity` against the rows, read
@@ -488,4 +490,135 @@ async fn row_locks_make_a_membership_write_wait_for_a_deletion() {
     // the same deletion on the mirror
     write(&f.mirror, |tx| tx.delete_users(&a, &doomed));
     assert_counts_exact(&f, &f.a);
+}
+
+fn key_row(account: &AccountId, user: &str, ak: &str, desc: &str) -> AccessKeyRow {
+    AccessKeyRow {
+        access_key: ak.into(),
+        account_id: account.clone(),
+        user_id: user.into(),
+        secret_sealed: format!("sealed-{ak}"),
+        active: true,
+        is_root: false,
+        description: desc.into(),
+    }
+}
+
+/// Access keys of any user (migration 0014): every write as on the mirror, every read
+/// (per user, per account, with description and last use) answering as the mirror's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_keys_per_user_write_and_read_as_the_mirror() {
+    if !selected() {
+        return;
+    }
+    let f = Fixture::new().await;
+    let (a, b) = (f.a.clone(), f.b.clone());
+    let u = f.users(&a, &[UserSpec::named("ann"), UserSpec::named("bea")]);
+    let ub = f.users(&b, &[UserSpec::named("cid")]);
+    f.write(|tx| {
+        tx.insert_access_key(&key_row(&a, &u[0], "AK2", "second"), 20)?;
+        tx.insert_access_key(&key_row(&a, &u[0], "AK1", "first"), 10)?;
+        tx.insert_access_key(&key_row(&a, &u[1], "AK3", ""), 30)?;
+        tx.insert_access_key(&key_row(&b, &ub[0], "BK1", "b"), 40)
+    });
+    let look = |what: &str| {
+        for user in u.iter().chain(&ub) {
+            for account in [&a, &b] {
+                f.same(what, |tx| tx.access_keys_of(account, user));
+            }
+        }
+        for ak in ["AK1", "AK2", "AK3", "BK1", "NOPE"] {
+            for account in [&a, &b] {
+                f.same(what, |tx| tx.access_key_info(account, ak));
+            }
+            f.same(what, |tx| tx.access_key(ak));
+        }
+    };
+    look("inserted");
+    let keys = f.same("listed", |tx| tx.access_keys_of(&a, &u[0]));
+    assert_eq!(
+        keys.iter()
+            .map(|k| (k.access_key.as_str(), k.description.as_str(), k.created_at))
+            .collect::<Vec<_>>(),
+        [("AK1", "first", 10), ("AK2", "second", 20)]
+    );
+    let off = AccessKeyPatch {
+        active: Some(false),
+        description: None,
+    };
+    let renamed = AccessKeyPatch {
+        active: None,
+        description: Some("renamed".into()),
+    };
+    let changed = f.write(|tx| {
+        Ok((
+            tx.update_access_key(&a, "AK1", &off)?,
+            tx.update_access_key(&b, "AK1", &off)?,
+            tx.update_access_key(&a, "AK2", &renamed)?,
+        ))
+    });
+    assert_eq!(changed, (true, false, true));
+    f.write(|tx| {
+        tx.touch_access_key("AK2", 1_000, 900)?;
+        tx.touch_access_key("AK2", 1_050, 950)
+    });
+    look("updated and touched");
+    let k = f
+        .same("touched", |tx| tx.access_key_info(&a, "AK2"))
+        .unwrap();
+    assert_eq!((k.last_used_at, k.description.as_str()), (1_000, "renamed"));
+    assert!(!f.same("off", |tx| tx.access_key("AK1")).unwrap().active);
+    let deleted = f.write(|tx| {
+        Ok((
+            tx.delete_access_key(&b, "AK3")?,
+            tx.delete_access_key(&a, "AK3")?,
+        ))
+    });
+    assert_eq!(deleted, (false, true));
+    f.write(|tx| tx.delete_users(&a, std::slice::from_ref(&u[0])));
+    look("deleted");
+    assert!(f.same("gone", |tx| tx.access_keys_of(&a, &u[0])).is_empty());
+}
+
+/// The count-then-insert of a key create holds the user (`RowLock::NoKeyUpdate`): a second
+/// create waits for the first to commit, then counts its key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_create_waits_for_another_on_the_same_user() {
+    if !selected() {
+        return;
+    }
+    let f = Fixture::new().await;
+    let a = f.a.clone();
+    let u = f.users(&a, &[UserSpec::named("ann")]);
+    let user = vec![u[0].clone()];
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let (store, a, user) = (&f.native, &a, &user);
+        let first = s.spawn(move || {
+            let mut tx = store.write().unwrap();
+            assert_eq!(tx.lock_users(a, user, RowLock::NoKeyUpdate).unwrap(), *user);
+            assert!(tx.access_keys_of(a, &user[0]).unwrap().is_empty());
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            assert!(
+                seen_rx.try_recv().is_err(),
+                "the second create did not wait"
+            );
+            tx.insert_access_key(&key_row(a, &user[0], "AK1", ""), 1)
+                .unwrap();
+            tx.commit().unwrap();
+        });
+        locked_rx.recv().unwrap();
+        let counted = tokio::task::block_in_place(|| {
+            let mut tx = f.native.write().unwrap();
+            tx.lock_users(a, user, RowLock::NoKeyUpdate).unwrap();
+            let _ = seen_tx.send(());
+            let n = tx.access_keys_of(a, &user[0]).unwrap().len();
+            tx.commit().unwrap();
+            n
+        });
+        assert_eq!(counted, 1, "the second create counts the first one's key");
+        first.join().unwrap();
+    });
 }

@@ -8,7 +8,8 @@ use crate::core::ids;
 use crate::core::model::AccountId;
 use crate::core::model::{Account, Group, Page, Project, UserFilter};
 use crate::core::storage::{
-    AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow, UserRecord, WriteTx,
+    AccessKeyInfo, AccessKeyPatch, AccessKeyRow, MemberRow, ReadTx, RowLock, Storage, TokenKeyRow,
+    UserRecord, WriteTx,
 };
 use crate::core::Error;
 
@@ -445,6 +446,8 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
             user_id: ids_[0].clone().into(),
             secret_sealed: "s".into(),
             active: false,
+            is_root: false,
+            description: String::new(),
         },
         8,
     )
@@ -588,4 +591,127 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
     assert!(c.org_members(&ids_).is_empty());
     assert!(c.access_key("AK1").is_none());
     assert_counts_exact(&f, &f.a).await;
+}
+
+/// Access keys of any user (migration 0014): written with their description, listed per
+/// user oldest first and only in their account, updated field by field, touched at most
+/// once per granule, deleted only in their account, gone with their user.
+#[tokio::test]
+async fn access_keys_per_user_write_and_read_as_asked() {
+    let f = Fixture::new().await;
+    let store = f.store();
+    let u = f
+        .users(
+            &f.a.clone(),
+            &[UserSpec::named("ann"), UserSpec::named("bea")],
+        )
+        .await;
+    let ub = f.users(&f.b.clone(), &[UserSpec::named("cid")]).await;
+    let key = |ak: &str, account: &AccountId, user: &str, desc: &str| AccessKeyRow {
+        access_key: ak.into(),
+        account_id: account.clone(),
+        user_id: user.into(),
+        secret_sealed: format!("sealed-{ak}"),
+        active: true,
+        is_root: false,
+        description: desc.into(),
+    };
+    let mut tx = store.begin_write().unwrap();
+    tx.insert_access_key(&key("AK2", &f.a, &u[0], "second"), 20)
+        .unwrap();
+    tx.insert_access_key(&key("AK1", &f.a, &u[0], "first"), 10)
+        .unwrap();
+    tx.insert_access_key(&key("AK3", &f.a, &u[1], ""), 30)
+        .unwrap();
+    tx.insert_access_key(&key("BK1", &f.b, &ub[0], "b"), 40)
+        .unwrap();
+    // a write transaction's reads see its writes
+    assert_eq!(tx.access_keys_of(&f.a, &u[0]).unwrap().len(), 2);
+    Box::new(tx).commit().unwrap();
+
+    let read = |f: &dyn Fn(&mut dyn ReadTx) -> Result<_, Error>| -> Vec<AccessKeyInfo> {
+        let mut tx = store.read().unwrap();
+        let out = f(&mut *tx).unwrap();
+        tx.finish().unwrap();
+        out
+    };
+    let info = |ak: &str, user: &str, active, desc: &str, created_at, last_used_at| AccessKeyInfo {
+        access_key: ak.into(),
+        account_id: f.a.clone(),
+        user_id: user.into(),
+        active,
+        description: desc.into(),
+        created_at,
+        last_used_at,
+    };
+    assert_eq!(
+        read(&|tx| tx.access_keys_of(&f.a, &u[0])),
+        [
+            info("AK1", &u[0], true, "first", 10, 0),
+            info("AK2", &u[0], true, "second", 20, 0)
+        ]
+    );
+    assert!(read(&|tx| tx.access_keys_of(&f.b, &u[0])).is_empty());
+    let one = |account: &AccountId, ak: &str| {
+        let mut tx = store.read().unwrap();
+        let out = tx.access_key_info(account, ak).unwrap();
+        tx.finish().unwrap();
+        out
+    };
+    assert_eq!(one(&f.a, "AK3"), Some(info("AK3", &u[1], true, "", 30, 0)));
+    assert_eq!(one(&f.a, "BK1"), None, "another account's key is not found");
+    assert_eq!(one(&f.b, "AK3"), None);
+    let c = Look(&f);
+    let row = c.access_key("AK1").unwrap();
+    let root = c.user(&f.a, &u[0]).unwrap().is_root;
+    assert_eq!(
+        (row.description.as_str(), row.is_root, row.active),
+        ("first", root, true)
+    );
+    assert_eq!(
+        c.access_key("AK3").unwrap().is_root,
+        c.user(&f.a, &u[1]).unwrap().is_root
+    );
+
+    let mut tx = store.begin_write().unwrap();
+    let off = AccessKeyPatch {
+        active: Some(false),
+        description: None,
+    };
+    assert!(tx.update_access_key(&f.a, "AK1", &off).unwrap());
+    assert!(!tx.update_access_key(&f.b, "AK1", &off).unwrap(), "not b's");
+    assert!(!tx.update_access_key(&f.a, "NOPE", &off).unwrap());
+    let renamed = AccessKeyPatch {
+        active: None,
+        description: Some("renamed".into()),
+    };
+    assert!(tx.update_access_key(&f.a, "AK2", &renamed).unwrap());
+    tx.touch_access_key("AK2", 1_000, 900).unwrap();
+    // a use within the granule is recorded already: no second write
+    tx.touch_access_key("AK2", 1_050, 950).unwrap();
+    Box::new(tx).commit().unwrap();
+    assert_eq!(
+        read(&|tx| tx.access_keys_of(&f.a, &u[0])),
+        [
+            info("AK1", &u[0], false, "first", 10, 0),
+            info("AK2", &u[0], true, "renamed", 20, 1_000)
+        ]
+    );
+    assert!(!c.access_key("AK1").unwrap().active);
+    let mut tx = store.begin_write().unwrap();
+    tx.touch_access_key("AK2", 2_000, 1_900).unwrap();
+    assert!(!tx.delete_access_key(&f.b, "AK3").unwrap(), "not b's");
+    assert!(tx.delete_access_key(&f.a, "AK3").unwrap());
+    assert!(!tx.delete_access_key(&f.a, "AK3").unwrap());
+    Box::new(tx).commit().unwrap();
+    assert_eq!(one(&f.a, "AK2").unwrap().last_used_at, 2_000);
+    assert_eq!(one(&f.a, "AK3"), None);
+    assert!(c.access_key("BK1").is_some());
+
+    // a user's deletion takes its keys
+    let mut tx = store.begin_write().unwrap();
+    tx.delete_users(&f.a, std::slice::from_ref(&u[0])).unwrap();
+    Box::new(tx).commit().unwrap();
+    assert!(read(&|tx| tx.access_keys_of(&f.a, &u[0])).is_empty());
+    assert!(c.access_key("AK1").is_none());
 }

@@ -1,0 +1,6 @@
+-- Access keys of every user (IAM OS-CREDENTIAL and v5 access keys): a description the owner
+-- gives, and when the key last signed a request (Unix ms, 0 = never; written at most once a
+-- minute per key and node, see http::cache::Caches::note_use). Adding columns with constant
+-- defaults rewrites nothing (PostgreSQL 11 and later).
+ALTER TABLE access_keys ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE access_keys ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
