@@ -213,7 +213,7 @@ pub fn open_denial(dir: &Directory, account_id: &str, encoded: &str) -> Result<S
         .open(encoded.trim(), &binding(account_id))
         .map_err(|_| {
             Error::invalid(
-                "encoded_authorization_message is not an encoded message of this account",
+                "encoded_message is not an encoded authorization message of this account",
             )
         })
 }

@@ -85,7 +85,8 @@ struct CreateOption {
 async fn create(State(s): State<AppState>, who: Who, body: Bytes) -> Res {
     let b: CreateBody = json(&body)?;
     let user_id = b.credential.user_id;
-    who.must_be_admin_or(&user_id)?;
+    who.allow_or_self(&s, "iam:credentials:createCredential", &user_id)
+        .await?;
     let k = s
         .dir
         .create_access_key(
@@ -108,7 +109,8 @@ async fn list(State(s): State<AppState>, who: Who, RawQuery(q): RawQuery) -> Res
         .text("user_id")
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| who.user_id.clone());
-    who.must_be_admin_or(&user_id)?;
+    who.allow_or_self(&s, "iam:credentials:listCredentials", &user_id)
+        .await?;
     let keys = s.dir.access_keys_of(&who.account_id, &user_id).await?;
     Ok(Json(json!({
         "credentials": keys.iter().map(credential).collect::<Vec<_>>(),
@@ -122,9 +124,10 @@ pub(super) async fn managed(
     s: &AppState,
     who: &Who,
     access_key: &str,
+    action: &str,
 ) -> Result<AccessKeyInfo, Error> {
     let k = s.dir.access_key_info(&who.account_id, access_key).await?;
-    who.must_be_admin_or(&k.user_id)?;
+    who.allow_or_self(s, action, &k.user_id).await?;
     Ok(k)
 }
 
@@ -132,7 +135,7 @@ pub(super) async fn managed(
 /// status, create_time, last_use_time, description}}` (`last_use_time` null until the key
 /// signs a request; recorded at most a minute late).
 async fn show(State(s): State<AppState>, who: Who, Path(ak): Path<String>) -> Res {
-    let k = managed(&s, &who, &ak).await?;
+    let k = managed(&s, &who, &ak, "iam:credentials:getCredential").await?;
     let mut v = credential(&k);
     v["last_use_time"] = if k.last_used_at > 0 {
         json!(micros(k.last_used_at))
@@ -184,14 +187,14 @@ async fn update(State(s): State<AppState>, who: Who, Path(ak): Path<String>, bod
             .transpose()?,
         description: b.credential.description,
     };
-    managed(&s, &who, &ak).await?;
+    managed(&s, &who, &ak, "iam:credentials:updateCredential").await?;
     let k = s.dir.update_access_key(&who.account_id, &ak, patch).await?;
     Ok(Json(json!({ "credential": credential(&k) })).into_response())
 }
 
 /// `DELETE /v3.0/OS-CREDENTIAL/credentials/{access_key}`: 204.
 async fn delete(State(s): State<AppState>, who: Who, Path(ak): Path<String>) -> Res {
-    managed(&s, &who, &ak).await?;
+    managed(&s, &who, &ak, "iam:credentials:deleteCredential").await?;
     s.dir.delete_access_key(&who.account_id, &ak).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -557,7 +557,10 @@ pub(crate) fn identity_policies(h: &impl Harness) {
         attached(&a, None, Some(grp("ops"))),
         in_store_order(vec![at2.clone(), at3.clone()])
     );
-    assert_eq!(attached(&a, Some(&p2.id), Some(user(&u[1]))), std::slice::from_ref(&at4));
+    assert_eq!(
+        attached(&a, Some(&p2.id), Some(user(&u[1]))),
+        std::slice::from_ref(&at4)
+    );
     assert!(
         attached(&a, Some(&pb.id), None).is_empty(),
         "another account's"

@@ -66,8 +66,14 @@ fn metadata(k: &AccessKeyInfo) -> Value {
 }
 
 /// `user_id`'s key `access_key_id` in the caller's domain, if the caller may manage it.
-async fn managed(s: &AppState, who: &Who, user_id: &str, ak: &str) -> Result<AccessKeyInfo, Error> {
-    who.must_be_admin_or(user_id)?;
+async fn managed(
+    s: &AppState,
+    who: &Who,
+    user_id: &str,
+    ak: &str,
+    action: &str,
+) -> Result<AccessKeyInfo, Error> {
+    who.allow_or_self(s, action, user_id).await?;
     match s.dir.access_key_info(&who.account_id, ak).await {
         Ok(k) if *k.user_id == *user_id => Ok(k),
         Ok(_) | Err(Error::NotFound(..)) => Err(Error::NotFound(Entity::AccessKey, ak.into())),
@@ -76,7 +82,8 @@ async fn managed(s: &AppState, who: &Who, user_id: &str, ak: &str) -> Result<Acc
 }
 
 async fn create(State(s): State<AppState>, who: Who, Path(user_id): Path<String>) -> Res {
-    who.must_be_admin_or(&user_id)?;
+    who.allow_or_self(&s, "iam:users:createAccessKeyV5", &user_id)
+        .await?;
     let k = s
         .dir
         .create_access_key(&who.account_id, &user_id, String::new())
@@ -92,7 +99,8 @@ async fn list(
     Path(user_id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Res {
-    who.must_be_admin_or(&user_id)?;
+    who.allow_or_self(&s, "iam:users:listAccessKeysV5", &user_id)
+        .await?;
     let p = Params::parse(q.as_deref());
     let limit = match p.text("limit").filter(|l| !l.is_empty()) {
         None => DEFAULT_LIMIT,
@@ -145,7 +153,7 @@ async fn update(
         active: Some(parse_status(&b.status)?),
         description: None,
     };
-    managed(&s, &who, &user_id, &ak).await?;
+    managed(&s, &who, &user_id, &ak, "iam:users:updateAccessKeyV5").await?;
     let k = s.dir.update_access_key(&who.account_id, &ak, patch).await?;
     Ok(Json(json!({ "access_key": metadata(&k) })).into_response())
 }
@@ -155,7 +163,7 @@ async fn delete(
     who: Who,
     Path((user_id, ak)): Path<(String, String)>,
 ) -> Res {
-    managed(&s, &who, &user_id, &ak).await?;
+    managed(&s, &who, &user_id, &ak, "iam:users:deleteAccessKeyV5").await?;
     s.dir.delete_access_key(&who.account_id, &ak).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -165,7 +173,7 @@ async fn last_used(
     who: Who,
     Path((user_id, ak)): Path<(String, String)>,
 ) -> Res {
-    let k = managed(&s, &who, &user_id, &ak).await?;
+    let k = managed(&s, &who, &user_id, &ak, "iam:users:showAccessKeyLastUsedV5").await?;
     let at = (k.last_used_at > 0).then(|| iso_ms(k.last_used_at));
     Ok(Json(json!({ "access_key_last_used": { "last_used_at": at } })).into_response())
 }

@@ -7,6 +7,7 @@
 pub mod access_keys;
 pub mod caller;
 pub mod error;
+pub mod policies;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(access_keys::router())
         .merge(caller::router())
+        .merge(policies::router())
         .route_layer(middleware::from_fn(with_request_id))
 }
 
