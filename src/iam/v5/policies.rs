@@ -399,11 +399,13 @@ async fn entities(
     let all = s.dir.attachments(&who.account_id, Some(&id), None).await?;
     let picked: Vec<_> = all
         .into_iter()
-        .filter(|(a, _)| match (kind, &a.principal) {
-            (None, _) => true,
-            (Some("user"), Principal::User(_)) => true,
-            (Some("group"), Principal::Group(_)) => true,
-            _ => false,
+        .filter(|(a, _)| {
+            matches!(
+                (kind, &a.principal),
+                (None, _)
+                    | (Some("user"), Principal::User(_))
+                    | (Some("group"), Principal::Group(_))
+            )
         })
         .collect();
     let (shown, info) = page(picked, attachment_key, &p)?;
