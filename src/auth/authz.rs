@@ -176,13 +176,20 @@ impl Authorizer {
                 "why": "no statement of the caller's policies allows the action",
             }),
         };
-        Err(deny(dir, req, &h.user_name, reason))
+        let message = format!("Policy doesn't allow {} to be performed.", req.action.name);
+        Err(deny(dir, req, &h.user_name, reason, message))
     }
 }
 
-/// The denial of `req` for `reason` (a JSON object: `decision` and what made it): the
-/// message names the action; the explanation is sealed to the account.
-pub fn deny(dir: &Directory, req: &Request<'_>, user_name: &str, reason: Value) -> Error {
+/// The denial of `req` for `reason` (a JSON object: `decision` and what made it), with
+/// `message` for the caller (it names the action); the explanation is sealed to the account.
+pub fn deny(
+    dir: &Directory,
+    req: &Request<'_>,
+    user_name: &str,
+    reason: Value,
+    message: String,
+) -> Error {
     let now = ids::now_ms();
     let explanation = json!({
         "principal": {
@@ -200,10 +207,7 @@ pub fn deny(dir: &Directory, req: &Request<'_>, user_name: &str, reason: Value) 
     let encoded = dir
         .master_key
         .seal(&explanation.to_string(), &binding(req.account_id));
-    Error::Denied {
-        message: format!("Policy doesn't allow {} to be performed.", req.action.name),
-        encoded,
-    }
+    Error::Denied { message, encoded }
 }
 
 /// Opens an encoded authorization message of `account_id`'s callers: the explanation as

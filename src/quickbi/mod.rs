@@ -242,5 +242,10 @@ async fn authorize(c: &Ctx, action: &'static Action) -> Result<(), Error> {
             "why": format!("the action needs the organization role {}", roles.join(" or ")),
             "role_ids": member.role_ids,
         }),
+        format!(
+            "The caller's organization role does not allow {}: it needs {}.",
+            action.name,
+            roles.join(" or ")
+        ),
     ))
 }
