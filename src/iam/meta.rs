@@ -29,8 +29,19 @@ pub fn public_router() -> Router<AppState> {
 type Res = Result<Response, KsError>;
 
 /// The caller's account's projects; `name` filters by exact name. Another domain's
-/// projects are never listed.
-async fn projects(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuery) -> Res {
+/// projects are never listed. `GET /v3/projects` needs `iam:projects:listProjects` (as the
+/// cloud: an SDK that looks a project id up by region name needs it);
+/// `GET /v3/auth/projects` is the caller's own list and needs nothing.
+async fn projects(
+    State(s): State<AppState>,
+    who: Who,
+    b: Base,
+    path: axum::extract::MatchedPath,
+    RawQuery(q): RawQuery,
+) -> Res {
+    if path.as_str() == "/v3/projects" {
+        who.allow(&s, "iam:projects:listProjects").await?;
+    }
     let p = Params::parse(q.as_deref());
     let paging = Paging::from(&p)?;
     super::lists::refuse_inexact(

@@ -181,6 +181,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_readme_lists_every_route_with_its_action() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        for (m, p, name, _) in ROUTES {
+            let row = format!("| `{m} {p}` | `{name}` |");
+            assert!(readme.contains(&row), "README.md lacks {row}");
+        }
+    }
+
+    #[test]
     fn every_route_names_a_known_action() {
         for (m, p, name, param) in ROUTES {
             let (a, _) = of_route(m, p).unwrap_or_else(|| panic!("{m} {p}: {name} unknown"));

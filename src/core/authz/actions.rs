@@ -242,4 +242,16 @@ mod tests {
         );
         assert!(quickbi("Nope").is_none());
     }
+
+    #[test]
+    fn the_readme_lists_every_action() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        for a in ACTIONS {
+            assert!(
+                readme.contains(&format!("`{}`", a.name)),
+                "README.md does not list {}",
+                a.name
+            );
+        }
+    }
 }
