@@ -45,6 +45,10 @@
 //!   (seconds of untimed wrk before each measurement, default 1; 0 = none).
 //! - ROSTER_BENCH_WORK: where the copies and server logs go (default: a temporary directory
 //!   under the target dir; removed at the end). A 1M-user SQLite copy is about 1 GB.
+//! - ROSTER_BENCH_AUTHZ=1: the cost of authorization instead: both sides run the new binary
+//!   and the same calls, "baseline" signed by the account's root user (who holds every
+//!   permission) and "new" by an IAM user holding 20 identity policies (`authz_setup`);
+//!   no baseline is built.
 //! - ROSTER_BENCH_SEED=1: also time `roster seed` of ROSTER_BENCH_USERS / ROSTER_BENCH_GROUPS
 //!   with each binary on a fresh data dir (or database), once each. Off by default: minutes.
 //!
@@ -89,10 +93,18 @@ fn main() {
     }
     .expect("work directory");
 
-    let baseline = baseline_binary(&cfg, &target_dir);
     let new = Binary {
         path: NEW_BIN.into(),
         description: format!("{NEW_BIN} ({})", describe_checkout()),
+    };
+    // the cost of authorization compares two callers on the new binary, not two binaries
+    let baseline = if cfg.authz {
+        Binary {
+            path: NEW_BIN.into(),
+            description: new.description.clone(),
+        }
+    } else {
+        baseline_binary(&cfg, &target_dir)
     };
     // declared before anything that connects to the databases it drops
     let pg = cfg.database_url.as_deref().map(Postgres::new);
@@ -125,6 +137,7 @@ struct Settings {
     warmup: u64,
     work: Option<PathBuf>,
     seed_phase: bool,
+    authz: bool,
 }
 
 impl Settings {
@@ -151,6 +164,7 @@ impl Settings {
             warmup: num("ROSTER_BENCH_WARMUP", 1),
             work: var("ROSTER_BENCH_WORK").map(PathBuf::from),
             seed_phase: num("ROSTER_BENCH_SEED", 0) == 1,
+            authz: num("ROSTER_BENCH_AUTHZ", 0) == 1,
         };
         assert_eq!(
             cfg.data_dir.is_some(),
@@ -720,14 +734,19 @@ const LATENCY_CALLS: [usize; 2] = [1, 3];
 
 /// The headers of one request, signed now as the SDK signs (SDK-HMAC-SHA256 over
 /// content-type, host, x-project-id and x-sdk-date).
-fn headers_for(call: &Call, host: &str, seeded: &Seeded) -> Vec<(String, String)> {
+fn headers_for(call: &Call, host: &str, signer: &Value) -> Vec<(String, String)> {
     let mut out = vec![("Host".to_string(), host.to_string())];
     if !call.signed {
         return out;
     }
     let mut h = http::HeaderMap::new();
     let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-    let project = seeded.cred("project_id");
+    let cred = |k: &str| {
+        signer[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {k} to sign with"))
+    };
+    let project = cred("project_id");
     h.insert("content-type", "application/json".parse().unwrap());
     h.insert("host", host.parse().unwrap());
     h.insert("x-project-id", project.parse().unwrap());
@@ -744,8 +763,7 @@ fn headers_for(call: &Call, host: &str, seeded: &Seeded) -> Vec<(String, String)
         body: b"",
     };
     let auth =
-        sdk_hmac::authorization_for(&raw, seeded.cred("access_key"), seeded.cred("secret_key"))
-            .expect("sign");
+        sdk_hmac::authorization_for(&raw, cred("access_key"), cred("secret_key")).expect("sign");
     out.extend([
         ("X-Sdk-Date".into(), date),
         ("X-Project-Id".into(), project.into()),
@@ -787,6 +805,28 @@ impl Http {
         }
     }
 
+    /// A request with a JSON body (or none); the status and the body.
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> (u16, String) {
+        self.rt.block_on(async {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut req = self.client.request(method, url).body(body.to_vec());
+            for (k, v) in headers {
+                if k != "Host" {
+                    req = req.header(k, v);
+                }
+            }
+            let resp = req.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap_or_default())
+        })
+    }
+
     fn get(&self, url: &str, headers: &[(String, String)]) -> (u16, String) {
         self.rt.block_on(async {
             let mut req = self.client.get(url);
@@ -804,6 +844,126 @@ impl Http {
             (status, resp.text().await.unwrap_or_default())
         })
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// authorization mode (ROSTER_BENCH_AUTHZ=1)
+
+/// How many identity policies the measured IAM user holds.
+const AUTHZ_POLICIES: usize = 20;
+
+const AUTHZ_SETUP: &str = "the IAM user is in one group; 10 identity policies are attached \
+    to it and 10 to its group, 3 statements each (Allow and Deny of other services' actions, \
+    one with a condition); the only statement allowing the calls, `workspace:*:list*`, is the \
+    last of the last policy, so every statement is evaluated; holdings are cached per node \
+    (5 s), so this measures the decision and the cache, with one read of the holdings every \
+    5 s";
+
+/// A call of the root user with a JSON body, signed as the SDK signs with
+/// `GlobalCredentials` (X-Domain-Id); panics unless it answers 2xx. The answer's JSON.
+fn root_call(
+    http: &Http,
+    host: &str,
+    creds: &Value,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> Value {
+    let cred = |k: &str| creds[k].as_str().unwrap_or_else(|| panic!("no {k}"));
+    let body = if body.is_null() {
+        vec![]
+    } else {
+        body.to_string().into_bytes()
+    };
+    let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let mut h = http::HeaderMap::new();
+    h.insert("content-type", "application/json".parse().unwrap());
+    h.insert("host", host.parse().unwrap());
+    h.insert("x-domain-id", cred("domain_id").parse().unwrap());
+    h.insert("x-sdk-date", date.parse().unwrap());
+    let raw = RawRequest {
+        method,
+        path,
+        query: "",
+        headers: &h,
+        body: &body,
+    };
+    let auth =
+        sdk_hmac::authorization_for(&raw, cred("access_key"), cred("secret_key")).expect("sign");
+    let headers = [
+        ("X-Sdk-Date".to_string(), date),
+        ("X-Domain-Id".into(), cred("domain_id").into()),
+        ("Content-Type".into(), "application/json".into()),
+        ("Authorization".into(), auth),
+    ];
+    let (status, text) = http.send(method, &format!("http://{host}{path}"), &headers, &body);
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {text}"
+    );
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Makes the measured IAM user on one server (see [`AUTHZ_SETUP`]); returns the JSON to
+/// sign its calls with (its access key, the account's project).
+fn authz_setup(http: &Http, host: &str, creds: &Value) -> Value {
+    use serde_json::json;
+    let call = |m: &str, p: &str, b: Value| root_call(http, host, creds, m, p, b);
+    let tag = format!("{:x}", std::process::id());
+    let user = call(
+        "POST",
+        "/v3/users",
+        json!({"user": {
+        "name": format!("bench{tag}"), "password": "Bench#2026pw", "domain_id": creds["domain_id"]}}),
+    );
+    let user_id = user["user"]["id"].as_str().expect("user id").to_string();
+    let group = call(
+        "POST",
+        "/v3/groups",
+        json!({"group": {"name": format!("bench-{tag}")}}),
+    );
+    let group_id = group["group"]["id"].as_str().expect("group id").to_string();
+    call(
+        "PUT",
+        &format!("/v3/groups/{group_id}/users/{user_id}"),
+        Value::Null,
+    );
+    for i in 0..AUTHZ_POLICIES {
+        let last = i == AUTHZ_POLICIES - 1;
+        let document = json!({"Version": "5.0", "Statement": [
+            {"Effect": "Allow", "Action": [format!("iam:users:get{i}*"), "iam:groups:list*"]},
+            {"Effect": "Deny", "Action": [format!("quickbi:userGroups:delete{i}*")],
+             "Condition": {"StringEquals": {"g:UserName": ["someone-else"]}}},
+            {"Effect": "Allow", "Action": [if last { "workspace:*:list*".to_string() }
+                                           else { format!("workspace:users:operate{i}") }]},
+        ]});
+        let p = call(
+            "POST",
+            "/v5/policies",
+            json!({
+            "policy_name": format!("bench-{tag}-{i}"), "policy_document": document.to_string()}),
+        );
+        let id = p["policy"]["policy_id"]
+            .as_str()
+            .expect("policy id")
+            .to_string();
+        let (to, body) = if i % 2 == 0 {
+            ("attach-user", json!({"user_id": user_id}))
+        } else {
+            ("attach-group", json!({"group_id": group_id}))
+        };
+        call("POST", &format!("/v5/policies/{id}/{to}"), body);
+    }
+    let key = call(
+        "POST",
+        "/v3.0/OS-CREDENTIAL/credentials",
+        json!({"credential": {"user_id": user_id}}),
+    );
+    json!({
+        "project_id": creds["project_id"],
+        "access_key": key["credential"]["access"],
+        "secret_key": key["credential"]["secret"],
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1011,11 +1171,24 @@ fn compare_api(
 
     let http = Http::new();
     let calls = calls(seeded.cred("project_id"));
+    // who signs each side's calls: the root user, or (authorization mode, "new" side) an
+    // IAM user holding 20 identity policies; both sides get the same users and policies
+    let mut signers = BTreeMap::new();
+    for side in [Side::Baseline, Side::New] {
+        let mut signer = seeded.creds.clone();
+        if cfg.authz {
+            let user = authz_setup(&http, &servers[&side].host, &seeded.creds);
+            if side == Side::New {
+                signer = user;
+            }
+        }
+        signers.insert(side, signer);
+    }
     let mut totals: BTreeMap<(usize, Side), Option<i64>> = BTreeMap::new();
     for (i, call) in calls.iter().enumerate() {
         for side in [Side::Baseline, Side::New] {
             let host = &servers[&side].host;
-            let total = check(&http, host, call, &headers_for(call, host, seeded));
+            let total = check(&http, host, call, &headers_for(call, host, &signers[&side]));
             eprintln!(
                 "bench: {} on {}: 200, total_count {}",
                 call.path_and_query,
@@ -1043,7 +1216,7 @@ fn compare_api(
             let call = &calls[i];
             for side in Side::order(round + step) {
                 let host = &servers[&side].host;
-                let headers = headers_for(call, host, seeded);
+                let headers = headers_for(call, host, &signers[&side]);
                 check(&http, host, call, &headers);
                 if cfg.warmup > 0 {
                     wrk(&warmup_args, host, call, &headers);
@@ -1091,14 +1264,26 @@ fn compare_api(
         out.push_str(&s);
         out.push('\n');
     };
-    line(format!(
-        "\n## API: baseline against new, {} ({}), {}\n",
-        cfg.backend(),
-        chrono::Utc::now().format("%Y-%m-%d"),
-        seeded.origin
-    ));
-    line(format!("- baseline: {}", base.description));
-    line(format!("- new: {}", new.description));
+    if cfg.authz {
+        line(format!(
+            "\n## Authorization: the root user (baseline) against an IAM user holding {AUTHZ_POLICIES} \
+             identity policies (new), {} ({}), {}\n",
+            cfg.backend(),
+            chrono::Utc::now().format("%Y-%m-%d"),
+            seeded.origin
+        ));
+        line(format!("- both sides: {}", new.description));
+        line(format!("- {}", AUTHZ_SETUP));
+    } else {
+        line(format!(
+            "\n## API: baseline against new, {} ({}), {}\n",
+            cfg.backend(),
+            chrono::Utc::now().format("%Y-%m-%d"),
+            seeded.origin
+        ));
+        line(format!("- baseline: {}", base.description));
+        line(format!("- new: {}", new.description));
+    }
     line(format!("- new binary's `migrate` on its copy: {migrated}"));
     line(format!(
         "- {} round(s), baseline and new alternating per call, one server under load at a time; \

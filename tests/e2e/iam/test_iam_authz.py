@@ -318,3 +318,43 @@ def test_other_accounts_cannot_grant_or_see(iam, member, roster_url, creds, cred
     e = expect_error(lambda: other.show_domain_role_assignments(
         ShowDomainRoleAssignmentsRequest(domain_id=creds["domain_id"])), 403)
     assert e.status_code == 403
+
+
+def test_a_grant_to_a_group_counts_for_the_members_of_its_subgroups(
+        iam, member, roster_url, creds, tag):
+    """Groups are hierarchical (Quick BI makes subgroups): a member of a subgroup holds what
+    its ancestors are granted, as group role mappings do in Keycloak."""
+    from alibabacloud_quickbi_public20220101 import models as qm
+    from test_iam_credentials import quickbi_client
+
+    qb = quickbi_client(roster_url, creds["access_key"], creds["secret_key"])
+    parent = qb.create_user_group(qm.CreateUserGroupRequest(
+        parent_user_group_id="-1", user_group_name=f"up-{tag}")).body.result
+    child = qb.create_user_group(qm.CreateUserGroupRequest(
+        parent_user_group_id=parent, user_group_name=f"down-{tag}")).body.result
+    # a user only in the child
+    from huaweicloudsdkiam.v3 import KeystoneRemoveUserFromGroupRequest
+    iam.keystone_remove_user_from_group(KeystoneRemoveUserFromGroupRequest(
+        group_id=member.group.id, user_id=member.user.id))
+    qb.add_user_group_member(qm.AddUserGroupMemberRequest(
+        user_group_id=child, user_id_list=member.user.id))
+    token = member.project_token()
+    pid = creds["project_id"]
+    assert ws_call(roster_url, token, "GET", f"/v2/{pid}/groups")[0] == 403
+
+    iam.keystone_associate_group_with_project_permission(
+        KeystoneAssociateGroupWithProjectPermissionRequest(
+            project_id=pid, group_id=parent, role_id=role_id(iam, "workspace_readonly")))
+    status, body = ws_call(roster_url, token, "GET", f"/v2/{pid}/groups")
+    assert status == 200, body
+    # Keystone's effective role assignments show it for the user, through the child group
+    # (huaweicloudsdkiam has no call for Keystone's /v3/role_assignments: plain HTTP)
+    req = urllib.request.Request(
+        f"{roster_url}/v3/role_assignments?user.id={member.user.id}&effective",
+        headers={"X-Auth-Token": password_token(roster_url, creds["domain_name"],
+                                                creds["user_name"], creds["password"],
+                                                project=creds["project_name"])})
+    with urllib.request.urlopen(req) as r:
+        got = json.loads(r.read())
+    assert [(a["role"]["id"], a["user"]["id"]) for a in got["role_assignments"]] == [
+        (role_id(iam, "workspace_readonly"), member.user.id)]
