@@ -280,7 +280,9 @@ impl Directory {
         .await
     }
 
-    /// Marks every node-local decision cache stale (`Holdings::epoch`).
+    /// Marks every node-local decision cache stale (`Holdings::epoch`): after a grant,
+    /// role or policy change, and after a membership or hierarchy change (what a user
+    /// holds follows its groups and their ancestors).
     pub(super) fn authz_changed(&self) {
         self.authz_epoch.fetch_add(1, Ordering::Relaxed);
     }

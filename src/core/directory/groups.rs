@@ -239,6 +239,7 @@ impl Directory {
             must_get(tx, &account_id, &id)
         })
         .await
+        .inspect(|_| self.authz_changed())
     }
 
     /// Deletes groups with their subgroups and memberships, all or none.
@@ -263,6 +264,7 @@ impl Directory {
             tx.delete_groups(&account_id, &doomed)
         })
         .await
+        .inspect(|_| self.authz_changed())
     }
 
     /// Adds users to a group; returns how many were not members. Members already in it are
@@ -321,6 +323,7 @@ impl Directory {
             }
         })
         .await
+        .inspect(|_| self.authz_changed())
     }
 
     pub async fn is_member(

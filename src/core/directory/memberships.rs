@@ -78,6 +78,7 @@ impl Directory {
             Ok(changed)
         })
         .await
+        .inspect(|_| self.authz_changed())
     }
 
     /// Takes a user out of all its groups; returns how many those were.
@@ -107,5 +108,6 @@ impl Directory {
             Ok(changed)
         })
         .await
+        .inspect(|_| self.authz_changed())
     }
 }
