@@ -238,6 +238,15 @@ def test_other_accounts_see_nothing(admin5, roster_url, creds_other, tag, user):
     expect_error(lambda: other.get_policy_v5(GetPolicyV5Request(policy_id=p.policy_id)), 404)
     assert p.policy_id not in [x.policy_id for x in
                                other.list_policies_v5(ListPoliciesV5Request()).policies]
+    # a denial's message of this account does not open for another account, even its root
+    with pytest.raises(ClientRequestException) as info:
+        user.ws.list_user_groups(ListUserGroupsRequest())
+    other_sts = sts_client(roster_url, creds_other["access_key"], creds_other["secret_key"],
+                           creds_other["project_id"])
+    e = expect_error(lambda: other_sts.decode_authorization_message(
+        DecodeAuthorizationMessageRequest(body=DecodeAuthorizationMessageReq(
+            encoded_message=info.value.encoded_auth_msg))), 400)
+    assert "not an encoded authorization message of this account" in e.error_msg
     mine = make_policy(other, f"theirs-{tag}", doc({"Effect": "Allow", "Action": ["a:b:c"]}))
     # attaching its policy to a user of another account: that user is unknown to it
     expect_error(lambda: other.attach_user_policy_v5(AttachUserPolicyV5Request(
