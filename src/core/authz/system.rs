@@ -88,6 +88,16 @@ pub const SYSTEM_ROLES: &[SystemRole] = &[
         document: r#"{"Version":"1.1","Statement":[{"Effect":"Allow","Action":["iam:*:*","sts:*:*"]}]}"#,
     },
     SystemRole {
+        id: "cc393507a3b96b0e6afbf29ca29fce36",
+        name: "iam_fullaccess",
+        display_name: "IAM FullAccess",
+        description: "All permissions for Identity and Access Management and STS",
+        catalog: "IAM",
+        role_type: RoleType::AX,
+        flag: "fine_grained",
+        document: r#"{"Version":"1.1","Statement":[{"Effect":"Allow","Action":["iam:*:*","sts:*:*"]}]}"#,
+    },
+    SystemRole {
         id: "cc9ee5704b8b4176b189630bd2f1e0f3",
         name: "iam_readonly",
         display_name: "IAM ReadOnlyAccess",
@@ -219,6 +229,8 @@ mod tests {
             "iam:permissions:grantRoleToGroupOnDomain"
         ));
         assert!(!allows("secu_admin", "workspace:users:list"));
+        assert!(allows("iam_fullaccess", "iam:policies:attachToUserV5"));
+        assert!(allows("iam_fullaccess", "sts::decodeAuthorizationMessage"));
         assert!(allows("iam_readonly", "iam:users:listUsers"));
         assert!(!allows("iam_readonly", "iam:users:createUser"));
         assert!(allows("workspace_readonly", "workspace:users:get"));
