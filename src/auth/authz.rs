@@ -44,6 +44,9 @@ pub struct Request<'a> {
     pub scope: RequestScope,
     pub source_ip: Option<IpAddr>,
     pub secure_transport: bool,
+    /// The caller acts on itself (its own record, groups, keys): allowed without an Allow,
+    /// but an explicit Deny still refuses it.
+    pub self_service: bool,
 }
 
 /// The per-node decision point: holdings cache and sealing.
@@ -117,8 +120,9 @@ impl Authorizer {
             }
             self.cache.invalidate(&key).await;
         }
-        self.cache
-            .try_get_with(key, async {
+        let h = self
+            .cache
+            .try_get_with(key.clone(), async {
                 dir.holdings(account_id, user_id).await.map(Arc::new)
             })
             .await
@@ -129,7 +133,23 @@ impl Authorizer {
                 Error::Unavailable(d) => Error::Unavailable(d.clone()),
                 Error::Contention(d) => Error::Contention(d.clone()),
                 other => Error::Internal(other.to_string()),
-            })
+            })?;
+        // a read that began before a change this node made may have been joined: read again
+        if h.epoch != dir.authz_epoch() {
+            self.cache.invalidate(&key).await;
+            let fresh = Arc::new(
+                dir.holdings(account_id, user_id)
+                    .await
+                    .map_err(|e| match e {
+                        Error::NotFound(..) => {
+                            Error::Unauthenticated("the caller's user no longer exists".into())
+                        }
+                        e => e,
+                    })?,
+            );
+            return Ok(fresh);
+        }
+        Ok(h)
     }
 
     /// Allows the request or refuses it with `Error::Denied`.
@@ -159,7 +179,7 @@ impl Authorizer {
             context: &ctx,
         };
         let decision = decide(h.in_scope(&req.scope), &ask);
-        if decision.allowed() {
+        if decision.allowed() || (req.self_service && decision == Decision::ImplicitDeny) {
             return Ok(());
         }
         let reason = match &decision {
@@ -179,6 +199,109 @@ impl Authorizer {
         let message = format!("Policy doesn't allow {} to be performed.", req.action.name);
         Err(deny(dir, req, &h.user_name, reason, message))
     }
+}
+
+/// A non-root caller changing who is in `group_ids` (or where they sit, or deleting them)
+/// when one of them or an ancestor holds grants or identity policies: such a change moves
+/// permissions, so it needs IAM's `iam:permissions:addUserToGroup` (in the domain's scope)
+/// besides the face's own action. Without this, Workspace or Quick BI rights would buy IAM
+/// rights by joining an administrators' group.
+pub async fn guard_groups(
+    authz: &Authorizer,
+    dir: &Directory,
+    account_id: &str,
+    user_id: &str,
+    group_ids: &[String],
+    source_ip: Option<IpAddr>,
+) -> Result<(), Error> {
+    if group_ids.is_empty() {
+        return Ok(());
+    }
+    let h = authz.holdings(dir, account_id, user_id).await?;
+    if h.is_root || !dir.groups_carry_permissions(account_id, group_ids).await? {
+        return Ok(());
+    }
+    let action = crate::core::authz::actions::find("iam:permissions:addUserToGroup")
+        .ok_or_else(|| Error::Internal("iam:permissions:addUserToGroup is not an action".into()))?;
+    authz
+        .authorize(
+            dir,
+            &Request {
+                account_id,
+                user_id,
+                action,
+                resource: None,
+                scope: RequestScope::Domain,
+                source_ip,
+                secure_transport: false,
+                self_service: false,
+            },
+        )
+        .await
+}
+
+/// A non-root caller acting on the account's root user (its password, state, keys): always
+/// refused, whatever its policies say; the root user is managed only by itself.
+pub async fn guard_root(
+    authz: &Authorizer,
+    dir: &Directory,
+    account_id: &str,
+    caller_id: &str,
+    target_user_id: &str,
+) -> Result<(), Error> {
+    if caller_id == target_user_id {
+        return Ok(());
+    }
+    let h = authz.holdings(dir, account_id, caller_id).await?;
+    if !h.is_root && dir.is_root_user(account_id, target_user_id).await? {
+        return Err(Error::Forbidden(
+            "the account's root user can be changed only by itself".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A non-root caller changing another user (its record, password, state) through a face
+/// that is not IAM: never the root user (`guard_root`), and a user who holds grants or
+/// identity policies only with IAM's `iam:users:updateUser` too, since taking over such a
+/// user takes over its permissions. A user changing itself passes.
+pub async fn guard_user(
+    authz: &Authorizer,
+    dir: &Directory,
+    account_id: &str,
+    caller_id: &str,
+    target_user_id: &str,
+    source_ip: Option<IpAddr>,
+) -> Result<(), Error> {
+    if caller_id == target_user_id {
+        return Ok(());
+    }
+    guard_root(authz, dir, account_id, caller_id, target_user_id).await?;
+    let h = authz.holdings(dir, account_id, caller_id).await?;
+    if h.is_root
+        || !dir
+            .user_carries_permissions(account_id, target_user_id)
+            .await?
+    {
+        return Ok(());
+    }
+    let action = crate::core::authz::actions::find("iam:users:updateUser")
+        .ok_or_else(|| Error::Internal("iam:users:updateUser is not an action".into()))?;
+    authz
+        .authorize(
+            dir,
+            &Request {
+                account_id,
+                user_id: caller_id,
+                action,
+                resource: None,
+                scope: RequestScope::Domain,
+                source_ip,
+                secure_transport: false,
+                self_service: false,
+            },
+        )
+        .await
 }
 
 /// The denial of `req` for `reason` (a JSON object: `decision` and what made it), with

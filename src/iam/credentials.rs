@@ -87,6 +87,7 @@ async fn create(State(s): State<AppState>, who: Who, body: Bytes) -> Res {
     let user_id = b.credential.user_id;
     who.allow_or_self(&s, "iam:credentials:createCredential", &user_id)
         .await?;
+    who.guard_root(&s, &user_id).await?;
     let k = s
         .dir
         .create_access_key(
@@ -128,6 +129,12 @@ pub(super) async fn managed(
 ) -> Result<AccessKeyInfo, Error> {
     let k = s.dir.access_key_info(&who.account_id, access_key).await?;
     who.allow_or_self(s, action, &k.user_id).await?;
+    // a write to the root user's keys is the root user's alone
+    if crate::core::authz::actions::find(action)
+        .is_some_and(|a| a.level == crate::core::authz::actions::Level::Write)
+    {
+        who.guard_root(s, &k.user_id).await?;
+    }
     Ok(k)
 }
 

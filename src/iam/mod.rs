@@ -84,6 +84,10 @@ impl Who {
     /// `core::authz::actions`) in the domain's scope: IAM is a global service. The root
     /// user always passes.
     pub async fn allow(&self, s: &AppState, action: &str) -> Result<(), Error> {
+        self.decide(s, action, false).await
+    }
+
+    async fn decide(&self, s: &AppState, action: &str, self_service: bool) -> Result<(), Error> {
         if self.admin {
             return Ok(());
         }
@@ -97,12 +101,14 @@ impl Who {
             scope: crate::core::directory::RequestScope::Domain,
             source_ip: self.source_ip,
             secure_transport: false,
+            self_service,
         };
         s.authz.authorize(&s.dir, &request).await
     }
 
-    /// [`Who::allow`], except that a user acting on itself (`user_id`) always may: it
-    /// reads its own record and its own groups as Keystone's owner rules allow.
+    /// [`Who::allow`], except that a user acting on itself (`user_id`) needs no Allow (it
+    /// reads its own record and groups and manages its own keys, as Keystone's owner rules
+    /// and the cloud allow); an explicit Deny of its policies still refuses it.
     pub async fn allow_or_self(
         &self,
         s: &AppState,
@@ -110,10 +116,20 @@ impl Who {
         user_id: &str,
     ) -> Result<(), Error> {
         if self.user_id == user_id {
-            Ok(())
+            self.decide(s, action, true).await
         } else {
             self.allow(s, action).await
         }
+    }
+
+    /// Refuses a change to the account's root user (its password, state, keys) by anyone
+    /// but itself, whatever the caller's policies say (`auth::authz::guard_root`).
+    pub async fn guard_root(&self, s: &AppState, user_id: &str) -> Result<(), Error> {
+        if self.admin {
+            return Ok(());
+        }
+        crate::auth::authz::guard_root(&s.authz, &s.dir, &self.account_id, &self.user_id, user_id)
+            .await
     }
 
     /// A `domain_id` named in a request must be the caller's own.

@@ -219,6 +219,7 @@ async fn update(
     body: Bytes,
 ) -> Res {
     who.allow(&s, "iam:users:updateUser").await?;
+    who.guard_root(&s, &id).await?;
     let r: UserBody = json(&body)?;
     let o = r.user;
     if let Some(d) = o.domain_id.as_deref() {

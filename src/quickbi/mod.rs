@@ -38,6 +38,8 @@ pub struct Ctx {
     pub state: AppState,
     pub account_id: String,
     pub user_id: String,
+    /// The caller's address, for `g:SourceIp` conditions.
+    pub source_ip: Option<std::net::IpAddr>,
     /// The request's id, for the envelope of a streamed answer.
     pub request_id: String,
 }
@@ -106,13 +108,18 @@ async fn serve(state: AppState, req: Request, request_id: &str) -> Result<Answer
     let action = action.ok_or_else(|| QbError::new("MissingAction", "Action is missing"))?;
     // every served action passes the authorization check (`authorize`) before it runs
     let def = actions::quickbi(&action).ok_or_else(|| unknown_action(&action))?;
+    let source_ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let c = Ctx {
+        source_ip,
         state,
         account_id: key.account_id,
         user_id: key.user_id,
         request_id: request_id.to_string(),
     };
-    authorize(&c, def).await?;
+    authorize(&c, def, &p).await?;
     dispatch(&c, &action, &p).await
 }
 
@@ -202,20 +209,47 @@ async fn dispatch(c: &Ctx, action: &str, p: &Params) -> Result<Answer, QbError> 
 /// organization administrator, user group and membership writes the organization or the
 /// permission administrator (Quick BI's division of its built-in roles). The root user
 /// passes both.
-async fn authorize(c: &Ctx, action: &'static Action) -> Result<(), Error> {
+async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), Error> {
     let request = crate::auth::authz::Request {
         account_id: &c.account_id,
         user_id: &c.user_id,
         action,
         resource: None,
         scope: RequestScope::Domain,
-        source_ip: None,
+        source_ip: c.source_ip,
         secure_transport: false,
+        self_service: false,
     };
     let s = &c.state;
     s.authz.authorize(&s.dir, &request).await?;
     if action.level == Level::List || action.level == Level::Read {
         return Ok(());
+    }
+    // membership and hierarchy changes of groups that carry permissions need IAM's too
+    let groups = groups_changed(c, action, p).await?;
+    crate::auth::authz::guard_groups(
+        &s.authz,
+        &s.dir,
+        &c.account_id,
+        &c.user_id,
+        &groups,
+        c.source_ip,
+    )
+    .await?;
+    // another user's record: never the root user's, and a privileged one's with IAM's
+    if let Some(target) = p
+        .opt("UserId")
+        .filter(|_| action.name.starts_with("quickbi:users:"))
+    {
+        crate::auth::authz::guard_user(
+            &s.authz,
+            &s.dir,
+            &c.account_id,
+            &c.user_id,
+            &target,
+            c.source_ip,
+        )
+        .await?;
     }
     let member = s.dir.org_member(&c.account_id, &c.user_id).await?;
     if member.user.is_root {
@@ -248,4 +282,38 @@ async fn authorize(c: &Ctx, action: &'static Action) -> Result<(), Error> {
             roles.join(" or ")
         ),
     ))
+}
+
+/// The groups whose members or place a Quick BI write changes (for `guard_groups`): the
+/// named group(s), a transfer's new parent, every group of a user withdrawn from all.
+async fn groups_changed(c: &Ctx, action: &Action, p: &Params) -> Result<Vec<String>, Error> {
+    let list = |name: &str| -> Vec<String> {
+        p.opt(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let api = action.name.rsplit(':').next().unwrap_or_default();
+    Ok(match api {
+        "deleteUserGroup" | "addUserGroupMember" | "deleteUserGroupMember" => list("UserGroupId"),
+        "addUserGroupMembers" | "deleteUserGroupMembers" => list("UserGroupIds"),
+        "transferUsergroup" => {
+            let mut g = list("UserGroupId");
+            g.extend(list("ParentUserGroupId").into_iter().filter(|x| x != "-1"));
+            g
+        }
+        "withdrawAllUserGroups" => match p.opt("UserId") {
+            Some(u) => match c.state.dir.group_ids_of_user(&c.account_id, &u).await {
+                Ok(g) => g,
+                Err(Error::NotFound(..)) => vec![],
+                Err(e) => return Err(e),
+            },
+            None => vec![],
+        },
+        _ => vec![],
+    })
 }

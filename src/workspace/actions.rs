@@ -4,7 +4,12 @@
 
 use crate::core::authz::actions::{self, Action};
 
-/// (method, route as registered, action name, path parameter naming the resource).
+/// The resources of a batch route are the ids in its body: its handler authorizes each one
+/// (`Tenant::authorize_each`), since `admit` runs before the body is read.
+pub const IN_BODY: &str = "ids in the body";
+
+/// (method, route as registered, action name, path parameter naming the resource, or
+/// [`IN_BODY`]).
 pub const ROUTES: &[(&str, &str, &str, Option<&str>)] = &[
     (
         "GET",
@@ -22,7 +27,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>)] = &[
         "POST",
         "/v2/{project_id}/groups/batch-delete",
         "workspace:userGroups:delete",
-        None,
+        Some(IN_BODY),
     ),
     (
         "PUT",
@@ -130,7 +135,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>)] = &[
         "POST",
         "/v2/{project_id}/users/batch-delete",
         "workspace:users:delete",
-        None,
+        Some(IN_BODY),
     ),
     (
         "GET",
@@ -159,8 +164,8 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>)] = &[
     (
         "GET",
         "/v2/{project_id}/users/{user_id}/random-password",
-        "workspace:users:getRandomPassword",
-        None,
+        "workspace:users:resetRandomPassword",
+        Some("user_id"),
     ),
 ];
 
@@ -194,7 +199,7 @@ mod tests {
         for (m, p, name, param) in ROUTES {
             let (a, _) = of_route(m, p).unwrap_or_else(|| panic!("{m} {p}: {name} unknown"));
             // a resource-scoped action either names its resource or covers them all
-            if let Some(param) = param {
+            if let Some(param) = param.filter(|p| *p != IN_BODY) {
                 assert!(p.contains(&format!("{{{param}}}")), "{p}");
                 assert!(a.resource_type.is_some(), "{name}");
             }

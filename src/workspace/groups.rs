@@ -116,6 +116,7 @@ async fn delete(
     t: Tenant,
     Path((_, group_id)): Path<(String, String)>,
 ) -> Res {
+    t.guard_groups(&s, std::slice::from_ref(&group_id)).await?;
     s.dir.delete_groups(&t.account_id, &[group_id]).await?;
     Ok(Json(json!({})))
 }
@@ -127,6 +128,9 @@ struct BatchDeleteReq {
 
 async fn batch_delete(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
     let r: BatchDeleteReq = json(&body)?;
+    t.authorize_each(&s, "workspace:userGroups:delete", &r.group_ids)
+        .await?;
+    t.guard_groups(&s, &r.group_ids).await?;
     s.dir.delete_groups(&t.account_id, &r.group_ids).await?;
     Ok(Json(json!({})))
 }
@@ -157,6 +161,7 @@ async fn actions(
     body: Bytes,
 ) -> Res {
     let r: ActionsReq = json(&body)?;
+    t.guard_groups(&s, std::slice::from_ref(&group_id)).await?;
     match r.op_type.as_str() {
         "ADD" => {
             s.dir

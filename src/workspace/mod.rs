@@ -16,6 +16,7 @@ use axum::Router;
 use futures_util::future::BoxFuture;
 
 use crate::auth::tokens::Scope;
+use crate::core::authz::actions::Level;
 use crate::core::directory::RequestScope;
 use crate::core::model::ProjectId;
 use crate::core::Error;
@@ -75,6 +76,87 @@ pub struct Tenant {
     pub account_id: String,
     pub project_id: String,
     pub caller: Caller,
+    pub source_ip: Option<std::net::IpAddr>,
+}
+
+/// Longest id of a path or a batch that is authorized: longer ones are refused before any
+/// pattern is matched against them (every id Roster makes or accepts is at most 64).
+const MAX_ID_CHARS: usize = 128;
+
+impl Tenant {
+    fn request<'a>(
+        &'a self,
+        action: &'static crate::core::authz::actions::Action,
+        resource: Option<String>,
+    ) -> crate::auth::authz::Request<'a> {
+        crate::auth::authz::Request {
+            account_id: &self.account_id,
+            user_id: &self.caller.user_id,
+            action,
+            resource,
+            scope: RequestScope::Project(ProjectId::from(&self.project_id)),
+            source_ip: self.source_ip,
+            secure_transport: false,
+            self_service: false,
+        }
+    }
+
+    /// Authorizes `action` on each of `ids` (a batch route's body, `actions::IN_BODY`):
+    /// a Deny of any one refuses the whole batch.
+    pub async fn authorize_each(
+        &self,
+        state: &AppState,
+        action: &str,
+        ids: &[String],
+    ) -> Result<(), Error> {
+        let action = crate::core::authz::actions::find(action)
+            .ok_or_else(|| Error::Internal(format!("{action} is not an action")))?;
+        let kind = action.resource_type.unwrap_or("*");
+        for id in ids {
+            if id.len() > MAX_ID_CHARS {
+                return Err(Error::invalid(format!(
+                    "an id is longer than {MAX_ID_CHARS} characters"
+                )));
+            }
+            let urn = crate::core::authz::actions::urn("workspace", &self.account_id, kind, id);
+            state
+                .authz
+                .authorize(&state.dir, &self.request(action, Some(urn)))
+                .await?;
+            if kind == "user" {
+                self.guard_user(state, id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Changing who is in `group_ids` needs IAM's permission too when they carry grants
+    /// or identity policies (`auth::authz::guard_groups`).
+    pub async fn guard_groups(&self, state: &AppState, group_ids: &[String]) -> Result<(), Error> {
+        crate::auth::authz::guard_groups(
+            &state.authz,
+            &state.dir,
+            &self.account_id,
+            &self.caller.user_id,
+            group_ids,
+            self.source_ip,
+        )
+        .await
+    }
+
+    /// Another user is changed here only if it is not the root user, and, when it holds
+    /// permissions, with IAM's permission too (`auth::authz::guard_user`).
+    pub async fn guard_user(&self, state: &AppState, user_id: &str) -> Result<(), Error> {
+        crate::auth::authz::guard_user(
+            &state.authz,
+            &state.dir,
+            &self.account_id,
+            &self.caller.user_id,
+            user_id,
+            self.source_ip,
+        )
+        .await
+    }
 }
 
 /// Admits an authenticated caller to a Workspace route, before anything of an unsigned
@@ -143,30 +225,39 @@ async fn tenant_of(state: &AppState, parts: &mut Parts, caller: &Caller) -> Resu
         .ok_or_else(|| {
             Error::Internal(format!("{} {route:?} has no action: refused", parts.method))
         })?;
-    let resource = action.resource_type.map(|t| {
-        let id = param
-            .and_then(|p| params.iter().find(|(k, _)| *k == p))
-            .map_or("*", |(_, v)| v);
-        crate::core::authz::actions::urn("workspace", &account_id, t, id)
-    });
-    let request = crate::auth::authz::Request {
-        account_id: &account_id,
-        user_id: &caller.user_id,
-        action,
-        resource,
-        scope: RequestScope::Project(ProjectId::from(&project_id)),
-        source_ip: parts
-            .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip()),
-        secure_transport: false,
-    };
-    state.authz.authorize(&state.dir, &request).await?;
-    Ok(Tenant {
+    let source_ip = parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let tenant = Tenant {
         account_id,
         project_id,
         caller: caller.clone(),
-    })
+        source_ip,
+    };
+    if param == Some(actions::IN_BODY) {
+        // the handler authorizes each id of its body (`Tenant::authorize_each`)
+        return Ok(tenant);
+    }
+    let named = param.and_then(|p| params.iter().find(|(k, _)| *k == p).map(|(_, v)| v));
+    if named.is_some_and(|id| id.len() > MAX_ID_CHARS) {
+        return Err(Error::invalid(format!(
+            "an id of the path is longer than {MAX_ID_CHARS} characters"
+        )));
+    }
+    let resource = action.resource_type.map(|t| {
+        crate::core::authz::actions::urn("workspace", &tenant.account_id, t, named.unwrap_or("*"))
+    });
+    state
+        .authz
+        .authorize(&state.dir, &tenant.request(action, resource))
+        .await?;
+    // a write to another user: never the root user, and one holding permissions only
+    // with IAM's permission too
+    if let (Some("user"), Level::Write, Some(id)) = (action.resource_type, action.level, named) {
+        tenant.guard_user(state, id).await?;
+    }
+    Ok(tenant)
 }
 
 impl FromRequestParts<AppState> for Tenant {

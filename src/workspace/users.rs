@@ -167,7 +167,9 @@ impl CreateReq {
 
 async fn create(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
     let r: CreateReq = json(&body)?;
-    let u = s.dir.create_user(&t.account_id, r.into_new_user()?).await?;
+    let new = r.into_new_user()?;
+    t.guard_groups(&s, &new.group_ids).await?;
+    let u = s.dir.create_user(&t.account_id, new).await?;
     Ok(Json(json!({ "id": u.id })))
 }
 
@@ -190,6 +192,8 @@ async fn batch_create(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res 
         .into_iter()
         .map(CreateReq::into_new_user)
         .collect::<Result<Vec<_>, _>>()?;
+    let groups: Vec<String> = new.iter().flat_map(|u| u.group_ids.clone()).collect();
+    t.guard_groups(&s, &groups).await?;
     s.dir.create_users(&t.account_id, new).await?;
     Ok(Json(json!({})))
 }
@@ -262,6 +266,8 @@ struct BatchDeleteReq {
 
 async fn batch_delete(State(s): State<AppState>, t: Tenant, body: Bytes) -> Res {
     let r: BatchDeleteReq = json(&body)?;
+    t.authorize_each(&s, "workspace:users:delete", &r.user_ids)
+        .await?;
     s.dir.delete_users(&t.account_id, &r.user_ids).await?;
     Ok(Json(json!({})))
 }

@@ -66,7 +66,7 @@ pub const ACTIONS: &[Action] = &[
     a("workspace:users:update", Write, USER),
     a("workspace:users:delete", Write, USER),
     a("workspace:users:operate", Write, USER),
-    a("workspace:users:getRandomPassword", Read, None),
+    a("workspace:users:resetRandomPassword", Write, USER),
     a("workspace:users:export", List, None),
     a("workspace:users:import", Write, None),
     a("workspace:users:getImportTemplate", Read, None),

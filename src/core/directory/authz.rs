@@ -280,6 +280,92 @@ impl Directory {
         .await
     }
 
+    /// Whether any of `group_ids` (or an ancestor of one) holds a grant or an identity
+    /// policy: changing who is in such a group, or where it sits, changes permissions, so
+    /// the faces ask for IAM's permission too (`auth::authz::guard_groups`). Unknown ids
+    /// hold nothing.
+    pub async fn groups_carry_permissions(
+        &self,
+        account_id: &str,
+        group_ids: &[String],
+    ) -> Result<bool, Error> {
+        let account_id = AccountId::from(account_id);
+        let group_ids = group_ids.to_vec();
+        self.reading(move |tx| {
+            let mut all = HashSet::new();
+            for g in &group_ids {
+                if let Some(group) = tx.group(&account_id, g)? {
+                    all.extend(
+                        group
+                            .path
+                            .split('/')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_string),
+                    );
+                }
+            }
+            if all.is_empty() {
+                return Ok(false);
+            }
+            let mut all: Vec<String> = all.into_iter().collect();
+            all.sort();
+            let grants = tx.grants(
+                &account_id,
+                &GrantFilter {
+                    group_ids: Some(all.clone()),
+                    ..GrantFilter::default()
+                },
+            )?;
+            if !grants.is_empty() {
+                return Ok(true);
+            }
+            let principals: Vec<Principal> = all
+                .iter()
+                .map(|g| Principal::Group(GroupId::from(g)))
+                .collect();
+            Ok(!tx.held_policies(&account_id, &principals)?.is_empty())
+        })
+        .await
+    }
+
+    /// Whether `user_id` holds anything: a grant through its groups (or their ancestors)
+    /// or an identity policy of its own or of those groups. Changing such a user's
+    /// password or state through a face that is not IAM would hand its permissions on.
+    pub async fn user_carries_permissions(
+        &self,
+        account_id: &str,
+        user_id: &str,
+    ) -> Result<bool, Error> {
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
+        self.reading(move |tx| {
+            let groups = groups_with_ancestors(tx, &account_id, &user_id)?;
+            if !groups.is_empty()
+                && !tx
+                    .grants(
+                        &account_id,
+                        &GrantFilter {
+                            group_ids: Some(groups.clone()),
+                            ..GrantFilter::default()
+                        },
+                    )?
+                    .is_empty()
+            {
+                return Ok(true);
+            }
+            let mut principals = vec![Principal::User(UserId::from(&user_id))];
+            principals.extend(groups.iter().map(|g| Principal::Group(GroupId::from(g))));
+            Ok(!tx.held_policies(&account_id, &principals)?.is_empty())
+        })
+        .await
+    }
+
+    /// Whether `user_id` is the account's root user (false for an unknown id).
+    pub async fn is_root_user(&self, account_id: &str, user_id: &str) -> Result<bool, Error> {
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
+        self.reading(move |tx| Ok(tx.user(&account_id, &user_id)?.is_some_and(|u| u.is_root)))
+            .await
+    }
+
     /// Marks every node-local decision cache stale (`Holdings::epoch`): after a grant,
     /// role or policy change, and after a membership or hierarchy change (what a user
     /// holds follows its groups and their ancestors).

@@ -74,6 +74,12 @@ async fn managed(
     action: &str,
 ) -> Result<AccessKeyInfo, Error> {
     who.allow_or_self(s, action, user_id).await?;
+    // a write to the root user's keys is the root user's alone
+    if crate::core::authz::actions::find(action)
+        .is_some_and(|a| a.level == crate::core::authz::actions::Level::Write)
+    {
+        who.guard_root(s, user_id).await?;
+    }
     match s.dir.access_key_info(&who.account_id, ak).await {
         Ok(k) if *k.user_id == *user_id => Ok(k),
         Ok(_) | Err(Error::NotFound(..)) => Err(Error::NotFound(Entity::AccessKey, ak.into())),
@@ -84,6 +90,7 @@ async fn managed(
 async fn create(State(s): State<AppState>, who: Who, Path(user_id): Path<String>) -> Res {
     who.allow_or_self(&s, "iam:users:createAccessKeyV5", &user_id)
         .await?;
+    who.guard_root(&s, &user_id).await?;
     let k = s
         .dir
         .create_access_key(&who.account_id, &user_id, String::new())

@@ -358,3 +358,108 @@ def test_a_grant_to_a_group_counts_for_the_members_of_its_subgroups(
         got = json.loads(r.read())
     assert [(a["role"]["id"], a["user"]["id"]) for a in got["role_assignments"]] == [
         (role_id(iam, "workspace_readonly"), member.user.id)]
+
+
+def new_member(iam, creds, name, group_id=None):
+    u = iam.keystone_create_user(KeystoneCreateUserRequest(body=KeystoneCreateUserRequestBody(
+        user=KeystoneCreateUserOption(name=name, password=PASSWORD,
+                                      domain_id=creds["domain_id"])))).user
+    if group_id:
+        iam.keystone_add_user_to_group(KeystoneAddUserToGroupRequest(group_id=group_id,
+                                                                     user_id=u.id))
+    return u
+
+
+def new_group(iam, creds, name):
+    return iam.keystone_create_group(KeystoneCreateGroupRequest(
+        body=KeystoneCreateGroupRequestBody(group=KeystoneCreateGroupOption(
+            name=name, domain_id=creds["domain_id"])))).group
+
+
+def test_workspace_rights_do_not_reach_the_root_user_or_privileged_users(
+        iam, member, roster_url, creds, tag):
+    pid, did = creds["project_id"], creds["domain_id"]
+    root = creds["user_id"]
+    # an IAM administrator, and a user with no permissions
+    admins = new_group(iam, creds, f"adm-{tag}")
+    iam.keystone_associate_group_with_domain_permission(
+        KeystoneAssociateGroupWithDomainPermissionRequest(domain_id=did, group_id=admins.id,
+                                                          role_id=role_id(iam, "secu_admin")))
+    vip = new_member(iam, creds, f"vip{tag}", admins.id)
+    plain = new_member(iam, creds, f"pl{tag}")
+
+    # read-only: resetting a password is a write
+    iam.keystone_associate_group_with_project_permission(
+        KeystoneAssociateGroupWithProjectPermissionRequest(
+            project_id=pid, group_id=member.group.id, role_id=role_id(iam, "workspace_readonly")))
+    token = member.project_token()
+    status, body = ws_call(roster_url, token, "GET",
+                           f"/v2/{pid}/users/{plain.id}/random-password")
+    assert (status, body.get("error_code")) == (403, "WKS.0302"), body
+
+    # full Workspace access: other users yes, the root user and privileged users no
+    iam.update_domain_group_inherit_role(UpdateDomainGroupInheritRoleRequest(
+        domain_id=did, group_id=member.group.id, role_id=role_id(iam, "workspace_fullaccess")))
+    assert ws_call(roster_url, token, "GET",
+                   f"/v2/{pid}/users/{plain.id}/random-password")[0] == 200
+    for method, path, body in [
+        ("GET", f"/v2/{pid}/users/{root}/random-password", None),
+        ("POST", f"/v2/{pid}/users/{root}/actions", {"op_type": "LOCK"}),
+        ("PUT", f"/v2/{pid}/users/{root}", {"description": "mine now"}),
+        ("GET", f"/v2/{pid}/users/{vip.id}/random-password", None),
+        ("POST", f"/v2/{pid}/users/{vip.id}/actions", {"op_type": "RESET_PWD"}),
+        ("DELETE", f"/v2/{pid}/users/{vip.id}", None),
+    ]:
+        status, answer = ws_call(roster_url, token, method, path, body)
+        assert status == 403, (method, path, answer)
+    # the root user still logs in, the privileged user still exists
+    password_token(roster_url, creds["domain_name"], creds["user_name"], creds["password"])
+    password_token(roster_url, creds["domain_name"], vip.name, PASSWORD)
+
+    # joining (or deleting) a group that carries permissions needs IAM's permission too
+    status, body = ws_call(roster_url, token, "POST", f"/v2/{pid}/groups/{admins.id}/actions",
+                           {"op_type": "ADD", "user_ids": [member.user.id]})
+    assert status == 403 and "iam:permissions:addUserToGroup" in body["error_msg"], body
+    status, body = ws_call(roster_url, token, "DELETE", f"/v2/{pid}/groups/{admins.id}")
+    assert status == 403, body
+    user_iam = token_client(roster_url, member.domain_token())
+    expect_error(lambda: user_iam.keystone_list_users(KeystoneListUsersRequest()), 403)
+    # an ordinary group is Workspace's to change
+    plain_group = new_group(iam, creds, f"pg-{tag}")
+    status, body = ws_call(roster_url, token, "POST", f"/v2/{pid}/groups/{plain_group.id}/actions",
+                           {"op_type": "ADD", "user_ids": [plain.id]})
+    assert status == 200, body
+    # a secu_admin may not change the root user's password either
+    vip_iam = token_client(roster_url, password_token(
+        roster_url, creds["domain_name"], vip.name, PASSWORD, domain_scope=creds["domain_name"]))
+    from huaweicloudsdkiam.v3 import (KeystoneUpdateUserByAdminRequest,
+                                      KeystoneUpdateUserByAdminRequestBody,
+                                      KeystoneUpdateUserOption)
+    expect_error(lambda: vip_iam.keystone_update_user_by_admin(KeystoneUpdateUserByAdminRequest(
+        user_id=root, body=KeystoneUpdateUserByAdminRequestBody(
+            user=KeystoneUpdateUserOption(password="Zz9#newroot1")))), 403)
+
+
+def test_a_batch_is_authorized_id_by_id(iam, member, roster_url, creds, tag):
+    pid = creds["project_id"]
+    victim = new_member(iam, creds, f"vic{tag}")
+    other = new_member(iam, creds, f"oth{tag}")
+    deny = iam.create_cloud_service_custom_policy(CreateCloudServiceCustomPolicyRequest(
+        body=CreateCloudServiceCustomPolicyRequestBody(role=custom_body(f"keep-{tag}", [
+            ServiceStatement(effect="Deny", action=["workspace:users:*"],
+                             resource=[f"workspace:*:*:user:{victim.id}"])])))).role
+    for rid in (role_id(iam, "workspace_fullaccess"), deny.id):
+        iam.keystone_associate_group_with_project_permission(
+            KeystoneAssociateGroupWithProjectPermissionRequest(
+                project_id=pid, group_id=member.group.id, role_id=rid))
+    token = member.project_token()
+    status, body = ws_call(roster_url, token, "POST", f"/v2/{pid}/users/batch-delete",
+                           {"user_ids": [other.id, victim.id]})
+    assert (status, body.get("error_code")) == (403, "WKS.0302"), body
+    # all or nothing: both are still there
+    from huaweicloudsdkiam.v3 import KeystoneShowUserRequest
+    for u in (victim, other):
+        assert iam.keystone_show_user(KeystoneShowUserRequest(user_id=u.id)).user.id == u.id
+    status, body = ws_call(roster_url, token, "POST", f"/v2/{pid}/users/batch-delete",
+                           {"user_ids": [other.id]})
+    assert status == 200, body

@@ -251,3 +251,33 @@ def test_other_accounts_see_nothing(admin5, roster_url, creds_other, tag, user):
     # attaching its policy to a user of another account: that user is unknown to it
     expect_error(lambda: other.attach_user_policy_v5(AttachUserPolicyV5Request(
         policy_id=mine.policy_id, body=AttachUserPolicyReqBody(user_id=user.id))), 404)
+
+
+def test_an_explicit_deny_wins_over_self_service_and_source_addresses_count_on_quickbi(
+        iam, admin5, creds, tag, user):
+    from huaweicloudsdkiam.v5 import CreateAccessKeyV5Request
+    # a user manages its own keys without an Allow, but not against a Deny
+    no_keys = make_policy(admin5, f"nokeys-{tag}", doc(
+        {"Effect": "Deny", "Action": ["iam:credentials:*", "iam:users:*AccessKey*"]}))
+    admin5.attach_user_policy_v5(AttachUserPolicyV5Request(
+        policy_id=no_keys.policy_id, body=AttachUserPolicyReqBody(user_id=user.id)))
+    expect_error(lambda: user.iam3.create_permanent_access_key(CreatePermanentAccessKeyRequest(
+        body=CreatePermanentAccessKeyRequestBody(credential=CreateCredentialOption(
+            user_id=user.id)))), 403)
+    expect_error(lambda: user.iam5.create_access_key_v5(CreateAccessKeyV5Request(
+        user_id=user.id)), 403)
+
+    # Quick BI passes the caller's address to conditions: a Deny outside 10.0.0.0/8
+    reader = make_policy(admin5, f"qread-{tag}", doc(
+        {"Effect": "Allow", "Action": ["quickbi:*:query*"]}))
+    admin5.attach_user_policy_v5(AttachUserPolicyV5Request(
+        policy_id=reader.policy_id, body=AttachUserPolicyReqBody(user_id=user.id)))
+    assert user.qbi.query_user_list(qm.QueryUserListRequest(page_num=1, page_size=10)).body.success
+    fence = make_policy(admin5, f"fence-{tag}", doc(
+        {"Effect": "Deny", "Action": ["*"],
+         "Condition": {"NotIpAddress": {"g:SourceIp": ["10.0.0.0/8"]}}}))
+    admin5.attach_user_policy_v5(AttachUserPolicyV5Request(
+        policy_id=fence.policy_id, body=AttachUserPolicyReqBody(user_id=user.id)))
+    with pytest.raises(ClientException) as qinfo:
+        user.qbi.query_user_list(qm.QueryUserListRequest(page_num=1, page_size=10))
+    assert qinfo.value.code == "NoPermission"
