@@ -221,8 +221,28 @@ pub async fn guard_groups(
     if h.is_root || !dir.groups_carry_permissions(account_id, group_ids).await? {
         return Ok(());
     }
-    let action = crate::core::authz::actions::find("iam:permissions:addUserToGroup")
-        .ok_or_else(|| Error::Internal("iam:permissions:addUserToGroup is not an action".into()))?;
+    authorize_iam(
+        authz,
+        dir,
+        account_id,
+        user_id,
+        "iam:permissions:addUserToGroup",
+        source_ip,
+    )
+    .await
+}
+
+/// `action` (an IAM action) for `user_id` in the domain's scope.
+async fn authorize_iam(
+    authz: &Authorizer,
+    dir: &Directory,
+    account_id: &str,
+    user_id: &str,
+    action: &str,
+    source_ip: Option<IpAddr>,
+) -> Result<(), Error> {
+    let action = crate::core::authz::actions::find(action)
+        .ok_or_else(|| Error::Internal(format!("{action} is not an action")))?;
     authz
         .authorize(
             dir,
@@ -285,23 +305,15 @@ pub async fn guard_user(
     {
         return Ok(());
     }
-    let action = crate::core::authz::actions::find("iam:users:updateUser")
-        .ok_or_else(|| Error::Internal("iam:users:updateUser is not an action".into()))?;
-    authz
-        .authorize(
-            dir,
-            &Request {
-                account_id,
-                user_id: caller_id,
-                action,
-                resource: None,
-                scope: RequestScope::Domain,
-                source_ip,
-                secure_transport: false,
-                self_service: false,
-            },
-        )
-        .await
+    authorize_iam(
+        authz,
+        dir,
+        account_id,
+        caller_id,
+        "iam:users:updateUser",
+        source_ip,
+    )
+    .await
 }
 
 /// The denial of `req` for `reason` (a JSON object: `decision` and what made it), with

@@ -262,6 +262,30 @@ fn groups_with_ancestors(
     Ok(groups)
 }
 
+/// Whether `groups` hold a grant, or `groups` or `user` an identity policy.
+fn carries(
+    tx: &mut dyn ReadTx,
+    account_id: &AccountId,
+    groups: &[String],
+    user: Option<UserId>,
+) -> Result<bool, Error> {
+    if !groups.is_empty() {
+        let filter = GrantFilter {
+            group_ids: Some(groups.to_vec()),
+            ..GrantFilter::default()
+        };
+        if !tx.grants(account_id, &filter)?.is_empty() {
+            return Ok(true);
+        }
+    }
+    let mut principals: Vec<Principal> = user.into_iter().map(Principal::User).collect();
+    principals.extend(groups.iter().map(|g| Principal::Group(GroupId::from(g))));
+    if principals.is_empty() {
+        return Ok(false);
+    }
+    Ok(!tx.held_policies(account_id, &principals)?.is_empty())
+}
+
 impl Directory {
     /// The groups whose grants count for `user_id`: its groups and their ancestors.
     /// Errors: `NotFound` for a user not in the account.
@@ -309,21 +333,7 @@ impl Directory {
             }
             let mut all: Vec<String> = all.into_iter().collect();
             all.sort();
-            let grants = tx.grants(
-                &account_id,
-                &GrantFilter {
-                    group_ids: Some(all.clone()),
-                    ..GrantFilter::default()
-                },
-            )?;
-            if !grants.is_empty() {
-                return Ok(true);
-            }
-            let principals: Vec<Principal> = all
-                .iter()
-                .map(|g| Principal::Group(GroupId::from(g)))
-                .collect();
-            Ok(!tx.held_policies(&account_id, &principals)?.is_empty())
+            carries(tx, &account_id, &all, None)
         })
         .await
     }
@@ -339,22 +349,7 @@ impl Directory {
         let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
         self.reading(move |tx| {
             let groups = groups_with_ancestors(tx, &account_id, &user_id)?;
-            if !groups.is_empty()
-                && !tx
-                    .grants(
-                        &account_id,
-                        &GrantFilter {
-                            group_ids: Some(groups.clone()),
-                            ..GrantFilter::default()
-                        },
-                    )?
-                    .is_empty()
-            {
-                return Ok(true);
-            }
-            let mut principals = vec![Principal::User(UserId::from(&user_id))];
-            principals.extend(groups.iter().map(|g| Principal::Group(GroupId::from(g))));
-            Ok(!tx.held_policies(&account_id, &principals)?.is_empty())
+            carries(tx, &account_id, &groups, Some(UserId::from(&user_id)))
         })
         .await
     }
