@@ -101,16 +101,32 @@ async fn domains(State(s): State<AppState>, who: Who, b: Base) -> Res {
     .into_response())
 }
 
-async fn version(b: Base) -> Response {
-    Json(json!({ "version": {
+/// The v3 version document, as Keystone describes its API version.
+fn v3(base: &str) -> serde_json::Value {
+    json!({
         "id": "v3.14",
         "status": "stable",
         "updated": "2020-04-07T00:00:00Z",
-        "links": [{ "rel": "self", "href": format!("{}/v3/", b.0) }],
+        "links": [{ "rel": "self", "href": format!("{base}/v3/") }],
         "media-types": [{
             "base": "application/json",
             "type": "application/vnd.openstack.identity-v3+json",
         }],
-    }}))
-    .into_response()
+    })
+}
+
+async fn version(b: Base) -> Response {
+    Json(json!({ "version": v3(&b.0) })).into_response()
+}
+
+/// Keystone's version list, as `GET /` answers it: 300 Multiple Choices with
+/// `{"versions": {"values": [v3]}}`, so that clients given an `auth_url` without `/v3`
+/// (keystoneauth1's discovery, the openstack CLI) find the v3 API. Served on `/` beside
+/// Quick BI's RPC (`quickbi::handle` hands over a `GET /` that names no action).
+pub fn version_list(base: &str) -> Response {
+    (
+        axum::http::StatusCode::MULTIPLE_CHOICES,
+        Json(json!({ "versions": { "values": [v3(base)] } })),
+    )
+        .into_response()
 }

@@ -7,7 +7,7 @@ pub mod credentials;
 pub mod error;
 mod groups;
 mod lists;
-mod meta;
+pub mod meta;
 mod roles;
 pub mod state;
 mod tokens;
@@ -272,18 +272,23 @@ impl FromRequestParts<AppState> for Base {
     type Rejection = KsError;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, KsError> {
-        if let Some(u) = &s.iam.settings.public_url {
-            return Ok(Base(u.trim_end_matches('/').to_string()));
-        }
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-            .unwrap_or_else(|| "localhost".into());
-        Ok(Base(format!("http://{host}")))
+        Ok(Base(base_url(s, parts)))
     }
+}
+
+/// The absolute base URL of this server for a request's links (see [`Base`]).
+pub fn base_url(s: &AppState, parts: &Parts) -> String {
+    if let Some(u) = &s.iam.settings.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".into());
+    format!("http://{host}")
 }
 
 pub use crate::http::json;

@@ -59,6 +59,10 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(ids::new_id);
+    if is_version_discovery(&req) {
+        let (parts, _) = req.into_parts();
+        return crate::iam::meta::version_list(&crate::iam::base_url(&state, &parts));
+    }
     match serve(state, req, &request_id).await {
         Ok(Answer::Result(result)) => Json(json!({
             "RequestId": request_id,
@@ -69,6 +73,17 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         Ok(Answer::Response(r)) => r,
         Err(e) => e.render(&request_id),
     }
+}
+
+/// A `GET /` (or `HEAD /`) that is no Quick BI call: unsigned, with no `x-acs-action`
+/// header and no `Action` in its query. Keystone's version discovery answers it.
+fn is_version_discovery(req: &Request) -> bool {
+    let h = req.headers();
+    matches!(*req.method(), http::Method::GET | http::Method::HEAD)
+        && !h.contains_key(http::header::AUTHORIZATION)
+        && !h.contains_key("x-acs-action")
+        && !form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .any(|(k, _)| k == "Action" || k == "Signature" || k == "AccessKeyId")
 }
 
 async fn serve(state: AppState, req: Request, request_id: &str) -> Result<Answer, QbError> {

@@ -289,6 +289,18 @@ async fn bad_credentials_unknown_actions_and_versions_get_clear_codes() {
     assert_eq!(unsigned.status().as_u16(), 400);
     let body: Value = unsigned.json().await.unwrap();
     assert_eq!(body["Code"], "IncompleteSignature");
+    // a bare GET / is Keystone's version discovery; anything naming an action stays Quick BI's
+    let bare = reqwest::get(format!("{}/", server.url)).await.unwrap();
+    assert_eq!(bare.status().as_u16(), 300);
+    let body: Value = bare.json().await.unwrap();
+    assert_eq!(body["versions"]["values"][0]["id"], "v3.14");
+    let named = reqwest::Client::new()
+        .get(format!("{}/", server.url))
+        .header("x-acs-action", "ListOrganizationRoles")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status().as_u16(), 400);
 }
 
 #[tokio::test]

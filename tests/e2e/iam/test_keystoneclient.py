@@ -88,3 +88,27 @@ def test_wrong_password_is_unauthorized(roster_url, creds):
     with pytest.raises(ka_exc.Unauthorized):
         keystone(roster_url, bad, project_name=creds["project_name"],
                  project_domain_name=creds["domain_name"]).groups.list()
+
+
+def test_an_auth_url_without_v3_is_discovered(roster_url, creds):
+    """keystoneauth1 given the server's root asks `GET /` for the versions (Keystone's 300
+    Multiple Choices) and finds v3 there; Quick BI's RPC calls on `/` are unaffected."""
+    auth = v3.Password(
+        auth_url=roster_url,
+        username=creds["user_name"],
+        password=creds["password"],
+        user_domain_name=creds["domain_name"],
+        project_name=creds["project_name"],
+        project_domain_name=creds["domain_name"],
+    )
+    sess = session.Session(auth=auth)
+    ks = client.Client(session=sess)
+    assert creds["user_name"] in [u.name for u in ks.users.list()]
+    import json
+    import urllib.error
+    import urllib.request
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(roster_url + "/")
+    assert info.value.code == 300
+    values = json.loads(info.value.read())["versions"]["values"]
+    assert [(v["id"], v["links"][0]["href"]) for v in values] == [("v3.14", roster_url + "/v3/")]
