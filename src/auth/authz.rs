@@ -158,16 +158,17 @@ impl Authorizer {
         if h.is_root {
             return Ok(());
         }
+        let project_id = match &req.scope {
+            RequestScope::Project(p) => Some(p.as_str()),
+            RequestScope::Domain => None,
+        };
         let ctx = Context {
-            user_id: req.user_id.to_string(),
-            user_name: h.user_name.clone(),
-            domain_id: req.account_id.to_string(),
-            domain_name: h.domain_name.clone(),
-            project_id: match &req.scope {
-                RequestScope::Project(p) => Some(p.to_string()),
-                RequestScope::Domain => None,
-            },
-            principal_urn: principal_urn(req.account_id, &h.user_name),
+            user_id: req.user_id,
+            user_name: &h.user_name,
+            domain_id: req.account_id,
+            domain_name: &h.domain_name,
+            project_id,
+            principal_urn: &h.principal_urn,
             is_root: false,
             source_ip: req.source_ip,
             secure_transport: req.secure_transport,

@@ -38,16 +38,18 @@ pub const KEYS: &[&str] = &[
 
 /// What a request offers to conditions: the values of [`KEYS`]. `None` is a key the
 /// request does not have (no project in a domain-scoped request, say).
-#[derive(Debug, Clone, Default)]
-pub struct Context {
-    pub user_id: String,
-    pub user_name: String,
+/// It borrows what the request and the caller's holdings already hold: building one per
+/// request copies nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    pub user_id: &'a str,
+    pub user_name: &'a str,
     /// The account.
-    pub domain_id: String,
-    pub domain_name: String,
-    pub project_id: Option<String>,
+    pub domain_id: &'a str,
+    pub domain_name: &'a str,
+    pub project_id: Option<&'a str>,
     /// `iam::{account_id}:user:{user_name}`.
-    pub principal_urn: String,
+    pub principal_urn: &'a str,
     pub is_root: bool,
     pub source_ip: Option<IpAddr>,
     pub secure_transport: bool,
@@ -55,15 +57,15 @@ pub struct Context {
     pub now_ms: i64,
 }
 
-impl Context {
-    fn value(&self, key: Key) -> Option<Val<'_>> {
+impl<'a> Context<'a> {
+    fn value(&self, key: Key) -> Option<Val<'a>> {
         Some(match key {
-            Key::UserId => Val::Str(&self.user_id),
-            Key::UserName => Val::Str(&self.user_name),
-            Key::DomainId | Key::PrincipalAccount => Val::Str(&self.domain_id),
-            Key::DomainName => Val::Str(&self.domain_name),
-            Key::ProjectId => Val::Str(self.project_id.as_deref()?),
-            Key::PrincipalUrn => Val::Str(&self.principal_urn),
+            Key::UserId => Val::Str(self.user_id),
+            Key::UserName => Val::Str(self.user_name),
+            Key::DomainId | Key::PrincipalAccount => Val::Str(self.domain_id),
+            Key::DomainName => Val::Str(self.domain_name),
+            Key::ProjectId => Val::Str(self.project_id?),
+            Key::PrincipalUrn => Val::Str(self.principal_urn),
             Key::PrincipalType => Val::Str("User"),
             Key::PrincipalIsRootUser => Val::Bool(self.is_root),
             Key::SourceIp => Val::Ip(self.source_ip?),
@@ -321,7 +323,7 @@ fn operand(op: Op, key: Key, v: &Value) -> Option<Operand> {
 
 impl Condition {
     /// Whether the condition holds for `ctx`.
-    pub fn holds(&self, ctx: &Context) -> bool {
+    pub fn holds(&self, ctx: &Context<'_>) -> bool {
         let value = ctx.value(self.key_id);
         if self.op == Op::Null {
             let absent = value.is_none();
@@ -369,14 +371,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ctx() -> Context {
+    fn ctx() -> Context<'static> {
         Context {
-            user_id: "u1".into(),
-            user_name: "Alice".into(),
-            domain_id: "d1".into(),
-            domain_name: "acme".into(),
+            user_id: "u1",
+            user_name: "Alice",
+            domain_id: "d1",
+            domain_name: "acme",
             project_id: None,
-            principal_urn: "iam::d1:user:Alice".into(),
+            principal_urn: "iam::d1:user:Alice",
             is_root: false,
             source_ip: Some("10.1.2.3".parse().unwrap()),
             secure_transport: false,

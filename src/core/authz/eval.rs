@@ -42,7 +42,7 @@ pub struct Held {
 pub struct Ask<'a> {
     pub action: &'a str,
     pub resource: Option<&'a str>,
-    pub context: &'a Context,
+    pub context: &'a Context<'a>,
 }
 
 /// The outcome, with what decided it.
@@ -135,7 +135,7 @@ mod tests {
         }
     }
 
-    fn ask<'a>(action: &'a str, resource: Option<&'a str>, ctx: &'a Context) -> Ask<'a> {
+    fn ask<'a>(action: &'a str, resource: Option<&'a str>, ctx: &'a Context<'a>) -> Ask<'a> {
         Ask {
             action,
             resource,
@@ -204,14 +204,14 @@ mod tests {
     #[test]
     fn conditions_gate_a_statement() {
         let mut ctx = Context {
-            user_name: "alice".into(),
+            user_name: "alice",
             ..Context::default()
         };
         let h = held(
             r#"{"Version":"5.0","Statement":[{"Effect":"Allow","Action":"*","Condition":{"StringEquals":{"g:UserName":["alice"]}}}]}"#,
         );
         assert!(decide([&h], &ask("iam:users:listUsers", None, &ctx)).allowed());
-        ctx.user_name = "bob".into();
+        ctx.user_name = "bob";
         assert!(!decide([&h], &ask("iam:users:listUsers", None, &ctx)).allowed());
     }
 }

@@ -9,7 +9,7 @@
 //! members and for the members of its subgroups (a child inherits its ancestors' grants, as
 //! group role mappings do in Keycloak).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -97,6 +97,8 @@ pub struct Holdings {
     pub user_id: UserId,
     pub user_name: String,
     pub domain_name: String,
+    /// `iam::{account_id}:user:{user_name}` (STS's principal URN, `g:PrincipalUrn`).
+    pub principal_urn: String,
     pub is_root: bool,
     pub grants: Vec<(GrantScope, Held)>,
     pub policies: Vec<Held>,
@@ -156,6 +158,35 @@ fn find_role(tx: &mut dyn ReadTx, account_id: &AccountId, id: &str) -> Result<Ro
     tx.custom_role(account_id, id)?
         .map(Role::Custom)
         .ok_or_else(|| Error::NotFound(Entity::Role, id.to_string()))
+}
+
+/// Each grant with its role, reading the account's custom policies at most once (only when
+/// a grant names one). A grant whose custom policy is gone is left out: deleting a custom
+/// policy deletes its grants in the same transaction, so none should be found.
+fn with_roles(
+    tx: &mut dyn ReadTx,
+    account_id: &AccountId,
+    rows: Vec<GrantRow>,
+) -> Result<Vec<(GrantRow, Role)>, Error> {
+    let custom: HashMap<String, CustomRoleRow> =
+        if rows.iter().any(|g| system::find(&g.role_id).is_none()) {
+            tx.custom_roles(account_id)?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+    Ok(rows
+        .into_iter()
+        .filter_map(|g| {
+            let role = match system::find(&g.role_id) {
+                Some(r) => Role::System(r),
+                None => Role::Custom(custom.get(&g.role_id)?.clone()),
+            };
+            Some((g, role))
+        })
+        .collect())
 }
 
 /// A role may be granted in `scope`: `AX` on the domain only, `XA` on projects only.
@@ -649,14 +680,7 @@ impl Directory {
                 }
             }
             let rows = tx.grants(&account_id, &filter)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for g in rows {
-                // a grant of a role deleted since is dropped with it; none is left behind
-                if let Ok(role) = find_role(tx, &account_id, &g.role_id) {
-                    out.push((g, role));
-                }
-            }
-            Ok(out)
+            with_roles(tx, &account_id, rows)
         })
         .await
     }
@@ -675,6 +699,7 @@ impl Directory {
                 user_id: user.id.clone(),
                 user_name: user.name.clone(),
                 domain_name,
+                principal_urn: format!("iam::{account_id}:user:{}", user.name),
                 is_root: user.is_root,
                 grants: vec![],
                 policies: vec![],
@@ -693,9 +718,16 @@ impl Directory {
                         ..GrantFilter::default()
                     },
                 )?;
-                for g in grants {
-                    let Ok(role) = find_role(tx, &account_id, &g.role_id) else {
-                        continue;
+                // a role granted to several groups is parsed once
+                let mut parsed: HashMap<String, Arc<Document>> = HashMap::new();
+                for (g, role) in with_roles(tx, &account_id, grants)? {
+                    let document = match parsed.get(role.id()) {
+                        Some(d) => d.clone(),
+                        None => {
+                            let d = role.document()?;
+                            parsed.insert(role.id().to_string(), d.clone());
+                            d
+                        }
                     };
                     holdings.grants.push((
                         g.scope.clone(),
@@ -706,7 +738,7 @@ impl Directory {
                                 group_id: g.group_id.to_string(),
                                 scope: scope_name(&g.scope),
                             },
-                            document: role.document()?,
+                            document,
                         },
                     ));
                 }

@@ -8,6 +8,8 @@
 //! most [`MAX_POLICIES`] policies per account and [`MAX_ATTACHED`] per user or group. A
 //! policy that is attached cannot be deleted (detach it first).
 
+use std::collections::HashMap;
+
 use super::Directory;
 use crate::core::authz::store::{AttachmentRow, IdentityPolicyRow, PolicyVersionRow, Principal};
 use crate::core::authz::{Document, Version};
@@ -147,13 +149,15 @@ impl Directory {
     pub async fn identity_policies(&self, account_id: &str) -> Result<Vec<IdentityPolicy>, Error> {
         let account_id = AccountId::from(account_id);
         self.reading(move |tx| {
-            let attachments = tx.attachments(&account_id, None, None)?;
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for a in tx.attachments(&account_id, None, None)? {
+                *counts.entry(a.policy_id).or_default() += 1;
+            }
             Ok(tx
                 .identity_policies(&account_id)?
                 .into_iter()
                 .map(|row| {
-                    let attachment_count =
-                        attachments.iter().filter(|a| a.policy_id == row.id).count();
+                    let attachment_count = counts.get(&row.id).copied().unwrap_or(0);
                     IdentityPolicy {
                         row,
                         attachment_count,

@@ -28,7 +28,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{invalid_marker, V5Error};
+use super::error::V5Error;
 use crate::core::ids::iso_ms;
 use crate::core::storage::{AccessKeyInfo, AccessKeyPatch};
 use crate::core::{Entity, Error};
@@ -51,10 +51,6 @@ pub fn router() -> Router<AppState> {
 }
 
 type Res = Result<Response, V5Error>;
-
-/// Most keys on one page, and the page when none is asked (the API reference's range).
-pub const MAX_LIMIT: usize = 200;
-pub const DEFAULT_LIMIT: usize = 100;
 
 fn metadata(k: &AccessKeyInfo) -> Value {
     json!({
@@ -109,35 +105,11 @@ async fn list(
     who.allow_or_self(&s, "iam:users:listAccessKeysV5", &user_id)
         .await?;
     let p = Params::parse(q.as_deref());
-    let limit = match p.text("limit").filter(|l| !l.is_empty()) {
-        None => DEFAULT_LIMIT,
-        Some(l) => match l.parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(Error::invalid(format!(
-                    "limit must be an integer from 1 to {MAX_LIMIT}"
-                ))
-                .into())
-            }
-        },
-    };
     let keys = s.dir.access_keys_of(&who.account_id, &user_id).await?;
-    let start = match p.text("marker").filter(|m| !m.is_empty()) {
-        None => 0,
-        Some(m) => {
-            keys.iter()
-                .position(|k| k.access_key == m)
-                .ok_or_else(invalid_marker)?
-                + 1
-        }
-    };
-    let page: Vec<&AccessKeyInfo> = keys.iter().skip(start).take(limit).collect();
-    let next = (start + page.len() < keys.len())
-        .then(|| page.last().map(|k| k.access_key.clone()))
-        .flatten();
+    let (page, info) = super::page(keys, |k| k.access_key.clone(), &p)?;
     Ok(Json(json!({
-        "access_keys": page.iter().map(|k| metadata(k)).collect::<Vec<_>>(),
-        "page_info": { "next_marker": next, "current_count": page.len() },
+        "access_keys": page.iter().map(metadata).collect::<Vec<_>>(),
+        "page_info": info,
     }))
     .into_response())
 }

@@ -14,7 +14,12 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
 
+use serde_json::{json, Value};
+
+use crate::core::Error;
+use crate::http::params::Params;
 use crate::http::AppState;
+use error::{invalid_marker, V5Error};
 
 /// The v5 routes, merged into the IAM face's router (inside its authentication).
 pub fn router() -> Router<AppState> {
@@ -23,6 +28,49 @@ pub fn router() -> Router<AppState> {
         .merge(caller::router())
         .merge(policies::router())
         .route_layer(middleware::from_fn(with_request_id))
+}
+
+/// Most items on one page of a v5 list, and the page when none is asked (the API
+/// reference's range).
+pub const MAX_LIMIT: usize = 200;
+pub const DEFAULT_LIMIT: usize = 100;
+
+/// One page of `items` after `marker` (an item's key), at most `limit` long, with
+/// `page_info`. Errors: a `limit` out of range, a `marker` that names no item.
+pub fn page<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    p: &Params,
+) -> Result<(Vec<T>, Value), V5Error> {
+    let limit = match p.get("limit").filter(|l| !l.is_empty()) {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                V5Error::from(Error::invalid(format!(
+                    "limit must be an integer from 1 to {MAX_LIMIT}"
+                )))
+            })?,
+    };
+    let start = match p.get("marker") {
+        None | Some("") => 0,
+        Some(m) => {
+            items
+                .iter()
+                .position(|i| key(i) == m)
+                .ok_or_else(invalid_marker)?
+                + 1
+        }
+    };
+    let total = items.len();
+    let shown: Vec<T> = items.into_iter().skip(start).take(limit).collect();
+    let next = (start + shown.len() < total)
+        .then(|| shown.last().map(&key))
+        .flatten();
+    let info = json!({"next_marker": next, "current_count": shown.len()});
+    Ok((shown, info))
 }
 
 /// Whether `path` is a v5 route's (its errors are v5's body, also when authentication

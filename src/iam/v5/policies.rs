@@ -23,7 +23,8 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{invalid_marker, V5Error};
+use super::error::V5Error;
+use super::page;
 use crate::core::authz::store::{AttachmentRow, IdentityPolicyRow, PolicyVersionRow, Principal};
 use crate::core::directory::policies::{self, IdentityPolicy};
 use crate::core::ids::iso_ms;
@@ -63,9 +64,6 @@ pub fn router() -> Router<AppState> {
 
 type Res = Result<Response, V5Error>;
 
-const MAX_LIMIT: usize = 200;
-const DEFAULT_LIMIT: usize = 100;
-
 fn urn(p: &IdentityPolicyRow) -> String {
     format!("iam::{}:policy:{}", p.account_id, p.name)
 }
@@ -92,44 +90,6 @@ fn version_view(v: &PolicyVersionRow, default: &str) -> Value {
         "is_default": v.version_id == default,
         "created_at": iso_ms(v.created_at),
     })
-}
-
-/// One page of `items` after `marker` (an item's key), at most `limit` long, with
-/// `page_info`. Errors: a `limit` out of range, a `marker` that names no item.
-fn page<T>(
-    items: Vec<T>,
-    key: impl Fn(&T) -> String,
-    p: &Params,
-) -> Result<(Vec<T>, Value), V5Error> {
-    let limit = match p.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                V5Error::from(Error::invalid(format!(
-                    "limit must be an integer from 1 to {MAX_LIMIT}"
-                )))
-            })?,
-    };
-    let start = match p.get("marker") {
-        None | Some("") => 0,
-        Some(m) => {
-            items
-                .iter()
-                .position(|i| key(i) == m)
-                .ok_or_else(invalid_marker)?
-                + 1
-        }
-    };
-    let total = items.len();
-    let shown: Vec<T> = items.into_iter().skip(start).take(limit).collect();
-    let next = (start + shown.len() < total)
-        .then(|| shown.last().map(&key))
-        .flatten();
-    let info = json!({"next_marker": next, "current_count": shown.len()});
-    Ok((shown, info))
 }
 
 #[derive(Deserialize)]
