@@ -5,6 +5,7 @@ pub mod directory;
 pub mod error;
 pub mod exports;
 pub mod ids;
+pub mod keystone;
 pub mod model;
 pub mod password;
 pub mod storage;

@@ -15,8 +15,17 @@ pub struct Account {
 pub struct Project {
     pub id: ProjectId,
     pub account_id: AccountId,
+    /// Unique per account.
     pub name: String,
     pub created_at: i64,
+    /// Keystone's project description (at most 255 characters).
+    pub description: String,
+    /// A disabled project gets no scoped tokens (Keystone).
+    pub enabled: bool,
+    /// The parent project; `None`: the domain (Keystone's `parent_id` = `domain_id`).
+    pub parent_id: Option<ProjectId>,
+    /// Keystone's tags: at most 80, each 1 to 255 characters without '/' or ','; sorted.
+    pub tags: Vec<String>,
 }
 
 /// A closed set of values, each with one word: the same word on the wire (Workspace's

@@ -6,8 +6,10 @@
 pub mod credentials;
 pub mod error;
 mod groups;
+mod keystone_roles;
 mod lists;
 pub mod meta;
+mod projects;
 mod roles;
 pub mod state;
 mod tokens;
@@ -36,7 +38,9 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::router())
         .merge(users::router())
         .merge(meta::router())
+        .merge(projects::router())
         .merge(roles::router())
+        .merge(keystone_roles::router())
         .merge(credentials::router())
         .merge(v5::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))

@@ -25,6 +25,7 @@ use super::{json, Base, Who};
 use crate::core::authz::store::{GrantFilter, GrantRow, GrantScope};
 use crate::core::authz::RoleType;
 use crate::core::directory::{CustomRoleInput, Role};
+use crate::core::keystone::UserGrantFilter;
 use crate::core::model::ProjectId;
 use crate::core::Error;
 use crate::http::params::Params;
@@ -32,8 +33,13 @@ use crate::http::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v3/roles", get(list))
-        .route("/v3/roles/{role_id}", get(show))
+        .route("/v3/roles", get(list).post(super::keystone_roles::create))
+        .route(
+            "/v3/roles/{role_id}",
+            get(show)
+                .patch(super::keystone_roles::update)
+                .delete(super::keystone_roles::delete),
+        )
         .route("/v3.0/OS-ROLE/roles", get(list_custom).post(create_custom))
         .route(
             "/v3.0/OS-ROLE/roles/{role_id}",
@@ -72,7 +78,7 @@ pub fn router() -> Router<AppState> {
 type Res = Result<Response, KsError>;
 
 /// A role as the SDK's `RoleResult` / `ServicePolicyRoleResult` models have it.
-fn view(base: &str, r: &Role) -> Value {
+pub(super) fn view(base: &str, r: &Role) -> Value {
     let policy: Value = serde_json::from_str(r.policy()).unwrap_or(Value::Null);
     match r {
         Role::System(s) => json!({
@@ -105,7 +111,20 @@ fn view(base: &str, r: &Role) -> Value {
             "created_time": c.created_at.to_string(),
             "updated_time": c.updated_at.to_string(),
         }),
+        Role::Keystone(k) => keystone_view(base, k),
     }
+}
+
+/// A Keystone role as Keystone's API reference shows it.
+fn keystone_view(base: &str, k: &crate::core::keystone::KeystoneRoleRow) -> Value {
+    json!({
+        "id": k.id,
+        "name": k.name,
+        "domain_id": k.domain_id.as_ref().map(|d| d.as_str()),
+        "description": k.description,
+        "options": {},
+        "links": {"self": format!("{base}/v3/roles/{}", k.id)},
+    })
 }
 
 /// `page` and `per_page` (1 to 300), given together or not at all, as the cloud has them.
@@ -169,7 +188,11 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
         .iter()
         .filter(|r| p.get("name").is_none_or(|n| r.name() == n))
         .filter(|r| p.get("display_name").is_none_or(|n| r.display_name() == n))
-        .filter(|r| p.get("domain_id").is_none() || matches!(r, Role::Custom(_)))
+        .filter(|r| {
+            p.get("domain_id").is_none()
+                || matches!(r, Role::Custom(_))
+                || matches!(r, Role::Keystone(k) if k.domain_id.is_some())
+        })
         .filter(|r| match kind {
             Some("domain") => r.role_type() != RoleType::XA,
             Some("project") => r.role_type() != RoleType::AX,
@@ -179,6 +202,7 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
             p.get("catalog").is_none_or(|c| match r {
                 Role::System(s) => s.catalog == c,
                 Role::Custom(_) => c == "CUSTOMED",
+                Role::Keystone(_) => false,
             })
         })
         .filter(|r| match p.get("permission_type") {
@@ -254,7 +278,9 @@ async fn create_custom(State(s): State<AppState>, who: Who, b: Base, body: Bytes
 async fn custom(s: &AppState, who: &Who, id: &str) -> Result<Role, Error> {
     match s.dir.role(&who.account_id, id).await? {
         r @ Role::Custom(_) => Ok(r),
-        Role::System(_) => Err(Error::NotFound(crate::core::Entity::Role, id.to_string())),
+        Role::System(_) | Role::Keystone(_) => {
+            Err(Error::NotFound(crate::core::Entity::Role, id.to_string()))
+        }
     }
 }
 
@@ -302,7 +328,7 @@ async fn delete_custom(State(s): State<AppState>, who: Who, Path(id): Path<Strin
 }
 
 /// What a grant route names: the scope (checked to be the caller's), the group, the role.
-async fn grant_scope(
+pub(super) async fn grant_scope(
     s: &AppState,
     who: &Who,
     kind: &str,
@@ -477,8 +503,8 @@ async fn list_inherited_grants(
     listed(&s, &who, &b, "inherited", d, g, path).await
 }
 
-fn assignment_scope(account_id: &str, g: &GrantRow) -> Value {
-    match &g.scope {
+fn assignment_scope(account_id: &str, scope: &GrantScope) -> Value {
+    match scope {
         GrantScope::Project(p) => json!({"project": {"id": p.as_str()}}),
         _ => json!({"domain": {"id": account_id}}),
     }
@@ -508,45 +534,63 @@ async fn role_assignments(
         filter.group_ids = Some(vec![g.to_string()]);
     }
     let user = p.get("user.id").map(str::to_string);
-    if let Some(u) = &user {
-        if !effective {
-            return Ok(assignments_page(&b, vec![]));
-        }
-        let groups = s.dir.group_ids_of_user(&who.account_id, u).await?;
-        if groups.is_empty() {
-            return Ok(assignments_page(&b, vec![]));
-        }
-        filter.group_ids = Some(match filter.group_ids {
-            Some(g) => g.into_iter().filter(|x| groups.contains(x)).collect(),
-            None => groups,
-        });
-    }
     let inherited = p.get("scope.OS-INHERIT:inherited_to") == Some("projects");
+    let mut scope = None;
     if let Some(d) = p.get("scope.domain.id") {
         if d != who.account_id {
             return Ok(assignments_page(&b, vec![]));
         }
-        filter.scope = Some(if inherited {
+        scope = Some(if inherited {
             GrantScope::AllProjects
         } else {
             GrantScope::Domain
         });
     } else if let Some(pid) = p.get("scope.project.id") {
-        filter.scope = Some(GrantScope::Project(ProjectId::from(pid)));
+        scope = Some(GrantScope::Project(ProjectId::from(pid)));
     } else if inherited {
-        filter.scope = Some(GrantScope::AllProjects);
+        scope = Some(GrantScope::AllProjects);
     }
-    let grants = match filter.group_ids.as_ref() {
-        Some(g) if g.is_empty() => vec![],
-        _ => s.dir.grants(&who.account_id, filter).await?,
+    filter.scope = scope.clone();
+    // the user's own grants (none when a group is asked for)
+    let own = if filter.group_ids.is_none() {
+        s.dir
+            .user_grants(
+                &who.account_id,
+                UserGrantFilter {
+                    user_id: user.clone(),
+                    role_id: filter.role_id.clone(),
+                    scope: scope.clone(),
+                },
+            )
+            .await?
+    } else {
+        vec![]
     };
-    let rows = grants
+    // the groups' grants: with a user, only with `effective` (its groups' grants, as
+    // Keystone expands them)
+    let mut group_grants = vec![];
+    let with_groups = match &user {
+        Some(u) if effective => {
+            let groups = s.dir.group_ids_of_user(&who.account_id, u).await?;
+            filter.group_ids = Some(match filter.group_ids {
+                Some(g) => g.into_iter().filter(|x| groups.contains(x)).collect(),
+                None => groups,
+            });
+            true
+        }
+        Some(_) => false,
+        None => true,
+    };
+    if with_groups && !matches!(filter.group_ids.as_ref(), Some(g) if g.is_empty()) {
+        group_grants = s.dir.grants(&who.account_id, filter).await?;
+    }
+    let mut rows: Vec<Value> = group_grants
         .iter()
         .map(|(g, r)| {
             let mut a = json!({
                 "role": {"id": g.role_id},
-                "scope": assignment_scope(&who.account_id, g),
-                "links": {"assignment": grant_link(&b.0, &who.account_id, g)},
+                "scope": assignment_scope(&who.account_id, &g.scope),
+                "links": {"assignment": grant_link(&b.0, &who.account_id, "groups", g.group_id.as_str(), &g.role_id, &g.scope)},
             });
             match &user {
                 Some(u) => {
@@ -565,22 +609,42 @@ async fn role_assignments(
             a
         })
         .collect();
+    rows.extend(own.iter().map(|(g, r)| {
+        let mut a = json!({
+            "role": {"id": g.role_id},
+            "scope": assignment_scope(&who.account_id, &g.scope),
+            "user": {"id": g.user_id.as_str()},
+            "links": {"assignment": grant_link(&b.0, &who.account_id, "users", g.user_id.as_str(), &g.role_id, &g.scope)},
+        });
+        if g.scope == GrantScope::AllProjects {
+            a["scope"]["OS-INHERIT:inherited_to"] = json!("projects");
+        }
+        if include_names {
+            a["role"]["name"] = json!(r.name());
+        }
+        a
+    }));
     Ok(assignments_page(&b, rows))
 }
 
-fn grant_link(base: &str, account_id: &str, g: &GrantRow) -> String {
-    match &g.scope {
-        GrantScope::Domain => format!(
-            "{base}/v3/domains/{account_id}/groups/{}/roles/{}",
-            g.group_id, g.role_id
-        ),
-        GrantScope::Project(p) => format!(
-            "{base}/v3/projects/{p}/groups/{}/roles/{}",
-            g.group_id, g.role_id
-        ),
+/// The assignment's own URL; `actors` is `groups` or `users`.
+fn grant_link(
+    base: &str,
+    account_id: &str,
+    actors: &str,
+    actor: &str,
+    role_id: &str,
+    scope: &GrantScope,
+) -> String {
+    match scope {
+        GrantScope::Domain => {
+            format!("{base}/v3/domains/{account_id}/{actors}/{actor}/roles/{role_id}")
+        }
+        GrantScope::Project(p) => {
+            format!("{base}/v3/projects/{p}/{actors}/{actor}/roles/{role_id}")
+        }
         GrantScope::AllProjects => format!(
-            "{base}/v3/OS-INHERIT/domains/{account_id}/groups/{}/roles/{}/inherited_to_projects",
-            g.group_id, g.role_id
+            "{base}/v3/OS-INHERIT/domains/{account_id}/{actors}/{actor}/roles/{role_id}/inherited_to_projects"
         ),
     }
 }
@@ -675,7 +739,7 @@ async fn os_role_assignments(State(s): State<AppState>, who: Who, RawQuery(q): R
         json!({
             "group": {"id": g.group_id.as_str()},
             "role": {"id": g.role_id},
-            "scope": assignment_scope(&who.account_id, g),
+            "scope": assignment_scope(&who.account_id, &g.scope),
             "is_inherited": g.scope == GrantScope::AllProjects,
         })
     })

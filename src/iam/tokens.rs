@@ -278,9 +278,15 @@ async fn resolve_scope(
             (None, Some(name)) => projects.into_iter().find(|x| &x.name == name),
             (None, None) => return Err(Error::invalid("a project needs an id or a name")),
         };
-        return found
-            .map(Resolved::Project)
-            .ok_or_else(|| not_yours("project"));
+        return match found {
+            // Keystone: a disabled project gets no scoped token (401)
+            Some(p) if !p.enabled => Err(Error::Unauthenticated(format!(
+                "project {} is disabled",
+                p.id
+            ))),
+            Some(p) => Ok(Resolved::Project(p)),
+            None => Err(not_yours("project")),
+        };
     }
     if let Some(d) = scope.domain {
         if domain_of(s, &d).await.map_err(|_| not_yours("domain"))?.id != account.id {

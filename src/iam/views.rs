@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::core::ids::iso_ms;
-use crate::core::model::{Account, Group, Project, User};
+use crate::core::model::{Account, Group, User};
 
 pub fn group(base: &str, g: &Group) -> Value {
     json!({
@@ -49,19 +49,6 @@ pub fn os_user(base: &str, u: &User, areacode: &str) -> Value {
     v["xuser_type"] = json!("");
     v["default_project_id"] = json!(null);
     v
-}
-
-pub fn project(base: &str, p: &Project) -> Value {
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "domain_id": p.account_id,
-        "parent_id": p.account_id,
-        "is_domain": false,
-        "enabled": true,
-        "description": "",
-        "links": { "self": format!("{base}/v3/projects/{}", p.id), "previous": null, "next": null },
-    })
 }
 
 pub fn domain(base: &str, a: &Account) -> Value {

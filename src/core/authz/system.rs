@@ -57,6 +57,40 @@ pub struct SystemRole {
 
 /// Every system role.
 pub const SYSTEM_ROLES: &[SystemRole] = &[
+    // Keystone's default roles (keystone-manage bootstrap makes them; tempest and the
+    // openstack CLI assign them by name), with the meaning Keystone's default policies
+    // give them in a domain or project: `admin` everything, `member` everything but
+    // identity administration, `reader` reading everything but identity
+    SystemRole {
+        id: "6e5a4f3e2d1c4b0a9f8e7d6c5b4a3f21",
+        name: "admin",
+        display_name: "admin",
+        description: "Keystone's administrator role: every action in its scope",
+        catalog: "BASE",
+        role_type: RoleType::AA,
+        flag: "role",
+        document: r#"{"Version":"1.1","Statement":[{"Effect":"Allow","Action":["*:*:*"]}]}"#,
+    },
+    SystemRole {
+        id: "9fe2ff9ee4384b1894a90878d3e92bab",
+        name: "member",
+        display_name: "member",
+        description: "Keystone's member role: every action in its scope but IAM",
+        catalog: "BASE",
+        role_type: RoleType::AA,
+        flag: "role",
+        document: r#"{"Version":"1.1","Statement":[{"Effect":"Allow","Action":["*:*:*"]},{"Effect":"Deny","Action":["iam:*:*"]}]}"#,
+    },
+    SystemRole {
+        id: "b7c3a1d2e4f5061728394a5b6c7d8e9f",
+        name: "reader",
+        display_name: "reader",
+        description: "Keystone's reader role: reading everything in its scope but IAM",
+        catalog: "BASE",
+        role_type: RoleType::AA,
+        flag: "role",
+        document: r#"{"Version":"1.1","Statement":[{"Effect":"Allow","Action":["*:*:get*","*:*:list*","*:*:query*","*:*:check*"]},{"Effect":"Deny","Action":["iam:*:*"]}]}"#,
+    },
     SystemRole {
         id: "c305d35dbaf773e13a9ad872e9d23761",
         name: "te_admin",

@@ -63,6 +63,10 @@ impl Directory {
             account_id: account.id.clone(),
             name: project_name.to_string(),
             created_at: now,
+            description: String::new(),
+            enabled: true,
+            parent_id: None,
+            tags: Vec::new(),
         };
         let user = UserRecord {
             id: UserId::generate(),

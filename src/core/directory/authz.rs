@@ -32,6 +32,8 @@ pub const MAX_CUSTOM_ROLES: usize = 200;
 pub enum Role {
     System(&'static SystemRole),
     Custom(CustomRoleRow),
+    /// Made through Keystone's `POST /v3/roles`: a name to assign, with no permission.
+    Keystone(crate::core::keystone::KeystoneRoleRow),
 }
 
 impl Role {
@@ -39,40 +41,47 @@ impl Role {
         match self {
             Role::System(r) => r.id,
             Role::Custom(r) => &r.id,
+            Role::Keystone(r) => &r.id,
         }
     }
     pub fn name(&self) -> &str {
         match self {
             Role::System(r) => r.name,
             Role::Custom(r) => &r.name,
+            Role::Keystone(r) => &r.name,
         }
     }
     pub fn display_name(&self) -> &str {
         match self {
             Role::System(r) => r.display_name,
             Role::Custom(r) => &r.display_name,
+            Role::Keystone(r) => &r.name,
         }
     }
     pub fn role_type(&self) -> RoleType {
         match self {
             Role::System(r) => r.role_type,
             Role::Custom(r) => RoleType::parse(&r.role_type).unwrap_or(RoleType::AX),
+            Role::Keystone(_) => RoleType::AA,
         }
     }
-    /// The document as JSON text.
+    /// The document as JSON text (a Keystone role has none: empty).
     pub fn policy(&self) -> &str {
         match self {
             Role::System(r) => r.document,
             Role::Custom(r) => &r.policy,
+            Role::Keystone(_) => "",
         }
     }
-    /// The parsed document (system roles' parsed once; custom ones' on each call).
-    pub fn document(&self) -> Result<Arc<Document>, Error> {
+    /// The parsed document (system roles' parsed once; custom ones' on each call); `None`
+    /// for a Keystone role, which allows nothing.
+    pub fn document(&self) -> Result<Option<Arc<Document>>, Error> {
         match self {
-            Role::System(r) => Ok(system::document(r)),
+            Role::System(r) => Ok(Some(system::document(r))),
             Role::Custom(r) => Document::parse(&r.policy, Version::V1_1)
-                .map(Arc::new)
+                .map(|d| Some(Arc::new(d)))
                 .map_err(|e| Error::Internal(format!("custom role {}: {e}", r.id))),
+            Role::Keystone(_) => Ok(None),
         }
     }
 }
@@ -151,13 +160,22 @@ fn scope_name(s: &GrantScope) -> String {
 }
 
 /// The role `id` as the account sees it: a system role, or one of its custom policies.
-fn find_role(tx: &mut dyn ReadTx, account_id: &AccountId, id: &str) -> Result<Role, Error> {
+pub(super) fn find_role(
+    tx: &mut dyn ReadTx,
+    account_id: &AccountId,
+    id: &str,
+) -> Result<Role, Error> {
     if let Some(r) = system::find(id) {
         return Ok(Role::System(r));
     }
-    tx.custom_role(account_id, id)?
-        .map(Role::Custom)
-        .ok_or_else(|| Error::NotFound(Entity::Role, id.to_string()))
+    if let Some(r) = tx.custom_role(account_id, id)? {
+        return Ok(Role::Custom(r));
+    }
+    match tx.keystone_role(id)? {
+        // a Keystone role is global, or the account's own
+        Some(r) if r.domain_id.as_ref().is_none_or(|d| d == account_id) => Ok(Role::Keystone(r)),
+        _ => Err(Error::NotFound(Entity::Role, id.to_string())),
+    }
 }
 
 /// Each grant with its role, reading the account's custom policies at most once (only when
@@ -168,29 +186,52 @@ fn with_roles(
     account_id: &AccountId,
     rows: Vec<GrantRow>,
 ) -> Result<Vec<(GrantRow, Role)>, Error> {
-    let custom: HashMap<String, CustomRoleRow> =
-        if rows.iter().any(|g| system::find(&g.role_id).is_none()) {
-            tx.custom_roles(account_id)?
-                .into_iter()
-                .map(|r| (r.id.clone(), r))
-                .collect()
-        } else {
-            HashMap::new()
-        };
+    let ids: Vec<&str> = rows.iter().map(|g| g.role_id.as_str()).collect();
+    let roles = roles_by_id(tx, account_id, &ids)?;
     Ok(rows
         .into_iter()
         .filter_map(|g| {
-            let role = match system::find(&g.role_id) {
-                Some(r) => Role::System(r),
-                None => Role::Custom(custom.get(&g.role_id)?.clone()),
-            };
+            let role = roles.get(&g.role_id)?.clone();
             Some((g, role))
         })
         .collect())
 }
 
+/// The roles `ids` name, by id, reading the account's custom policies and the Keystone
+/// roles at most once each (only when an id is not a system role's). An id naming no role
+/// is left out.
+pub(super) fn roles_by_id(
+    tx: &mut dyn ReadTx,
+    account_id: &AccountId,
+    ids: &[&str],
+) -> Result<HashMap<String, Role>, Error> {
+    let mut out: HashMap<String, Role> = HashMap::new();
+    for id in ids {
+        if let Some(r) = system::find(id) {
+            out.insert(id.to_string(), Role::System(r));
+        }
+    }
+    if ids.iter().all(|id| out.contains_key(*id)) {
+        return Ok(out);
+    }
+    for r in tx.custom_roles(account_id)? {
+        if ids.contains(&r.id.as_str()) {
+            out.insert(r.id.clone(), Role::Custom(r));
+        }
+    }
+    if ids.iter().all(|id| out.contains_key(*id)) {
+        return Ok(out);
+    }
+    for r in tx.keystone_roles(Some(account_id))? {
+        if ids.contains(&r.id.as_str()) {
+            out.insert(r.id.clone(), Role::Keystone(r));
+        }
+    }
+    Ok(out)
+}
+
 /// A role may be granted in `scope`: `AX` on the domain only, `XA` on projects only.
-fn check_scope(role: &Role, scope: &GrantScope) -> Result<(), Error> {
+pub(super) fn check_scope(role: &Role, scope: &GrantScope) -> Result<(), Error> {
     let ok = matches!(
         (role.role_type(), scope),
         (RoleType::AA, _)
@@ -293,7 +334,7 @@ fn groups_with_ancestors(
     Ok(groups)
 }
 
-/// Whether `groups` hold a grant, or `groups` or `user` an identity policy.
+/// Whether `groups` or `user` hold a grant or an identity policy.
 fn carries(
     tx: &mut dyn ReadTx,
     account_id: &AccountId,
@@ -306,6 +347,15 @@ fn carries(
             ..GrantFilter::default()
         };
         if !tx.grants(account_id, &filter)?.is_empty() {
+            return Ok(true);
+        }
+    }
+    if let Some(u) = &user {
+        let filter = crate::core::keystone::UserGrantFilter {
+            user_id: Some(u.to_string()),
+            ..Default::default()
+        };
+        if !tx.user_grants(account_id, &filter)?.is_empty() {
             return Ok(true);
         }
     }
@@ -406,12 +456,17 @@ impl Directory {
     }
 
     /// Every role the account can grant: the system roles, then its custom policies in
-    /// creation order.
+    /// creation order, then the Keystone roles it sees by name.
     pub async fn roles(&self, account_id: &str) -> Result<Vec<Role>, Error> {
         let account_id = AccountId::from(account_id);
         self.reading(move |tx| {
             let mut out: Vec<Role> = system::SYSTEM_ROLES.iter().map(Role::System).collect();
             out.extend(tx.custom_roles(&account_id)?.into_iter().map(Role::Custom));
+            out.extend(
+                tx.keystone_roles(Some(&account_id))?
+                    .into_iter()
+                    .map(Role::Keystone),
+            );
             Ok(out)
         })
         .await
@@ -710,6 +765,8 @@ impl Directory {
                 return Ok(holdings);
             }
             let groups = groups_with_ancestors(tx, &account_id, &user_id)?;
+            // (scope, role id, holder): the groups' grants, then the user's own
+            let mut granted: Vec<(GrantScope, String, String)> = Vec::new();
             if !groups.is_empty() {
                 let grants = tx.grants(
                     &account_id,
@@ -718,25 +775,57 @@ impl Directory {
                         ..GrantFilter::default()
                     },
                 )?;
-                // a role granted to several groups is parsed once
-                let mut parsed: HashMap<String, Arc<Document>> = HashMap::new();
-                for (g, role) in with_roles(tx, &account_id, grants)? {
-                    let document = match parsed.get(role.id()) {
+                granted.extend(
+                    grants
+                        .into_iter()
+                        .map(|g| (g.scope, g.role_id, g.group_id.to_string())),
+                );
+            }
+            let own = tx.user_grants(
+                &account_id,
+                &crate::core::keystone::UserGrantFilter {
+                    user_id: Some(user_id.clone()),
+                    ..Default::default()
+                },
+            )?;
+            granted.extend(own.into_iter().map(|g| (g.scope, g.role_id, String::new())));
+            if !granted.is_empty() {
+                // Keystone's implied roles: a role counts with every role it implies
+                let rules = tx.implied_roles()?;
+                let mut expanded = Vec::new();
+                for (scope, role_id, holder) in granted {
+                    for r in super::keystone::implied_closure(&rules, &role_id) {
+                        expanded.push((scope.clone(), r, holder.clone()));
+                    }
+                }
+                let ids: Vec<&str> = expanded.iter().map(|(_, r, _)| r.as_str()).collect();
+                let roles = roles_by_id(tx, &account_id, &ids)?;
+                // a role held several times is parsed once
+                let mut parsed: HashMap<String, Option<Arc<Document>>> = HashMap::new();
+                for (scope, role_id, holder) in &expanded {
+                    let Some(role) = roles.get(role_id) else {
+                        continue;
+                    };
+                    let document = match parsed.get(role_id) {
                         Some(d) => d.clone(),
                         None => {
                             let d = role.document()?;
-                            parsed.insert(role.id().to_string(), d.clone());
+                            parsed.insert(role_id.clone(), d.clone());
                             d
                         }
                     };
+                    // a Keystone role allows nothing by itself
+                    let Some(document) = document else {
+                        continue;
+                    };
                     holdings.grants.push((
-                        g.scope.clone(),
+                        scope.clone(),
                         Held {
                             source: Source::Role {
-                                role_id: g.role_id.clone(),
+                                role_id: role_id.clone(),
                                 role_name: role.display_name().to_string(),
-                                group_id: g.group_id.to_string(),
-                                scope: scope_name(&g.scope),
+                                group_id: holder.clone(),
+                                scope: scope_name(scope),
                             },
                             document,
                         },

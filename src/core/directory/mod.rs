@@ -10,6 +10,8 @@ mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod groups;
 mod iam;
+mod keystone;
+pub use keystone::{check_tag, check_tags, ProjectInput};
 mod imports;
 mod lists;
 mod memberships;

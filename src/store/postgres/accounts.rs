@@ -16,13 +16,30 @@ fn account(r: &Row) -> Result<Account, Error> {
     })
 }
 
+/// Columns of `project`.
+const PROJECT_COLS: &str = "id, account_id, name, created_at, description, enabled, parent_id";
+
+/// A project without its tags (`with_tags` adds them).
 fn project(r: &Row) -> Result<Project, Error> {
     Ok(Project {
         id: r.try_get(0)?,
         account_id: r.try_get(1)?,
         name: r.try_get(2)?,
         created_at: r.try_get(3)?,
+        description: r.try_get(4)?,
+        enabled: r.try_get(5)?,
+        parent_id: r.try_get(6)?,
+        tags: Vec::new(),
     })
+}
+
+async fn with_tags(c: &Client, mut ps: Vec<Project>) -> Result<Vec<Project>, Error> {
+    let ids: Vec<&str> = ps.iter().map(|p| p.id.as_str()).collect();
+    let mut tags = super::keystone::tags_of(c, &ids).await?;
+    for p in &mut ps {
+        p.tags = tags.remove(p.id.as_str()).unwrap_or_default();
+    }
+    Ok(ps)
 }
 
 pub(super) async fn get(c: &Client, id: &str) -> Result<Option<Account>, Error> {
@@ -56,29 +73,26 @@ pub(super) async fn count(c: &Client) -> Result<i64, Error> {
 }
 
 pub(super) async fn get_project(c: &Client, id: &str) -> Result<Option<Project>, Error> {
-    opt(
-        c,
-        "SELECT id, account_id, name, created_at FROM projects WHERE id = $1",
-        &[id.into()],
-    )
-    .await?
-    .as_ref()
-    .map(project)
-    .transpose()
+    let sql = format!("SELECT {PROJECT_COLS} FROM projects WHERE id = $1");
+    let found = opt(c, &sql, &[id.into()])
+        .await?
+        .as_ref()
+        .map(project)
+        .transpose()?;
+    Ok(with_tags(c, found.into_iter().collect()).await?.pop())
 }
 
 /// The account's projects, oldest first.
 pub(super) async fn projects_of(c: &Client, account_id: &str) -> Result<Vec<Project>, Error> {
-    rows(
-        c,
-        "SELECT id, account_id, name, created_at FROM projects WHERE account_id = $1 \
-         ORDER BY created_at, id",
-        &[account_id.into()],
-    )
-    .await?
-    .iter()
-    .map(project)
-    .collect()
+    let sql = format!(
+        "SELECT {PROJECT_COLS} FROM projects WHERE account_id = $1 ORDER BY created_at, id"
+    );
+    let ps = rows(c, &sql, &[account_id.into()])
+        .await?
+        .iter()
+        .map(project)
+        .collect::<Result<Vec<_>, Error>>()?;
+    with_tags(c, ps).await
 }
 
 /// The account's (users, groups): the kept counters. An unknown account is an error.
@@ -152,16 +166,20 @@ pub(super) async fn insert(c: &Client, a: &Account) -> Result<(), Error> {
 pub(super) async fn insert_project(c: &Client, p: &Project) -> Result<(), Error> {
     execute(
         c,
-        "INSERT INTO projects (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO projects (id, account_id, name, created_at, description, enabled, \
+         parent_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             (&p.id).into(),
             (&p.account_id).into(),
             (&p.name).into(),
             p.created_at.into(),
+            (&p.description).into(),
+            p.enabled.into(),
+            p.parent_id.as_ref().map(|x| x.as_str()).into(),
         ],
     )
     .await?;
-    Ok(())
+    super::keystone::insert_tags(c, p).await
 }
 
 pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) -> Result<(), Error> {

@@ -357,6 +357,8 @@ async fn delete_custom_role(c: &Client, account_id: &str, id: &str) -> Result<bo
         c,
         "WITH r AS (DELETE FROM custom_roles WHERE account_id = $1 AND id = $2 RETURNING id), \
          g AS (DELETE FROM role_assignments \
+               WHERE account_id = $1 AND role_id IN (SELECT id FROM r)), \
+         u AS (DELETE FROM user_role_assignments \
                WHERE account_id = $1 AND role_id IN (SELECT id FROM r)) \
          SELECT count(*) FROM r",
         &[account_id.into(), id.into()],
@@ -562,6 +564,12 @@ pub(super) async fn forget_users(
     account_id: &str,
     ids: &[String],
 ) -> Result<(), Error> {
+    execute(
+        c,
+        "DELETE FROM user_role_assignments WHERE account_id = $1 AND user_id = ANY($2)",
+        &[account_id.into(), ids.into()],
+    )
+    .await?;
     execute(
         c,
         "DELETE FROM policy_attachments WHERE account_id = $1 AND principal_type = 'user' \

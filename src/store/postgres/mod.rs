@@ -19,6 +19,7 @@ mod accounts;
 mod authz;
 mod exports;
 mod groups;
+mod keystone;
 mod read;
 mod search;
 mod sql;

@@ -14,13 +14,30 @@ fn account(r: &Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
+/// Columns of `project`.
+const PROJECT_COLS: &str = "id, account_id, name, created_at, description, enabled, parent_id";
+
+/// A project without its tags (`with_tags` adds them).
 fn project(r: &Row<'_>) -> rusqlite::Result<Project> {
     Ok(Project {
         id: r.get(0)?,
         account_id: r.get(1)?,
         name: r.get(2)?,
         created_at: r.get(3)?,
+        description: r.get(4)?,
+        enabled: r.get(5)?,
+        parent_id: r.get(6)?,
+        tags: Vec::new(),
     })
+}
+
+fn with_tags(conn: &Connection, mut ps: Vec<Project>) -> rusqlite::Result<Vec<Project>> {
+    let ids: Vec<&str> = ps.iter().map(|p| p.id.as_str()).collect();
+    let mut tags = super::keystone::tags_of(conn, &ids)?;
+    for p in &mut ps {
+        p.tags = tags.remove(p.id.as_str()).unwrap_or_default();
+    }
+    Ok(ps)
 }
 
 fn optional<T>(
@@ -58,22 +75,20 @@ pub(super) fn count(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 pub(super) fn get_project(conn: &Connection, id: &str) -> rusqlite::Result<Option<Project>> {
-    optional(
-        conn,
-        "SELECT id, account_id, name, created_at FROM projects WHERE id = ?",
-        id,
-        project,
-    )
+    let sql = format!("SELECT {PROJECT_COLS} FROM projects WHERE id = ?");
+    let found = optional(conn, &sql, id, project)?;
+    Ok(with_tags(conn, found.into_iter().collect())?.pop())
 }
 
 /// The account's projects, oldest first.
 pub(super) fn projects_of(conn: &Connection, account_id: &str) -> rusqlite::Result<Vec<Project>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, account_id, name, created_at FROM projects WHERE account_id = ? \
-         ORDER BY created_at, id",
-    )?;
-    let rows = stmt.query_map([account_id], project)?;
-    rows.collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PROJECT_COLS} FROM projects WHERE account_id = ? ORDER BY created_at, id"
+    ))?;
+    let rows = stmt
+        .query_map([account_id], project)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    with_tags(conn, rows)
 }
 
 /// The account's (users, groups): the kept counters. An unknown account is an error.
@@ -257,10 +272,19 @@ pub(super) fn insert(conn: &Connection, a: &Account) -> rusqlite::Result<()> {
 
 pub(super) fn insert_project(conn: &Connection, p: &Project) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO projects (id, account_id, name, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO projects (id, account_id, name, created_at, description, enabled, \
+         parent_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )?
-    .execute(rusqlite::params![p.id, p.account_id, p.name, p.created_at])?;
-    Ok(())
+    .execute(rusqlite::params![
+        p.id,
+        p.account_id,
+        p.name,
+        p.created_at,
+        p.description,
+        p.enabled,
+        p.parent_id
+    ])?;
+    super::keystone::insert_tags(conn, p)
 }
 
 pub(super) fn insert_access_key(

@@ -411,6 +411,8 @@ fn delete_custom_role(conn: &Connection, account_id: &str, id: &str) -> rusqlite
     }
     conn.prepare_cached("DELETE FROM role_assignments WHERE account_id = ? AND role_id = ?")?
         .execute([account_id, id])?;
+    conn.prepare_cached("DELETE FROM user_role_assignments WHERE account_id = ? AND role_id = ?")?
+        .execute([account_id, id])?;
     Ok(true)
 }
 
@@ -586,13 +588,14 @@ pub(super) fn forget_groups(
     )
 }
 
-/// Deletes the attachments of the account's users `ids`: part of their deletion
+/// Deletes the user role assignments and attachments of the account's users `ids`: part of their deletion
 /// (`users::delete_many`), in its transaction.
 pub(super) fn forget_users(
     conn: &Connection,
     account_id: &str,
     ids: &[String],
 ) -> rusqlite::Result<()> {
+    forget(conn, "user_role_assignments", "user_id", account_id, ids)?;
     forget(
         conn,
         "policy_attachments",

@@ -163,6 +163,10 @@ impl Fixture {
             account_id: account_id.into(),
             name: name.into(),
             created_at: 1_700_000_000_001,
+            description: String::new(),
+            enabled: true,
+            parent_id: None,
+            tags: Vec::new(),
         };
         self.write(|tx| tx.insert_project(&p));
         p.id.into()

@@ -341,6 +341,10 @@ async fn lookups_answer_as_written() {
         account_id: a.clone(),
         name: "p-alpha".into(),
         created_at: 1_700_000_000_001,
+        description: String::new(),
+        enabled: true,
+        parent_id: None,
+        tags: Vec::new(),
     }];
     assert_eq!(tx.projects_of(a).unwrap(), projects);
     assert_eq!(tx.projects_of(b).unwrap(), []);

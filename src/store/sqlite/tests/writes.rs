@@ -437,6 +437,10 @@ async fn accounts_exports_org_members_and_iam_state_write_as_asked() {
         account_id: acc.id.clone(),
         name: "p".into(),
         created_at: 4,
+        description: String::new(),
+        enabled: true,
+        parent_id: None,
+        tags: Vec::new(),
     };
     tx.insert_project(&p).unwrap();
     tx.insert_access_key(
