@@ -16,6 +16,10 @@ pub enum Entity {
     Role,
     Grant,
     Policy,
+    Region,
+    Service,
+    Endpoint,
+    PolicyBlob,
 }
 
 impl fmt::Display for Entity {
@@ -31,6 +35,10 @@ impl fmt::Display for Entity {
             Entity::Role => "role",
             Entity::Grant => "role assignment",
             Entity::Policy => "policy",
+            Entity::Region => "region",
+            Entity::Service => "service",
+            Entity::Endpoint => "endpoint",
+            Entity::PolicyBlob => "policy",
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The directory core: model, rules and operations. Knows nothing of HTTP or of any face.
 
 pub mod authz;
+pub mod catalog;
 pub mod directory;
 pub mod error;
 pub mod exports;

@@ -3,6 +3,7 @@
 //! Keystone clients call them. Keystone domain = Roster account, Keystone project = Roster
 //! project. Translates wire to core and back only; see ARCHITECTURE.md.
 
+mod catalog;
 pub mod credentials;
 pub mod error;
 mod groups;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(meta::router())
         .merge(projects::router())
+        .merge(catalog::router())
         .merge(roles::router())
         .merge(keystone_roles::router())
         .merge(credentials::router())
@@ -64,6 +66,12 @@ pub struct Who {
 }
 
 impl Who {
+    /// Refuses anyone but the operator, the cloud's administrator above the accounts.
+    pub fn must_be_operator(&self) -> Result<(), Error> {
+        // until the operator lands: the account's root user
+        self.must_be_admin()
+    }
+
     /// Refuses anyone but the domain's administrator.
     pub fn must_be_admin(&self) -> Result<(), Error> {
         if self.admin {

@@ -187,7 +187,9 @@ struct ProjectFields {
 }
 
 /// A field given as `null` is `Some(None)`, absent is `None`.
-fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+pub(super) fn some<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
 }
 

@@ -238,8 +238,11 @@ async fn issue(
         token_id: new_token_id(),
     };
     let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
-    let catalog = Params::parse(q.as_deref()).get("nocatalog").is_none();
-    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog);
+    let roles = scope_roles(&s, &user, &scope).await.map_err(ks)?;
+    let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref())
+        .await
+        .map_err(ks)?;
+    let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     resp.headers_mut().insert(
         SUBJECT_TOKEN,
@@ -305,13 +308,48 @@ fn keystone_time(ms: i64) -> String {
         .to_string()
 }
 
-fn token_body(
+/// The roles the user holds where the token is scoped (none when unscoped), as (id, name).
+async fn scope_roles(
+    s: &AppState,
+    user: &User,
+    scope: &Resolved,
+) -> Result<Vec<(String, String)>, Error> {
+    let scope = match scope {
+        Resolved::Project(p) => crate::core::directory::TokenScope::Project(p.id.clone()),
+        Resolved::Domain => crate::core::directory::TokenScope::Domain,
+        Resolved::None => return Ok(vec![]),
+    };
+    s.dir
+        .roles_in_scope(&user.account_id, &user.id, scope)
+        .await
+}
+
+/// The catalog a scoped token carries unless `nocatalog` is asked; Roster's own faces are
+/// in the region named like the project (Huawei's regions are projects), else `global`.
+async fn scope_catalog(
+    s: &AppState,
     base: &str,
+    scope: &Resolved,
+    q: Option<&str>,
+) -> Result<Option<Value>, Error> {
+    if Params::parse(q).get("nocatalog").is_some() {
+        return Ok(None);
+    }
+    let region = match scope {
+        Resolved::Project(p) => p.name.as_str(),
+        Resolved::Domain => "global",
+        Resolved::None => return Ok(None),
+    };
+    Ok(Some(super::catalog::token_catalog(s, base, region).await?))
+}
+
+fn token_body(
     c: &Claims,
     user: &User,
     account: &Account,
     scope: &Resolved,
-    catalog: bool,
+    roles: &[(String, String)],
+    catalog: Option<&Value>,
 ) -> Value {
     let domain = json!({ "id": account.id, "name": account.name });
     let mut t = json!({
@@ -326,10 +364,6 @@ fn token_body(
             "password_expires_at": null,
         },
     });
-    let region = match scope {
-        Resolved::Project(p) => p.name.clone(),
-        _ => "global".to_string(),
-    };
     match scope {
         Resolved::Project(p) => {
             t["project"] = json!({ "id": p.id, "name": p.name, "domain": domain });
@@ -338,21 +372,13 @@ fn token_body(
         Resolved::None => {}
     }
     if !matches!(scope, Resolved::None) {
-        // the account's root user administers the domain; everyone else is a member
-        let role = if user.is_root { "admin" } else { "member" };
-        t["roles"] = json!([{ "id": role, "name": role }]);
-        if catalog {
-            let url = format!("{base}/v3");
-            let endpoints: Vec<Value> = ["public", "internal", "admin"]
-                .iter()
-                .map(|i| {
-                    json!({ "id": format!("identity-{i}"), "interface": i, "region": region,
-                            "region_id": region, "url": url })
-                })
-                .collect();
-            t["catalog"] = json!([{
-                "id": "identity", "type": "identity", "name": "iam", "endpoints": endpoints,
-            }]);
+        // what the user holds there (the root user: admin), as Keystone lists them
+        t["roles"] = roles
+            .iter()
+            .map(|(id, name)| json!({ "id": id, "name": name }))
+            .collect();
+        if let Some(catalog) = catalog {
+            t["catalog"] = catalog.clone();
         }
     }
     json!({ "token": t })
@@ -405,8 +431,9 @@ async fn validate(
         Scope::Domain => Resolved::Domain,
         Scope::Unscoped => Resolved::None,
     };
-    let catalog = Params::parse(q.as_deref()).get("nocatalog").is_none();
-    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog);
+    let roles = scope_roles(&s, &user, &scope).await?;
+    let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref()).await?;
+    let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
     let mut resp = Json(body).into_response();
     if let Some(v) = headers.get(SUBJECT_TOKEN) {
         resp.headers_mut().insert(SUBJECT_TOKEN, v.clone());

@@ -68,6 +68,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0014_access_key_details.sql",
     "0015_authorization.sql",
     "0019_keystone_projects_roles.sql",
+    "0020_catalog.sql",
 );
 const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0001_directory.sql",
@@ -86,6 +87,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0014_access_key_details.sql",
     "0015_authorization.sql",
     "0019_keystone_projects_roles.sql",
+    "0020_catalog.sql",
 );
 
 /// The migrations of `backend`, in version order.

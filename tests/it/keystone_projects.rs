@@ -431,6 +431,14 @@ async fn keystone_roles_inferences_and_user_grants() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // the token lists the role granted there and the role it implies
+    let names: Vec<&str> = r.body["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["auditors", "reader"], "{}", r.body);
     let ann_token = r.headers["x-subject-token"].to_str().unwrap().to_string();
     let groups = format!("{}/v2/{}/groups", s.url, a.project_id);
     let r = with_token("GET", &groups, &ann_token, None).await;

@@ -686,3 +686,87 @@ fn user_grant_parts(
     }
     find_role(tx, account_id, role_id)
 }
+
+/// Where a token is scoped, for the roles it lists.
+#[derive(Debug, Clone)]
+pub enum TokenScope {
+    Domain,
+    Project(ProjectId),
+}
+
+impl Directory {
+    /// The roles `user_id` holds where a token is scoped, as (id, name), each once, in the
+    /// order granted: its own grants and its groups' (with their ancestors), on the project
+    /// (or inherited to all projects) or on the domain, with the roles they imply. The
+    /// account's root user holds Keystone's `admin`.
+    pub async fn roles_in_scope(
+        &self,
+        account_id: &str,
+        user_id: &str,
+        scope: TokenScope,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let groups = self.group_ids_of_user(account_id, user_id).await?;
+        let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
+        self.reading(move |tx| {
+            let user = tx
+                .user(&account_id, &user_id)?
+                .ok_or_else(|| Error::NotFound(Entity::User, user_id.clone()))?;
+            let counts = |s: &GrantScope| match (&scope, s) {
+                (TokenScope::Domain, GrantScope::Domain) => true,
+                (TokenScope::Project(_), GrantScope::AllProjects) => true,
+                (TokenScope::Project(p), GrantScope::Project(q)) => p == q,
+                _ => false,
+            };
+            let mut ids: Vec<String> = Vec::new();
+            if user.is_root {
+                if let Some(admin) = system::SYSTEM_ROLES.iter().find(|r| r.name == "admin") {
+                    ids.push(admin.id.to_string());
+                }
+            }
+            let own = tx.user_grants(
+                &account_id,
+                &UserGrantFilter {
+                    user_id: Some(user_id.clone()),
+                    ..Default::default()
+                },
+            )?;
+            ids.extend(
+                own.into_iter()
+                    .filter(|g| counts(&g.scope))
+                    .map(|g| g.role_id),
+            );
+            if !groups.is_empty() {
+                let f = crate::core::authz::store::GrantFilter {
+                    group_ids: Some(groups.clone()),
+                    ..Default::default()
+                };
+                ids.extend(
+                    tx.grants(&account_id, &f)?
+                        .into_iter()
+                        .filter(|g| counts(&g.scope))
+                        .map(|g| g.role_id),
+                );
+            }
+            let rules = if ids.is_empty() {
+                vec![]
+            } else {
+                tx.implied_roles()?
+            };
+            let mut all: Vec<String> = Vec::new();
+            for id in &ids {
+                for r in implied_closure(&rules, id) {
+                    if !all.contains(&r) {
+                        all.push(r);
+                    }
+                }
+            }
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            let roles = super::authz::roles_by_id(tx, &account_id, &refs)?;
+            Ok(all
+                .iter()
+                .filter_map(|id| Some((id.clone(), roles.get(id)?.name().to_string())))
+                .collect())
+        })
+        .await
+    }
+}

@@ -8,10 +8,14 @@ pub use authz::{CustomRoleInput, Holdings, RequestScope, Role, MAX_CUSTOM_ROLES}
 mod credentials;
 mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
+mod catalog;
+pub use catalog::{
+    EndpointInput, PolicyBlobInput, RegionInput, RegionPatch, ServiceInput, INTERFACES,
+};
 mod groups;
 mod iam;
 mod keystone;
-pub use keystone::{check_tag, check_tags, ProjectInput};
+pub use keystone::{check_tag, check_tags, ProjectInput, TokenScope};
 mod imports;
 mod lists;
 mod memberships;

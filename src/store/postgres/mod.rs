@@ -17,6 +17,7 @@
 
 mod accounts;
 mod authz;
+mod catalog;
 mod exports;
 mod groups;
 mod keystone;
