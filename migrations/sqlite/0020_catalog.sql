@@ -13,6 +13,8 @@ CREATE TABLE regions (
     id               TEXT PRIMARY KEY,
     description      TEXT NOT NULL DEFAULT '',
     parent_region_id TEXT REFERENCES regions(id),
+    -- attributes beyond Keystone's own, as a JSON object (Keystone keeps them as `extra`)
+    extra            TEXT NOT NULL DEFAULT '{}',
     created_at       INTEGER NOT NULL
 );
 CREATE INDEX regions_parent ON regions (parent_region_id);
@@ -23,6 +25,7 @@ CREATE TABLE services (
     type        TEXT NOT NULL,
     name        TEXT NOT NULL DEFAULT '',
     description TEXT NOT NULL DEFAULT '',
+    extra       TEXT NOT NULL DEFAULT '{}',
     enabled     INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     created_at  INTEGER NOT NULL
 );
@@ -36,6 +39,7 @@ CREATE TABLE endpoints (
     region_id  TEXT REFERENCES regions(id),
     interface  TEXT NOT NULL CHECK (interface IN ('public', 'internal', 'admin')),
     url        TEXT NOT NULL,
+    extra      TEXT NOT NULL DEFAULT '{}',
     enabled    INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     created_at INTEGER NOT NULL
 );

@@ -21,6 +21,8 @@ pub struct RegionRow {
     pub description: String,
     /// A region above this one; `None` at the top.
     pub parent_region_id: Option<String>,
+    /// Attributes beyond Keystone's own: a JSON object, as text (`{}` when none).
+    pub extra: String,
     /// Unix ms.
     pub created_at: i64,
 }
@@ -35,6 +37,8 @@ pub struct ServiceRow {
     pub name: String,
     pub description: String,
     pub enabled: bool,
+    /// Attributes beyond Keystone's own: a JSON object, as text (`{}` when none).
+    pub extra: String,
     /// Unix ms.
     pub created_at: i64,
 }
@@ -50,6 +54,8 @@ pub struct EndpointRow {
     pub interface: String,
     pub url: String,
     pub enabled: bool,
+    /// Attributes beyond Keystone's own: a JSON object, as text (`{}` when none).
+    pub extra: String,
     /// Unix ms.
     pub created_at: i64,
 }

@@ -22,7 +22,7 @@ use super::error::KsError;
 use super::{json, Base, Who};
 use crate::core::catalog::{EndpointRow, PolicyBlobRow, RegionRow, ServiceRow};
 use crate::core::directory::{
-    EndpointInput, PolicyBlobInput, RegionInput, RegionPatch, ServiceInput, INTERFACES,
+    EndpointInput, Extra, PolicyBlobInput, RegionInput, RegionPatch, ServiceInput, INTERFACES,
 };
 use crate::core::Error;
 use crate::http::params::Params;
@@ -89,24 +89,40 @@ fn built_in(what: &str) -> KsError {
     .into()
 }
 
+/// `v` with the row's other attributes added (Keystone's own fields win).
+fn with_extra(mut v: Value, extra: &str) -> Value {
+    if let (Value::Object(o), Ok(Value::Object(x))) = (&mut v, serde_json::from_str(extra)) {
+        for (k, val) in x {
+            o.entry(k).or_insert(val);
+        }
+    }
+    v
+}
+
 fn region_view(base: &str, r: &RegionRow) -> Value {
-    json!({
-        "id": r.id,
-        "description": r.description,
-        "parent_region_id": r.parent_region_id,
-        "links": { "self": format!("{base}/v3/regions/{}", r.id) },
-    })
+    with_extra(
+        json!({
+            "id": r.id,
+            "description": r.description,
+            "parent_region_id": r.parent_region_id,
+            "links": { "self": format!("{base}/v3/regions/{}", r.id) },
+        }),
+        &r.extra,
+    )
 }
 
 fn service_view(base: &str, s: &ServiceRow) -> Value {
-    json!({
-        "id": s.id,
-        "type": s.kind,
-        "name": s.name,
-        "description": s.description,
-        "enabled": s.enabled,
-        "links": { "self": format!("{base}/v3/services/{}", s.id) },
-    })
+    with_extra(
+        json!({
+            "id": s.id,
+            "type": s.kind,
+            "name": s.name,
+            "description": s.description,
+            "enabled": s.enabled,
+            "links": { "self": format!("{base}/v3/services/{}", s.id) },
+        }),
+        &s.extra,
+    )
 }
 
 fn face_services(base: &str) -> Vec<Value> {
@@ -123,16 +139,19 @@ fn face_services(base: &str) -> Vec<Value> {
 }
 
 fn endpoint_view(base: &str, e: &EndpointRow) -> Value {
-    json!({
-        "id": e.id,
-        "service_id": e.service_id,
-        "region_id": e.region_id,
-        "region": e.region_id,
-        "interface": e.interface,
-        "url": e.url,
-        "enabled": e.enabled,
-        "links": { "self": format!("{base}/v3/endpoints/{}", e.id) },
-    })
+    with_extra(
+        json!({
+            "id": e.id,
+            "service_id": e.service_id,
+            "region_id": e.region_id,
+            "region": e.region_id,
+            "interface": e.interface,
+            "url": e.url,
+            "enabled": e.enabled,
+            "links": { "self": format!("{base}/v3/endpoints/{}", e.id) },
+        }),
+        &e.extra,
+    )
 }
 
 fn face_endpoints(base: &str) -> Vec<Value> {
@@ -232,12 +251,14 @@ struct RegionBody {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RegionFields {
     id: Option<String>,
     description: Option<String>,
     #[serde(default, deserialize_with = "super::projects::some")]
     parent_region_id: Option<Option<String>>,
+    /// Keystone keeps any other attribute and shows it back.
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 /// Filters: `parent_region_id`.
@@ -263,6 +284,7 @@ async fn create_region(State(s): State<AppState>, who: Who, b: Base, body: Bytes
             id: f.id,
             description: f.description,
             parent_region_id: f.parent_region_id.flatten(),
+            extra: Some(f.extra),
         })
         .await?;
     Ok((
@@ -296,6 +318,7 @@ async fn update_region(
             RegionPatch {
                 description: r.region.description,
                 parent_region_id: r.region.parent_region_id,
+                extra: Some(r.region.extra),
             },
         )
         .await?;
@@ -316,13 +339,14 @@ struct ServiceBody {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ServiceFields {
     #[serde(rename = "type")]
     kind: Option<String>,
     name: Option<String>,
     description: Option<String>,
     enabled: Option<bool>,
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 impl From<ServiceFields> for ServiceInput {
@@ -332,6 +356,7 @@ impl From<ServiceFields> for ServiceInput {
             name: f.name,
             description: f.description,
             enabled: f.enabled,
+            extra: Some(f.extra),
         }
     }
 }
@@ -422,7 +447,6 @@ struct EndpointBody {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct EndpointFields {
     service_id: Option<String>,
     #[serde(default, deserialize_with = "super::projects::some")]
@@ -431,6 +455,8 @@ struct EndpointFields {
     interface: Option<String>,
     url: Option<String>,
     enabled: Option<bool>,
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 impl From<EndpointFields> for EndpointInput {
@@ -442,6 +468,7 @@ impl From<EndpointFields> for EndpointInput {
             interface: f.interface,
             url: f.url,
             enabled: f.enabled,
+            extra: Some(f.extra),
         }
     }
 }

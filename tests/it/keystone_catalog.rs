@@ -118,12 +118,31 @@ async fn regions_services_endpoints_and_the_token_catalog() {
         .call(
             "POST",
             "/v3/regions",
-            Some(json!({"region": {"colour": "red"}})),
+            Some(json!({"region": {"description": 7}})),
         )
         .await;
     assert_keystone_error(&r, 400);
     let r = op.call("GET", "/v3/regions", None).await;
     assert_eq!(r.body["regions"].as_array().unwrap().len(), 2, "{}", r.body);
+    // attributes beyond Keystone's own are kept and shown back, merged on update
+    let r = op
+        .call(
+            "PATCH",
+            "/v3/regions/RegionOne",
+            Some(json!({"region": {"colour": "red", "enabled": true}})),
+        )
+        .await;
+    assert_eq!(r.body["region"]["colour"], "red", "{}", r.body);
+    let r = op
+        .call(
+            "PATCH",
+            "/v3/regions/RegionOne",
+            Some(json!({"region": {"colour": "blue"}})),
+        )
+        .await;
+    assert_eq!(r.body["region"]["colour"], "blue", "{}", r.body);
+    assert_eq!(r.body["region"]["enabled"], true, "{}", r.body);
+    assert_eq!(r.body["region"]["description"], "first");
 
     // services: create, filter by type, update; enabled must be a boolean
     let r = op

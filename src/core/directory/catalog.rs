@@ -13,12 +13,18 @@ use crate::core::{Entity, Error};
 pub const MAX_CATALOG_ROWS: usize = 1000;
 /// The longest policy blob, in bytes.
 pub const MAX_POLICY_BLOB: usize = 65_536;
+/// The most bytes of a row's other attributes, as JSON.
+pub const MAX_EXTRA: usize = 16_384;
+/// Attributes beyond Keystone's own that a caller sent (Keystone keeps them and shows them
+/// back): merged into the row's on update.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
 /// Endpoint interfaces (Keystone's).
 pub const INTERFACES: [&str; 3] = ["public", "internal", "admin"];
 
 /// A new region: `id` chosen by the caller or generated.
 #[derive(Debug, Clone, Default)]
 pub struct RegionInput {
+    pub extra: Option<Extra>,
     pub id: Option<String>,
     pub description: Option<String>,
     pub parent_region_id: Option<String>,
@@ -27,6 +33,7 @@ pub struct RegionInput {
 /// Changes to a region: `None` keeps; `parent_region_id: Some(None)` moves it to the top.
 #[derive(Debug, Clone, Default)]
 pub struct RegionPatch {
+    pub extra: Option<Extra>,
     pub description: Option<String>,
     pub parent_region_id: Option<Option<String>>,
 }
@@ -34,6 +41,7 @@ pub struct RegionPatch {
 /// A new service, or changes to one (`None` keeps; `kind` is required to create).
 #[derive(Debug, Clone, Default)]
 pub struct ServiceInput {
+    pub extra: Option<Extra>,
     pub kind: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -45,6 +53,7 @@ pub struct ServiceInput {
 /// by `region_id` must exist; Keystone's older `region` names one that is made if missing.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointInput {
+    pub extra: Option<Extra>,
     pub service_id: Option<String>,
     pub region_id: Option<Option<String>>,
     pub region: Option<String>,
@@ -67,6 +76,24 @@ fn region_id_ok(field: &str, id: &str) -> Result<(), Error> {
         )));
     }
     validate::text(field, id, 255)
+}
+
+/// `old` (JSON object text) with `new`'s keys set; the result as text. Errors: `Invalid`
+/// past `MAX_EXTRA`.
+fn merged(old: &str, new: Option<&Extra>) -> Result<String, Error> {
+    let mut all: Extra = serde_json::from_str(old).unwrap_or_default();
+    if let Some(new) = new {
+        for (k, v) in new {
+            all.insert(k.clone(), v.clone());
+        }
+    }
+    let text = serde_json::Value::Object(all).to_string();
+    if text.len() > MAX_EXTRA {
+        return Err(Error::invalid(format!(
+            "the attributes beyond Keystone's own must be at most {MAX_EXTRA} bytes of JSON"
+        )));
+    }
+    Ok(text)
 }
 
 fn required<'a>(field: &str, v: &'a Option<String>) -> Result<&'a str, Error> {
@@ -162,6 +189,7 @@ impl Directory {
             description,
             parent_region_id: input.parent_region_id.clone(),
             created_at: ids::now_ms(),
+            extra: merged("{}", input.extra.as_ref())?,
         };
         self.writing(move |tx| {
             room(tx.regions()?.len(), "regions")?;
@@ -188,6 +216,7 @@ impl Directory {
             if let Some(d) = &patch.description {
                 r.description = d.clone();
             }
+            r.extra = merged(&r.extra, patch.extra.as_ref())?;
             if let Some(p) = &patch.parent_region_id {
                 if let Some(p) = p {
                     check_parent(tx, &id, p)?;
@@ -260,6 +289,7 @@ impl Directory {
             description: input.description.clone().unwrap_or_default(),
             enabled: input.enabled.unwrap_or(true),
             created_at: ids::now_ms(),
+            extra: merged("{}", input.extra.as_ref())?,
         };
         check_service(&row)?;
         self.writing(move |tx| {
@@ -283,6 +313,7 @@ impl Directory {
             s.name = i.name.unwrap_or(s.name);
             s.description = i.description.unwrap_or(s.description);
             s.enabled = i.enabled.unwrap_or(s.enabled);
+            s.extra = merged(&s.extra, i.extra.as_ref())?;
             check_service(&s)?;
             tx.update_service(&s)?;
             Ok(s)
@@ -326,6 +357,7 @@ impl Directory {
             url: required("url", &input.url)?.to_string(),
             enabled: input.enabled.unwrap_or(true),
             created_at: ids::now_ms(),
+            extra: merged("{}", input.extra.as_ref())?,
         };
         check_endpoint(&row)?;
         self.writing(move |tx| {
@@ -359,6 +391,7 @@ impl Directory {
             e.interface = i.interface.unwrap_or(e.interface);
             e.url = i.url.unwrap_or(e.url);
             e.enabled = i.enabled.unwrap_or(e.enabled);
+            e.extra = merged(&e.extra, i.extra.as_ref())?;
             check_endpoint(&e)?;
             tx.update_endpoint(&e)?;
             Ok(e)
@@ -518,6 +551,7 @@ fn endpoint_region(
                 description: String::new(),
                 parent_region_id: None,
                 created_at: ids::now_ms(),
+                extra: "{}".into(),
             })?;
         }
         return Ok(Some(name.clone()));

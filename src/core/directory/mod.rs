@@ -10,7 +10,7 @@ mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod catalog;
 pub use catalog::{
-    EndpointInput, PolicyBlobInput, RegionInput, RegionPatch, ServiceInput, INTERFACES,
+    EndpointInput, Extra, PolicyBlobInput, RegionInput, RegionPatch, ServiceInput, INTERFACES,
 };
 mod groups;
 mod iam;

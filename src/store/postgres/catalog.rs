@@ -8,10 +8,11 @@ use super::PgTx;
 use crate::core::catalog::*;
 use crate::core::Error;
 
-const REGION: &str = "SELECT id, description, parent_region_id, created_at FROM regions";
-const SERVICE: &str = "SELECT id, type, name, description, enabled, created_at FROM services";
+const REGION: &str = "SELECT id, description, parent_region_id, created_at, extra FROM regions";
+const SERVICE: &str =
+    "SELECT id, type, name, description, enabled, created_at, extra FROM services";
 const ENDPOINT: &str =
-    "SELECT id, service_id, region_id, interface, url, enabled, created_at FROM endpoints";
+    "SELECT id, service_id, region_id, interface, url, enabled, created_at, extra FROM endpoints";
 const POLICY: &str = "SELECT id, type, blob, created_at FROM keystone_policies";
 
 fn region(r: &Row) -> Result<RegionRow, Error> {
@@ -20,6 +21,7 @@ fn region(r: &Row) -> Result<RegionRow, Error> {
         description: r.try_get(1)?,
         parent_region_id: r.try_get(2)?,
         created_at: r.try_get(3)?,
+        extra: r.try_get(4)?,
     })
 }
 
@@ -31,6 +33,7 @@ fn service(r: &Row) -> Result<ServiceRow, Error> {
         description: r.try_get(3)?,
         enabled: r.try_get(4)?,
         created_at: r.try_get(5)?,
+        extra: r.try_get(6)?,
     })
 }
 
@@ -43,6 +46,7 @@ fn endpoint(r: &Row) -> Result<EndpointRow, Error> {
         url: r.try_get(4)?,
         enabled: r.try_get(5)?,
         created_at: r.try_get(6)?,
+        extra: r.try_get(7)?,
     })
 }
 
@@ -112,13 +116,14 @@ impl<const WRITE: bool> CatalogRead for PgTx<WRITE> {
 impl CatalogWrite for PgTx<true> {
     fn insert_region(&mut self, r: &RegionRow) -> Result<(), Error> {
         self.exec(
-            "INSERT INTO regions (id, description, parent_region_id, created_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO regions (id, description, parent_region_id, created_at, extra) \
+             VALUES ($1, $2, $3, $4, $5)",
             &[
                 (&r.id).into(),
                 (&r.description).into(),
                 r.parent_region_id.as_deref().into(),
                 r.created_at.into(),
+                (&r.extra).into(),
             ],
         )?;
         Ok(())
@@ -126,10 +131,11 @@ impl CatalogWrite for PgTx<true> {
 
     fn update_region(&mut self, r: &RegionRow) -> Result<bool, Error> {
         Ok(self.exec(
-            "UPDATE regions SET description = $1, parent_region_id = $2 WHERE id = $3",
+            "UPDATE regions SET description = $1, parent_region_id = $2, extra = $3 WHERE id = $4",
             &[
                 (&r.description).into(),
                 r.parent_region_id.as_deref().into(),
+                (&r.extra).into(),
                 (&r.id).into(),
             ],
         )? > 0)
@@ -158,8 +164,8 @@ impl CatalogWrite for PgTx<true> {
 
     fn insert_service(&mut self, s: &ServiceRow) -> Result<(), Error> {
         self.exec(
-            "INSERT INTO services (id, type, name, description, enabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO services (id, type, name, description, enabled, created_at, extra) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 (&s.id).into(),
                 (&s.kind).into(),
@@ -167,6 +173,7 @@ impl CatalogWrite for PgTx<true> {
                 (&s.description).into(),
                 s.enabled.into(),
                 s.created_at.into(),
+                (&s.extra).into(),
             ],
         )?;
         Ok(())
@@ -174,13 +181,14 @@ impl CatalogWrite for PgTx<true> {
 
     fn update_service(&mut self, s: &ServiceRow) -> Result<bool, Error> {
         Ok(self.exec(
-            "UPDATE services SET type = $1, name = $2, description = $3, enabled = $4 \
-             WHERE id = $5",
+            "UPDATE services SET type = $1, name = $2, description = $3, enabled = $4, \
+             extra = $5 WHERE id = $6",
             &[
                 (&s.kind).into(),
                 (&s.name).into(),
                 (&s.description).into(),
                 s.enabled.into(),
+                (&s.extra).into(),
                 (&s.id).into(),
             ],
         )? > 0)
@@ -194,7 +202,7 @@ impl CatalogWrite for PgTx<true> {
     fn insert_endpoint(&mut self, e: &EndpointRow) -> Result<(), Error> {
         self.exec(
             "INSERT INTO endpoints (id, service_id, region_id, interface, url, enabled, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             created_at, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 (&e.id).into(),
                 (&e.service_id).into(),
@@ -203,6 +211,7 @@ impl CatalogWrite for PgTx<true> {
                 (&e.url).into(),
                 e.enabled.into(),
                 e.created_at.into(),
+                (&e.extra).into(),
             ],
         )?;
         Ok(())
@@ -211,13 +220,14 @@ impl CatalogWrite for PgTx<true> {
     fn update_endpoint(&mut self, e: &EndpointRow) -> Result<bool, Error> {
         Ok(self.exec(
             "UPDATE endpoints SET service_id = $1, region_id = $2, interface = $3, url = $4, \
-             enabled = $5 WHERE id = $6",
+             enabled = $5, extra = $6 WHERE id = $7",
             &[
                 (&e.service_id).into(),
                 e.region_id.as_deref().into(),
                 (&e.interface).into(),
                 (&e.url).into(),
                 e.enabled.into(),
+                (&e.extra).into(),
                 (&e.id).into(),
             ],
         )? > 0)

@@ -7,10 +7,11 @@ use super::SqliteTx;
 use crate::core::catalog::*;
 use crate::core::Error;
 
-const REGION: &str = "SELECT id, description, parent_region_id, created_at FROM regions";
-const SERVICE: &str = "SELECT id, type, name, description, enabled, created_at FROM services";
+const REGION: &str = "SELECT id, description, parent_region_id, created_at, extra FROM regions";
+const SERVICE: &str =
+    "SELECT id, type, name, description, enabled, created_at, extra FROM services";
 const ENDPOINT: &str =
-    "SELECT id, service_id, region_id, interface, url, enabled, created_at FROM endpoints";
+    "SELECT id, service_id, region_id, interface, url, enabled, created_at, extra FROM endpoints";
 const POLICY: &str = "SELECT id, type, blob, created_at FROM keystone_policies";
 
 fn region(r: &Row<'_>) -> rusqlite::Result<RegionRow> {
@@ -19,6 +20,7 @@ fn region(r: &Row<'_>) -> rusqlite::Result<RegionRow> {
         description: r.get(1)?,
         parent_region_id: r.get(2)?,
         created_at: r.get(3)?,
+        extra: r.get(4)?,
     })
 }
 
@@ -30,6 +32,7 @@ fn service(r: &Row<'_>) -> rusqlite::Result<ServiceRow> {
         description: r.get(3)?,
         enabled: r.get(4)?,
         created_at: r.get(5)?,
+        extra: r.get(6)?,
     })
 }
 
@@ -42,6 +45,7 @@ fn endpoint(r: &Row<'_>) -> rusqlite::Result<EndpointRow> {
         url: r.get(4)?,
         enabled: r.get(5)?,
         created_at: r.get(6)?,
+        extra: r.get(7)?,
     })
 }
 
@@ -110,14 +114,15 @@ impl CatalogWrite for SqliteTx<true> {
     fn insert_region(&mut self, r: &RegionRow) -> Result<(), Error> {
         self.conn
             .prepare_cached(
-                "INSERT INTO regions (id, description, parent_region_id, created_at) \
-                 VALUES (?, ?, ?, ?)",
+                "INSERT INTO regions (id, description, parent_region_id, created_at, extra) \
+                 VALUES (?, ?, ?, ?, ?)",
             )?
             .execute(rusqlite::params![
                 r.id,
                 r.description,
                 r.parent_region_id,
-                r.created_at
+                r.created_at,
+                r.extra
             ])?;
         Ok(())
     }
@@ -126,9 +131,14 @@ impl CatalogWrite for SqliteTx<true> {
         let n = self
             .conn
             .prepare_cached(
-                "UPDATE regions SET description = ?, parent_region_id = ? WHERE id = ?",
+                "UPDATE regions SET description = ?, parent_region_id = ?, extra = ? WHERE id = ?",
             )?
-            .execute(rusqlite::params![r.description, r.parent_region_id, r.id])?;
+            .execute(rusqlite::params![
+                r.description,
+                r.parent_region_id,
+                r.extra,
+                r.id
+            ])?;
         Ok(n > 0)
     }
 
@@ -154,8 +164,8 @@ impl CatalogWrite for SqliteTx<true> {
     fn insert_service(&mut self, s: &ServiceRow) -> Result<(), Error> {
         self.conn
             .prepare_cached(
-                "INSERT INTO services (id, type, name, description, enabled, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO services (id, type, name, description, enabled, created_at, \
+                 extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )?
             .execute(rusqlite::params![
                 s.id,
@@ -163,7 +173,8 @@ impl CatalogWrite for SqliteTx<true> {
                 s.name,
                 s.description,
                 s.enabled,
-                s.created_at
+                s.created_at,
+                s.extra
             ])?;
         Ok(())
     }
@@ -172,14 +183,15 @@ impl CatalogWrite for SqliteTx<true> {
         let n = self
             .conn
             .prepare_cached(
-                "UPDATE services SET type = ?, name = ?, description = ?, enabled = ? \
-                 WHERE id = ?",
+                "UPDATE services SET type = ?, name = ?, description = ?, enabled = ?, \
+                 extra = ? WHERE id = ?",
             )?
             .execute(rusqlite::params![
                 s.kind,
                 s.name,
                 s.description,
                 s.enabled,
+                s.extra,
                 s.id
             ])?;
         Ok(n > 0)
@@ -200,7 +212,7 @@ impl CatalogWrite for SqliteTx<true> {
         self.conn
             .prepare_cached(
                 "INSERT INTO endpoints (id, service_id, region_id, interface, url, enabled, \
-                 created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 created_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )?
             .execute(rusqlite::params![
                 e.id,
@@ -209,7 +221,8 @@ impl CatalogWrite for SqliteTx<true> {
                 e.interface,
                 e.url,
                 e.enabled,
-                e.created_at
+                e.created_at,
+                e.extra
             ])?;
         Ok(())
     }
@@ -219,7 +232,7 @@ impl CatalogWrite for SqliteTx<true> {
             .conn
             .prepare_cached(
                 "UPDATE endpoints SET service_id = ?, region_id = ?, interface = ?, url = ?, \
-                 enabled = ? WHERE id = ?",
+                 enabled = ?, extra = ? WHERE id = ?",
             )?
             .execute(rusqlite::params![
                 e.service_id,
@@ -227,6 +240,7 @@ impl CatalogWrite for SqliteTx<true> {
                 e.interface,
                 e.url,
                 e.enabled,
+                e.extra,
                 e.id
             ])?;
         Ok(n > 0)

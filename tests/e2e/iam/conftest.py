@@ -44,6 +44,14 @@ def creds():
 
 
 @pytest.fixture(scope="session")
+def operator(creds):
+    """The operator, the cloud administrator above the accounts (ROSTER_OPERATOR, a JSON
+    file with user_name, password, domain_name, project_name), or account A's root user
+    where the harness gives none."""
+    return _load("ROSTER_OPERATOR") if os.environ.get("ROSTER_OPERATOR") else creds
+
+
+@pytest.fixture(scope="session")
 def creds_other():
     """Account B: a second, unrelated account."""
     return _load("ROSTER_CREDS_OTHER")

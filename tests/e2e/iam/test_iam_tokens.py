@@ -39,8 +39,10 @@ def test_project_scoped_token(roster_url, creds):
     assert [r.name for r in t.roles] == ["admin"]
     life = parse_time(t.expires_at) - parse_time(t.issued_at)
     assert life == datetime.timedelta(hours=24)
-    urls = {e.url for c in t.catalog for e in c.endpoints}
-    assert urls == {f"{roster_url}/v3"}
+    # the faces Roster serves: identity at /v3, Workspace and Quick BI at the root
+    urls = {c.type: {e.url for e in c.endpoints} for c in t.catalog}
+    assert urls == {"identity": {f"{roster_url}/v3"}, "workspace": {roster_url},
+                    "quickbi": {roster_url}}
 
 
 def test_domain_scoped_token_without_catalog(roster_url, creds):
