@@ -16,9 +16,16 @@ pub fn python() -> PathBuf {
     if let Ok(p) = std::env::var("ROSTER_E2E_PYTHON") {
         return PathBuf::from(p);
     }
-    let reqs = manifest_dir().join("tests/e2e/requirements.txt");
-    let wanted = std::fs::read_to_string(&reqs).expect("tests/e2e/requirements.txt");
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-venv");
+    venv("e2e-venv", "tests/e2e/requirements.txt")
+}
+
+/// The Python of the virtual environment `name` (under the target's tmp directory) with the
+/// pinned `requirements` (a path in the repository) installed: made once, reused while
+/// that file is unchanged.
+pub fn venv(name: &str, requirements: &str) -> PathBuf {
+    let reqs = manifest_dir().join(requirements);
+    let wanted = std::fs::read_to_string(&reqs).expect(requirements);
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let marker = venv.join("requirements.installed");
     let py = venv.join("bin/python");
     // Several suites may ask at once: one makes the venv, the others wait on its lock.
@@ -45,7 +52,7 @@ pub fn python() -> PathBuf {
         .arg(&reqs)
         .status()
         .expect("pip install");
-    assert!(ok.success(), "installing tests/e2e/requirements.txt failed");
+    assert!(ok.success(), "installing {requirements} failed");
     std::fs::write(&marker, wanted).unwrap();
     py
 }
