@@ -16,6 +16,7 @@ pub enum Entity {
     Role,
     Grant,
     Policy,
+    Credential,
 }
 
 impl fmt::Display for Entity {
@@ -31,6 +32,7 @@ impl fmt::Display for Entity {
             Entity::Role => "role",
             Entity::Grant => "role assignment",
             Entity::Policy => "policy",
+            Entity::Credential => "credential",
         })
     }
 }

@@ -160,7 +160,9 @@ pub trait Storage: Send + Sync + 'static {
 /// Reads, inside a read or a write transaction. Lists take a filter and a page; lookups of
 /// many things take them all at once (one query, not one per item).
 pub trait ReadTx:
-    crate::core::authz::store::AuthzRead + crate::core::keystone::KeystoneRead
+    crate::core::authz::store::AuthzRead
+    + crate::core::keystone::KeystoneRead
+    + crate::core::keystone_credentials::CredentialRead
 {
     /// Ends a read transaction (a write transaction's reads end with its `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error>;
@@ -334,7 +336,10 @@ pub trait ReadTx:
 /// A write transaction: its reads see its own writes; nothing is visible to others before
 /// `commit`, and nothing is kept without it.
 pub trait WriteTx:
-    ReadTx + crate::core::authz::store::AuthzWrite + crate::core::keystone::KeystoneWrite
+    ReadTx
+    + crate::core::authz::store::AuthzWrite
+    + crate::core::keystone::KeystoneWrite
+    + crate::core::keystone_credentials::CredentialWrite
 {
     fn commit(self: Box<Self>) -> Result<(), Error>;
 

@@ -11,6 +11,7 @@ pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod groups;
 mod iam;
 mod keystone;
+pub mod keystone_credentials;
 pub use keystone::{check_tag, check_tags, ProjectInput};
 mod imports;
 mod lists;

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod authz;
+mod credentials;
 mod exports;
 mod groups;
 mod keystone;

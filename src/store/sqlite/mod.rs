@@ -11,6 +11,7 @@
 
 mod accounts;
 mod authz;
+mod credentials;
 mod exports;
 mod groups;
 mod keystone;
