@@ -20,6 +20,7 @@ pub enum Entity {
     Service,
     Endpoint,
     PolicyBlob,
+    Credential,
 }
 
 impl fmt::Display for Entity {
@@ -39,6 +40,7 @@ impl fmt::Display for Entity {
             Entity::Service => "service",
             Entity::Endpoint => "endpoint",
             Entity::PolicyBlob => "policy",
+            Entity::Credential => "credential",
         })
     }
 }

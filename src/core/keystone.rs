@@ -4,7 +4,8 @@
 //! implements them per backend (src/store/{sqlite,postgres}/keystone.rs).
 //!
 //! The store keeps, beneath these methods: deleting a project deletes its tags, every grant
-//! on it (to groups and to users) and its export tasks; deleting a user deletes its user
+//! on it (to groups and to users) and its export tasks, and leaves its credentials without a
+//! project (`core::keystone_credentials`); deleting a user deletes its user
 //! role assignments; deleting a Keystone role deletes its assignments (to groups and users,
 //! in every account) and the inference rules that name it.
 

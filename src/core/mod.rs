@@ -7,6 +7,7 @@ pub mod error;
 pub mod exports;
 pub mod ids;
 pub mod keystone;
+pub mod keystone_credentials;
 pub mod model;
 pub mod password;
 pub mod storage;

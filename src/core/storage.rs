@@ -163,6 +163,7 @@ pub trait ReadTx:
     crate::core::authz::store::AuthzRead
     + crate::core::keystone::KeystoneRead
     + crate::core::catalog::CatalogRead
+    + crate::core::keystone_credentials::CredentialRead
 {
     /// Ends a read transaction (a write transaction's reads end with its `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error>;
@@ -340,6 +341,7 @@ pub trait WriteTx:
     + crate::core::authz::store::AuthzWrite
     + crate::core::keystone::KeystoneWrite
     + crate::core::catalog::CatalogWrite
+    + crate::core::keystone_credentials::CredentialWrite
 {
     fn commit(self: Box<Self>) -> Result<(), Error>;
 

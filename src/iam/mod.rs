@@ -7,6 +7,7 @@ mod catalog;
 pub mod credentials;
 pub mod error;
 mod groups;
+mod keystone_credentials;
 mod keystone_roles;
 mod lists;
 pub mod meta;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(roles::router())
         .merge(keystone_roles::router())
         .merge(credentials::router())
+        .merge(keystone_credentials::router())
         .merge(v5::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         // `authenticate` bounds the body by `max_body_bytes`; axum's own 2 MiB default would

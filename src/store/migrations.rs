@@ -67,6 +67,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0013_group_names_covering.sql",
     "0014_access_key_details.sql",
     "0015_authorization.sql",
+    "0017_keystone_credentials.sql",
     "0019_keystone_projects_roles.sql",
     "0020_catalog.sql",
 );
@@ -86,6 +87,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0013_group_names_covering.sql",
     "0014_access_key_details.sql",
     "0015_authorization.sql",
+    "0017_keystone_credentials.sql",
     "0019_keystone_projects_roles.sql",
     "0020_catalog.sql",
 );
@@ -395,7 +397,7 @@ mod tests {
                     .await
                     .unwrap()
                     .len(),
-                2
+                3
             );
         }
         // a file changed since sqlx applied it

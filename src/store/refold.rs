@@ -111,9 +111,51 @@ pub async fn fold_file_names(conn: &mut Conn) -> Result<u64, Error> {
     }
 }
 
+/// The step that fills `access_keys.credential_id` (migration 0017) of older keys: Keystone's
+/// id of the key as an ec2 credential, the SHA-256 of its access key.
+pub const EC2_CREDENTIAL_IDS: &str = "ec2-credential-ids";
+
+/// Gives every access key without a credential id its id
+/// (`core::keystone_credentials::ec2_credential_id`), 1,000 a transaction; returns how
+/// many. Idempotent.
+pub async fn fill_credential_ids(conn: &mut Conn) -> Result<u64, Error> {
+    let mut n = 0;
+    loop {
+        let done = conn
+            .write(async |c: &mut Conn| {
+                let rows = c
+                    .query(
+                        "SELECT access_key FROM access_keys WHERE credential_id IS NULL \
+                         ORDER BY access_key LIMIT 1000",
+                        &[],
+                    )
+                    .await?;
+                for r in &rows {
+                    let id = crate::core::keystone_credentials::ec2_credential_id(&r[0].text());
+                    c.execute(
+                        "UPDATE access_keys SET credential_id = $1 WHERE access_key = $2",
+                        &[id.into(), r[0].clone()],
+                    )
+                    .await?;
+                }
+                Ok(rows.len() as u64)
+            })
+            .await?;
+        if done == 0 {
+            return Ok(n);
+        }
+        n += done;
+    }
+}
+
 /// Runs the data steps not yet recorded; returns a description of each step run now.
 pub async fn run_pending(conn: &mut Conn) -> Result<Vec<String>, Error> {
     let mut ran = Vec::new();
+    if !is_done(conn, EC2_CREDENTIAL_IDS).await? {
+        let n = fill_credential_ids(conn).await?;
+        record(conn, EC2_CREDENTIAL_IDS).await?;
+        ran.push(format!("data step {EC2_CREDENTIAL_IDS} ({n} access keys)"));
+    }
     if !is_done(conn, FILE_NAME_FOLD).await? {
         let n = fold_file_names(conn).await?;
         record(conn, FILE_NAME_FOLD).await?;

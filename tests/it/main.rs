@@ -22,6 +22,7 @@ mod iam_nodes;
 mod iam_sdk;
 mod imports;
 mod keystone_catalog;
+mod keystone_credentials;
 mod keystone_projects;
 mod membership_races;
 mod outage;

@@ -16,6 +16,7 @@ mod groups;
 mod iam;
 mod keystone;
 pub use keystone::{check_tag, check_tags, ProjectInput, TokenScope};
+pub mod keystone_credentials;
 mod imports;
 mod lists;
 mod memberships;

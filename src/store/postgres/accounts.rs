@@ -186,7 +186,7 @@ pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) ->
     execute(
         c,
         "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
-         created_at, description) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         created_at, description, credential_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             (&k.access_key).into(),
             (&k.account_id).into(),
@@ -195,6 +195,7 @@ pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) ->
             if k.active { "active" } else { "inactive" }.into(),
             now.into(),
             (&k.description).into(),
+            crate::core::keystone_credentials::ec2_credential_id(&k.access_key).into(),
         ],
     )
     .await?;

@@ -214,6 +214,11 @@ impl KeystoneWrite for PgTx<true> {
                 "DELETE FROM export_chunks WHERE task_id IN \
                  (SELECT id FROM export_tasks WHERE project_id = $2) AND $1::text IS NOT NULL",
                 "DELETE FROM export_tasks WHERE project_id = $2 AND $1::text IS NOT NULL",
+                // the credentials keep working, without a project (core::keystone_credentials)
+                "UPDATE access_keys SET project_id = NULL WHERE account_id = $1 \
+                 AND project_id = $2",
+                "UPDATE credentials SET project_id = NULL WHERE account_id = $1 \
+                 AND project_id = $2",
                 "DELETE FROM projects WHERE account_id = $1 AND id = $2",
             ] {
                 execute(c, sql, &[account_id.into(), id.into()]).await?;

@@ -18,6 +18,7 @@
 mod accounts;
 mod authz;
 mod catalog;
+mod credentials;
 mod exports;
 mod groups;
 mod keystone;

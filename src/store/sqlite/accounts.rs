@@ -294,7 +294,7 @@ pub(super) fn insert_access_key(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO access_keys (access_key, account_id, user_id, secret_sealed, status, \
-         created_at, description) VALUES (?, ?, ?, ?, ?, ?, ?)",
+         created_at, description, credential_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(rusqlite::params![
         k.access_key,
@@ -303,7 +303,8 @@ pub(super) fn insert_access_key(
         k.secret_sealed,
         if k.active { "active" } else { "inactive" },
         now,
-        k.description
+        k.description,
+        crate::core::keystone_credentials::ec2_credential_id(&k.access_key)
     ])?;
     Ok(())
 }

@@ -169,6 +169,9 @@ impl KeystoneWrite for SqliteTx<true> {
             "DELETE FROM export_chunks WHERE task_id IN \
              (SELECT id FROM export_tasks WHERE project_id = ?2)",
             "DELETE FROM export_tasks WHERE project_id = ?2",
+            // the credentials keep working, without a project (core::keystone_credentials)
+            "UPDATE access_keys SET project_id = NULL WHERE account_id = ?1 AND project_id = ?2",
+            "UPDATE credentials SET project_id = NULL WHERE account_id = ?1 AND project_id = ?2",
             "DELETE FROM projects WHERE account_id = ?1 AND id = ?2",
         ] {
             self.conn

@@ -546,7 +546,9 @@ async fn migration_0011_renumbers_a_database_made_before_it() {
         .await
         .unwrap();
     }
-    let applied = db.migrate().await.unwrap();
+    let mut applied = db.migrate().await.unwrap();
+    // the data steps not marked done above (0017's credential ids) are not this test's
+    applied.retain(|m| !m.starts_with("data step"));
     let later: Vec<String> = store::migrations::all(store::Backend::Sqlite)[10..]
         .iter()
         .map(|m| format!("{} {}", m.version, m.description))
