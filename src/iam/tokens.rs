@@ -77,6 +77,14 @@ struct ProjectRef {
 struct ScopeReq {
     project: Option<ProjectRef>,
     domain: Option<Ref>,
+    /// Keystone's `{"system": {"all": true}}`: for the operator only.
+    system: Option<SystemRef>,
+}
+
+#[derive(Deserialize)]
+struct SystemRef {
+    #[serde(default)]
+    all: bool,
 }
 
 /// The client's address, when the server records it (it does in `roster serve`). Behind a
@@ -219,8 +227,16 @@ async fn issue(
             user.id
         ))));
     }
+    let standing = s.dir.standing(&account_id, &user.id).await.map_err(ks)?;
+    if !standing.domain_enabled {
+        // Keystone: a disabled domain's users get no token
+        return Err(ks(Error::Unauthenticated(format!(
+            "the domain {account_id} of user {} is disabled",
+            user.id
+        ))));
+    }
     let account = s.dir.account(&account_id).await.map_err(ks)?;
-    let scope = resolve_scope(&s, &account, r.auth.scope)
+    let scope = resolve_scope(&s, &account, r.auth.scope, standing.operator)
         .await
         .map_err(ks)?;
     let now = ids::now_ms();
@@ -230,6 +246,7 @@ async fn issue(
         scope: match &scope {
             Resolved::Project(p) => Scope::Project(p.id.to_string()),
             Resolved::Domain => Scope::Domain,
+            Resolved::System => Scope::System,
             Resolved::None => Scope::Unscoped,
         },
         methods: vec!["password".into()],
@@ -239,7 +256,8 @@ async fn issue(
     };
     let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
     let catalog = Params::parse(q.as_deref()).get("nocatalog").is_none();
-    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog);
+    let admin = user.is_root || standing.operator;
+    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog, admin);
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     resp.headers_mut().insert(
         SUBJECT_TOKEN,
@@ -251,14 +269,18 @@ async fn issue(
 enum Resolved {
     Project(Project),
     Domain,
+    /// The operator's system scope.
+    System,
     None,
 }
 
-/// The scope asked for, which must be in the user's own account (else 401, as Keystone).
+/// The scope asked for, which must be in the user's own account (else 401, as Keystone);
+/// the system scope is the operator's only.
 async fn resolve_scope(
     s: &AppState,
     account: &Account,
     scope: Option<ScopeReq>,
+    operator: bool,
 ) -> Result<Resolved, Error> {
     let not_yours = |what: &str| {
         Error::Unauthenticated(format!("the user has no access to the {what} asked for"))
@@ -266,6 +288,17 @@ async fn resolve_scope(
     let Some(scope) = scope else {
         return Ok(Resolved::None);
     };
+    if let Some(sys) = scope.system {
+        if !sys.all {
+            return Err(Error::invalid(
+                "scope.system: only {\"all\": true} is served",
+            ));
+        }
+        if !operator {
+            return Err(not_yours("system"));
+        }
+        return Ok(Resolved::System);
+    }
     if let Some(p) = scope.project {
         if let Some(d) = &p.domain {
             if domain_of(s, d).await.map_err(|_| not_yours("domain"))?.id != account.id {
@@ -312,6 +345,7 @@ fn token_body(
     account: &Account,
     scope: &Resolved,
     catalog: bool,
+    admin: bool,
 ) -> Value {
     let domain = json!({ "id": account.id, "name": account.name });
     let mut t = json!({
@@ -335,11 +369,13 @@ fn token_body(
             t["project"] = json!({ "id": p.id, "name": p.name, "domain": domain });
         }
         Resolved::Domain => t["domain"] = domain.clone(),
+        Resolved::System => t["system"] = json!({ "all": true }),
         Resolved::None => {}
     }
     if !matches!(scope, Resolved::None) {
-        // the account's root user administers the domain; everyone else is a member
-        let role = if user.is_root { "admin" } else { "member" };
+        // the account's root user administers the domain, the operator every domain;
+        // everyone else is a member
+        let role = if admin { "admin" } else { "member" };
         t["roles"] = json!([{ "id": role, "name": role }]);
         if catalog {
             let url = format!("{base}/v3");
@@ -377,7 +413,8 @@ async fn subject_claims(s: &AppState, who: &Who, headers: &HeaderMap) -> Result<
         Err(Error::Unauthenticated(_)) => return Err(not_found()),
         Err(e) => return Err(e),
     };
-    if claims.account_id != who.account_id {
+    // the operator checks and revokes any token
+    if claims.account_id != who.account_id && !who.operator {
         return Err(not_found());
     }
     who.must_be_admin_or(&claims.user_id)?;
@@ -403,10 +440,13 @@ async fn validate(
             Err(e) => return Err(e.into()),
         },
         Scope::Domain => Resolved::Domain,
+        Scope::System => Resolved::System,
         Scope::Unscoped => Resolved::None,
     };
     let catalog = Params::parse(q.as_deref()).get("nocatalog").is_none();
-    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog);
+    let standing = s.dir.standing(&claims.account_id, &claims.user_id).await?;
+    let admin = user.is_root || standing.operator;
+    let body = token_body(&b.0, &claims, &user, &account, &scope, catalog, admin);
     let mut resp = Json(body).into_response();
     if let Some(v) = headers.get(SUBJECT_TOKEN) {
         resp.headers_mut().insert(SUBJECT_TOKEN, v.clone());

@@ -21,6 +21,7 @@ mod iam_lists;
 mod iam_nodes;
 mod iam_sdk;
 mod imports;
+mod keystone_domains;
 mod keystone_projects;
 mod membership_races;
 mod outage;

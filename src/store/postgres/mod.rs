@@ -17,6 +17,7 @@
 
 mod accounts;
 mod authz;
+mod domains;
 mod exports;
 mod groups;
 mod keystone;
