@@ -118,7 +118,17 @@ async fn list(
         &["domain_id", "name", "parent_id", "enabled", "is_domain"],
         false,
     )?;
-    let all = s.dir.projects_of(&who.account_id).await?;
+    let mut all = Vec::new();
+    // `/v3/auth/projects` is the caller's own; `/v3/projects` of the operator is every
+    // domain's unless it names one
+    let accounts = if path.as_str() == "/v3/projects" {
+        super::lists::accounts_listed(&s, &who, &p).await?
+    } else {
+        vec![who.account_id.clone()]
+    };
+    for a in &accounts {
+        all.extend(s.dir.projects_of(a).await?);
+    }
     let mut matching = Vec::new();
     for pr in &all {
         if matches(&p, &who, pr)? {

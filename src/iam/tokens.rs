@@ -236,7 +236,7 @@ async fn issue(
         ))));
     }
     let account = s.dir.account(&account_id).await.map_err(ks)?;
-    let scope = resolve_scope(&s, &account, r.auth.scope, standing.operator)
+    let scope = resolve_scope(&s, &account, r.auth.scope, standing.system)
         .await
         .map_err(ks)?;
     let now = ids::now_ms();
@@ -275,12 +275,12 @@ enum Resolved {
 }
 
 /// The scope asked for, which must be in the user's own account (else 401, as Keystone);
-/// the system scope is the operator's only.
+/// the system scope is for holders of a system role (`system`) only.
 async fn resolve_scope(
     s: &AppState,
     account: &Account,
     scope: Option<ScopeReq>,
-    operator: bool,
+    system: bool,
 ) -> Result<Resolved, Error> {
     let not_yours = |what: &str| {
         Error::Unauthenticated(format!("the user has no access to the {what} asked for"))
@@ -294,7 +294,7 @@ async fn resolve_scope(
                 "scope.system: only {\"all\": true} is served",
             ));
         }
-        if !operator {
+        if !system {
             return Err(not_yours("system"));
         }
         return Ok(Resolved::System);

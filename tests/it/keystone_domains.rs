@@ -271,6 +271,22 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
         .call("GET", &format!("/v3/projects?domain_id={d_id}"), None)
         .await;
     assert!(ids(&r.body, "projects").contains(&p1), "{}", r.body);
+    // naming no domain, the operator lists every domain's (tempest's test_list_users)
+    let r = opc.call("GET", "/v3/users", None).await;
+    let all = ids(&r.body, "users");
+    assert!(all.contains(&alice), "{}", r.body);
+    assert!(all.contains(&op["user_id"].as_str().unwrap().to_string()));
+    let r = opc.call("GET", "/v3/users?name=alice", None).await;
+    assert_eq!(ids(&r.body, "users"), [alice.clone()]);
+    let r = opc.call("GET", "/v3/groups", None).await;
+    assert!(ids(&r.body, "groups").contains(&devs), "{}", r.body);
+    let r = opc.call("GET", "/v3/projects", None).await;
+    let all = ids(&r.body, "projects");
+    assert!(all.contains(&p1) && all.contains(&op["project_id"].as_str().unwrap().to_string()));
+    let r = opc
+        .call("GET", &format!("/v3/users?domain_id={default_id}"), None)
+        .await;
+    assert!(!ids(&r.body, "users").contains(&alice), "{}", r.body);
     // an unknown domain filters to nothing (Keystone filters by the column)
     for list in ["users", "groups", "projects"] {
         let r = opc
@@ -512,6 +528,137 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
+    // tempest's dynamic admin: a user of the default domain given the admin role on a
+    // project there is an operator; the admin role in another domain makes none
+    let r = opc
+        .call(
+            "POST",
+            "/v3/projects",
+            Some(json!({"project": {"name": "tempest-admin-p", "domain_id": default_id}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let tp = r.body["project"]["id"].as_str().unwrap().to_string();
+    let r = opc
+        .call(
+            "POST",
+            "/v3/users",
+            Some(
+                json!({"user": {"name": "tempest-admin", "domain_id": default_id,
+                "project_id": tp, "email": "t@example.com", "password": "Passw0rd!x"}}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let tu = r.body["user"]["id"].as_str().unwrap().to_string();
+    let r = opc.call("GET", "/v3/roles?name=admin", None).await;
+    let admin_role = ids(&r.body, "roles").pop().expect("the admin role");
+    let r = opc
+        .call(
+            "PUT",
+            &format!("/v3/projects/{tp}/users/{tu}/roles/{admin_role}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = token_for(
+        &s.url,
+        "default",
+        "tempest-admin",
+        "Passw0rd!x",
+        json!({"project": {"id": tp}}),
+    )
+    .await;
+    let tadmin = Caller {
+        url: s.url.clone(),
+        token: token_of(&r),
+    };
+    assert_eq!(r.body["token"]["roles"][0]["name"], "admin");
+    let r = tadmin
+        .call(
+            "POST",
+            "/v3/domains",
+            Some(json!({"domain": {"name": "by-tempest"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bt = r.body["domain"]["id"].as_str().unwrap().to_string();
+    let r = tadmin
+        .call(
+            "POST",
+            "/v3/projects",
+            Some(json!({"project": {"name": "bt-p", "domain_id": bt}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let btp = r.body["project"]["id"].as_str().unwrap().to_string();
+    let r = tadmin
+        .call(
+            "POST",
+            "/v3/users",
+            Some(json!({"user": {"name": "bt-u", "domain_id": bt, "password": "Passw0rd!x"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let btu = r.body["user"]["id"].as_str().unwrap().to_string();
+    let r = tadmin
+        .call(
+            "PUT",
+            &format!("/v3/projects/{btp}/users/{btu}/roles/{admin_role}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = token_for(
+        &s.url,
+        "by-tempest",
+        "bt-u",
+        "Passw0rd!x",
+        json!({"project": {"id": btp}}),
+    )
+    .await;
+    let bt_admin = Caller {
+        url: s.url.clone(),
+        token: token_of(&r),
+    };
+    let r = bt_admin
+        .call(
+            "POST",
+            "/v3/domains",
+            Some(json!({"domain": {"name": "nope"}})),
+        )
+        .await;
+    assert_keystone_error(&r, 403);
+    let r = bt_admin
+        .call("GET", &format!("/v3/domains/{bt}"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = bt_admin
+        .call(
+            "GET",
+            &format!("/v3/users/{}", op["user_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_keystone_error(&r, 403);
+    // its admin role revoked, the default user is an operator no more
+    let r = opc
+        .call(
+            "DELETE",
+            &format!("/v3/projects/{tp}/users/{tu}/roles/{admin_role}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = tadmin
+        .call(
+            "POST",
+            "/v3/domains",
+            Some(json!({"domain": {"name": "by-tempest2"}})),
+        )
+        .await;
+    assert_keystone_error(&r, 403);
+
     // system role assignments: the operator's, and a second operator made by one
     let admin_id = op["user_id"].as_str().unwrap();
     let r = opc
@@ -519,7 +666,7 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["roles"][0]["name"], "admin");
-    let admin_role = r.body["roles"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["roles"][0]["id"], admin_role.as_str());
     let r = opc
         .call(
             "HEAD",

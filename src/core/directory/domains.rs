@@ -5,14 +5,17 @@
 //! deleted only when it is disabled (else `Forbidden`, Keystone's 403), and its deletion
 //! takes everything in it; disabling a domain refuses its users' tokens issued before
 //! (Keystone revokes them). A domain's name is an account name (1 to 64 of A-Z a-z 0-9 -
-//! _, not starting with a digit), unique. The operator is a user of the `default` account
-//! holding the system role `admin` (Keystone's cloud administrator, a system-scoped
-//! identity): it administers every account.
+//! _, not starting with a digit), unique. The operator is a user holding the system role
+//! `admin` (Keystone's cloud administrator, a system-scoped identity: `roster serve` makes
+//! one in the `default` account on first start, `roster operator create` more), or a user
+//! of the `default` account granted the `admin` role on it or on one of its projects
+//! (Keystone's legacy `role:admin` rule, by which tempest makes its admin users): it
+//! administers every account.
 
 use super::Directory;
 use crate::core::authz::system;
 use crate::core::error::{Entity, Error};
-use crate::core::keystone::DomainRow;
+use crate::core::keystone::{DomainRow, UserGrantFilter};
 use crate::core::model::{AccountId, ActiveType, PlatformType, UserId};
 use crate::core::storage::UserRecord;
 use crate::core::{ids, password, validate};
@@ -46,6 +49,8 @@ pub struct Standing {
     pub domain_tokens_valid_after: i64,
     /// The user holds the operator's system role.
     pub operator: bool,
+    /// The user holds some system role (it may take a system-scoped token).
+    pub system: bool,
 }
 
 /// A new operator's credentials, handed over once (`roster operator create`, first start).
@@ -150,10 +155,23 @@ impl Directory {
                 .domain(&account_id)?
                 .ok_or_else(|| Error::NotFound(Entity::Account, account_id.clone()))?;
             let roles = tx.system_roles_of(&user_id)?;
+            let mut operator = roles.iter().any(|r| r == operator_role_id());
+            if !operator && d.name == OPERATOR_ACCOUNT {
+                // Keystone's `role:admin`: the admin role granted in the operators' domain
+                // (on it or on one of its projects) makes a cloud administrator, as
+                // tempest's dynamic admin credentials are made
+                let filter = UserGrantFilter {
+                    user_id: Some(user_id.clone()),
+                    role_id: Some(operator_role_id().to_string()),
+                    scope: None,
+                };
+                operator = !tx.user_grants(&d.id, &filter)?.is_empty();
+            }
             Ok(Standing {
                 domain_enabled: d.enabled,
                 domain_tokens_valid_after: d.tokens_valid_after,
-                operator: roles.iter().any(|r| r == operator_role_id()),
+                operator,
+                system: !roles.is_empty(),
             })
         })
         .await
