@@ -235,6 +235,10 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
     // by id in paths, by domain_id in filters
     let r = opc.call("GET", &format!("/v3/users/{alice}"), None).await;
     assert_eq!(r.status, 200, "{}", r.body);
+    let r = opc.call("GET", &format!("/v3/projects/{p1}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = opc.call("GET", &format!("/v3/groups/{devs}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let r = opc
         .call(
             "PATCH",
