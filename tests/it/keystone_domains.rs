@@ -255,7 +255,7 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
     let r = opc
         .call("GET", &format!("/v3/groups/{devs}/users"), None)
         .await;
-    assert_eq!(ids(&r.body, "users"), [alice.clone()]);
+    assert_eq!(ids(&r.body, "users"), [alice.as_str()]);
     let r = opc
         .call("GET", &format!("/v3/users?domain_id={d_id}"), None)
         .await;
@@ -270,7 +270,7 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
     let r = opc
         .call("GET", &format!("/v3/groups?domain_id={d_id}"), None)
         .await;
-    assert_eq!(ids(&r.body, "groups"), [devs.clone()]);
+    assert_eq!(ids(&r.body, "groups"), [devs.as_str()]);
     let r = opc
         .call("GET", &format!("/v3/projects?domain_id={d_id}"), None)
         .await;
@@ -281,7 +281,7 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
     assert!(all.contains(&alice), "{}", r.body);
     assert!(all.contains(&op["user_id"].as_str().unwrap().to_string()));
     let r = opc.call("GET", "/v3/users?name=alice", None).await;
-    assert_eq!(ids(&r.body, "users"), [alice.clone()]);
+    assert_eq!(ids(&r.body, "users"), [alice.as_str()]);
     let r = opc.call("GET", "/v3/groups", None).await;
     assert!(ids(&r.body, "groups").contains(&devs), "{}", r.body);
     let r = opc.call("GET", "/v3/projects", None).await;
@@ -438,7 +438,7 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
     .await;
     assert_keystone_error(&r, 401);
     let r = opc.call("GET", "/v3/domains?enabled=false", None).await;
-    assert_eq!(ids(&r.body, "domains"), [d_id.clone()]);
+    assert_eq!(ids(&r.body, "domains"), [d_id.as_str()]);
     // a rename to a taken name is a 409; a bad one a 400
     let r = opc
         .call(
@@ -695,9 +695,9 @@ async fn a_domain_administrator_sees_and_touches_only_its_own_domain() {
     };
     let r = ad.call("GET", "/v3/domains", None).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(ids(&r.body, "domains"), [a.domain_id.clone()]);
+    assert_eq!(ids(&r.body, "domains"), [a.domain_id.as_str()]);
     let r = ad.call("GET", "/v3/domains?name=acme", None).await;
-    assert_eq!(ids(&r.body, "domains"), [a.domain_id.clone()]);
+    assert_eq!(ids(&r.body, "domains"), [a.domain_id.as_str()]);
     let r = ad.call("GET", "/v3/domains?name=other", None).await;
     assert_eq!(r.body["domains"], json!([]));
     let r = ad
@@ -710,7 +710,7 @@ async fn a_domain_administrator_sees_and_touches_only_its_own_domain() {
         .await;
     assert_keystone_error(&r, 404);
     let r = ad.call("GET", "/v3/auth/domains", None).await;
-    assert_eq!(ids(&r.body, "domains"), [a.domain_id.clone()]);
+    assert_eq!(ids(&r.body, "domains"), [a.domain_id.as_str()]);
 
     // the operator's routes are refused
     let r = ad
