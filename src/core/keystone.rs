@@ -6,7 +6,7 @@
 //! The store keeps, beneath these methods: deleting a project deletes its tags, every grant
 //! on it (to groups and to users) and its export tasks; deleting a user deletes its user
 //! role assignments; deleting a Keystone role deletes its assignments (to groups and users,
-//! in every account) and the inference rules that name it.
+//! in every account, and on the system) and the inference rules that name it.
 
 use crate::core::authz::store::GrantScope;
 use crate::core::model::{AccountId, Project, ProjectId, UserId};

@@ -21,7 +21,6 @@ use serde_json::{json, Value};
 use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, lists, Base, Who};
-use crate::core::authz::system;
 use crate::core::directory::DomainPatch;
 use crate::core::keystone::DomainRow;
 use crate::core::{Entity, Error};
@@ -226,17 +225,6 @@ async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> 
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn role_view(base: &str, r: &system::SystemRole) -> Value {
-    json!({
-        "id": r.id,
-        "name": r.name,
-        "domain_id": null,
-        "description": r.description,
-        "options": {},
-        "links": { "self": format!("{base}/v3/roles/{}", r.id) },
-    })
-}
-
 /// The account of the user `user_id` (any account: these routes are the operator's).
 async fn account_of(s: &AppState, user_id: &str) -> Result<String, Error> {
     s.dir
@@ -257,13 +245,17 @@ async fn system_roles(
     if user_id != who.user_id {
         operator_only(&who)?;
     }
-    account_of(&s, &user_id).await?;
+    let account = account_of(&s, &user_id).await?;
     let held = s.dir.system_roles_of(&user_id).await?;
-    let roles: Vec<Value> = system::SYSTEM_ROLES
-        .iter()
-        .filter(|r| held.iter().any(|h| h == r.id))
-        .map(|r| role_view(&b.0, r))
-        .collect();
+    let mut roles: Vec<Value> = Vec::new();
+    for id in &held {
+        match s.dir.role(&account, id).await {
+            Ok(r) => roles.push(super::roles::view(&b.0, &r)),
+            // a role deleted meanwhile
+            Err(Error::NotFound(..)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(Json(json!({
         "roles": roles,
         "links": views::whole_links(&b.0, &format!("/v3/system/users/{user_id}/roles"), None),

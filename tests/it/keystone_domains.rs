@@ -679,6 +679,75 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
         )
         .await;
     assert_eq!(r.status, 204);
+    // the system admin role makes a user of any domain an operator; a Keystone role may be
+    // held on the system too (tempest's test_grant_list_revoke_role_to_user_on_system)
+    let r = opc
+        .call(
+            "PUT",
+            &format!("/v3/system/users/{btu}/roles/{admin_role}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = token_for(
+        &s.url,
+        "by-tempest",
+        "bt-u",
+        "Passw0rd!x",
+        json!({"system": {"all": true}}),
+    )
+    .await;
+    let bt_op = Caller {
+        url: s.url.clone(),
+        token: token_of(&r),
+    };
+    let r = bt_op
+        .call("GET", &format!("/v3/domains/{default_id}"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = opc
+        .call(
+            "POST",
+            "/v3/roles",
+            Some(json!({"role": {"name": "sys-viewer"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let sys_role = r.body["role"]["id"].as_str().unwrap().to_string();
+    let path = format!("/v3/system/users/{btu}/roles/{sys_role}");
+    assert_eq!(opc.call("PUT", &path, None).await.status, 204);
+    assert_eq!(opc.call("GET", &path, None).await.status, 204);
+    let r = opc
+        .call("GET", &format!("/v3/system/users/{btu}/roles"), None)
+        .await;
+    let mut names: Vec<&str> = r.body["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["admin", "sys-viewer"], "{}", r.body);
+    assert_eq!(opc.call("DELETE", &path, None).await.status, 204);
+    assert_keystone_error(&opc.call("GET", &path, None).await, 404);
+    assert_keystone_error(&opc.call("DELETE", &path, None).await, 404);
+    // unknown role or user
+    let r = opc
+        .call(
+            "PUT",
+            &format!("/v3/system/users/{btu}/roles/{UNKNOWN}"),
+            None,
+        )
+        .await;
+    assert_keystone_error(&r, 404);
+    let r = opc
+        .call(
+            "PUT",
+            &format!("/v3/system/users/{UNKNOWN}/roles/{admin_role}"),
+            None,
+        )
+        .await;
+    assert_keystone_error(&r, 404);
 }
 
 #[tokio::test]

@@ -190,17 +190,15 @@ impl Directory {
         self.reading(move |tx| tx.system_roles_of(&id)).await
     }
 
-    /// Gives the account's user a system role (a system role's id). Errors: `NotFound`
-    /// for an unknown user or role.
+    /// Gives the account's user a role on the system: a system role's id or a global
+    /// Keystone role's (`POST /v3/roles` without a domain). Errors: `NotFound` for an
+    /// unknown user or role.
     pub async fn grant_system_role(
         &self,
         account_id: &str,
         user_id: &str,
         role_id: &str,
     ) -> Result<(), Error> {
-        if !system::SYSTEM_ROLES.iter().any(|r| r.id == role_id) {
-            return Err(Error::NotFound(Entity::Role, role_id.to_string()));
-        }
         let (account_id, user_id, role_id) = (
             AccountId::from(account_id),
             user_id.to_string(),
@@ -208,6 +206,13 @@ impl Directory {
         );
         let now = ids::now_ms();
         self.writing(move |tx| {
+            let global = system::SYSTEM_ROLES.iter().any(|r| r.id == role_id)
+                || tx
+                    .keystone_role(&role_id)?
+                    .is_some_and(|k| k.domain_id.is_none());
+            if !global {
+                return Err(Error::NotFound(Entity::Role, role_id.clone()));
+            }
             if tx.user(&account_id, &user_id)?.is_none() {
                 return Err(Error::NotFound(Entity::User, user_id.clone()));
             }

@@ -318,6 +318,7 @@ impl KeystoneWrite for PgTx<true> {
             for sql in [
                 "DELETE FROM role_assignments WHERE role_id = $1",
                 "DELETE FROM user_role_assignments WHERE role_id = $1",
+                "DELETE FROM system_role_assignments WHERE role_id = $1",
                 "DELETE FROM implied_roles WHERE prior_role_id = $1 OR implied_role_id = $1",
             ] {
                 execute(c, sql, &[id.into()]).await?;
