@@ -331,7 +331,7 @@ pub enum Target {
 const FILTERED_LISTS: [&str; 4] = ["users", "groups", "projects", "roles"];
 
 /// The account an operator's request addresses, in this order: the owner of the entity its
-/// path names (`/v3/{domains,projects,users,groups}/{id}/...`, `/v3/OS-INHERIT/domains/
+/// path names (`/v3/{domains,projects,users,groups,roles}/{id}/...`, `/v3/OS-INHERIT/domains/
 /// {id}/...`, `/v3-ext/projects/{id}`, `/v5/users/{id}/...`), else the query's
 /// `domain_id` (or a role assignment list's `scope.domain.id`, `scope.project.id`,
 /// `user.id`, `group.id`), else the `domain_id` of a create or update body (`{"user":
@@ -363,6 +363,8 @@ pub async fn target(
         ["projects", p, ..] => project_owner(s, p).await?,
         ["users", u, ..] => s.dir.account_of_user(u).await?,
         ["groups", g, ..] => s.dir.account_of_group(g).await?,
+        // a domain's own role (`/v3/roles/{id}`, `/v3/roles/{id}/implies/...`)
+        ["roles", r, ..] => s.dir.domain_of_role(r).await?,
         ["auth" | "domains" | "system", ..] => return Ok(Target::Own),
         _ => None,
     };

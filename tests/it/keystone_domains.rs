@@ -396,6 +396,10 @@ async fn the_operator_manages_domains_and_what_is_in_them() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["role"]["domain_id"], d_id.as_str());
     let d_role = r.body["role"]["id"].as_str().unwrap().to_string();
+    // a domain's own role is reached by id
+    let r = opc.call("GET", &format!("/v3/roles/{d_role}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["role"]["name"], "d1-role");
     let r = opc
         .call(
             "PUT",

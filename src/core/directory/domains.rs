@@ -184,6 +184,18 @@ impl Directory {
         Ok(if found.len() == 1 { found.pop() } else { None })
     }
 
+    /// The domain of a domain-specific Keystone role `role_id` (`None`: a global role, or
+    /// none such).
+    pub async fn domain_of_role(&self, role_id: &str) -> Result<Option<String>, Error> {
+        let id = role_id.to_string();
+        self.reading(move |tx| {
+            Ok(tx
+                .keystone_role(&id)?
+                .and_then(|r| r.domain_id.map(|d| d.into_string())))
+        })
+        .await
+    }
+
     /// The system roles of a user (Keystone's `/v3/system/users/{id}/roles`).
     pub async fn system_roles_of(&self, user_id: &str) -> Result<Vec<String>, Error> {
         let id = user_id.to_string();
