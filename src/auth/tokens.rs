@@ -24,6 +24,9 @@ pub enum Scope {
     Domain,
     #[serde(rename = "p")]
     Project(String),
+    /// Keystone's system scope (`{"system": {"all": true}}`): the operator's.
+    #[serde(rename = "s")]
+    System,
 }
 
 /// The sealed contents of a token. Short field names: every byte travels in a header.

@@ -4,6 +4,7 @@
 mod account;
 mod excel;
 mod keys;
+mod operator;
 mod seed;
 mod serve;
 
@@ -34,6 +35,9 @@ pub enum Command {
     /// Manage accounts (Keystone domains, Quick BI organizations)
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Manage operators (Keystone's cloud administrators, above the accounts)
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
     /// Manage the IAM token keys (rotate, list)
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -68,6 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => excel::export(a).await,
         Command::Import(a) => excel::import(a).await,
         Command::Keys(c) => keys::run(c).await,
+        Command::Operator(c) => operator::run(c).await,
         Command::Migrate { store } => {
             let file = FileConfig::load(store.config.as_deref())?;
             let cfg = StoreConfig::resolve(&store, &file);

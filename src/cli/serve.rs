@@ -74,8 +74,10 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// On first start with an empty directory: create the `default` account and hand its
-/// credentials over once, in a file only the owner can read.
+/// On first start with an empty directory: create the `default` account and its operator
+/// (user `admin`, system role `admin`: Keystone's cloud administrator) and hand their
+/// credentials over once, in a file only the owner can read (the operator's under
+/// `"operator"`).
 async fn bootstrap(dir: &Directory, cfg: &StoreConfig) -> anyhow::Result<()> {
     if dir.account_count().await? > 0 {
         return Ok(());
@@ -86,6 +88,9 @@ async fn bootstrap(dir: &Directory, cfg: &StoreConfig) -> anyhow::Result<()> {
         Err(Error::Duplicate(..)) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
+    let operator = dir.create_operator("admin").await?;
+    let mut doc = serde_json::to_value(&creds)?;
+    doc["operator"] = serde_json::to_value(&operator)?;
     crate::store::private_dir(&cfg.data_dir)?;
     let path = cfg.data_dir.join("default-credentials.json");
     let mut opts = std::fs::OpenOptions::new();
@@ -93,9 +98,9 @@ async fn bootstrap(dir: &Directory, cfg: &StoreConfig) -> anyhow::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(&path)?;
-    f.write_all(serde_json::to_string_pretty(&creds)?.as_bytes())?;
+    f.write_all(serde_json::to_string_pretty(&doc)?.as_bytes())?;
     println!(
-        "created account 'default' (project {}); its root password and access key pair are in {} (readable only by you)",
+        "created account 'default' (project {}) and its operator 'admin'; their passwords and the root's access key pair are in {} (readable only by you)",
         creds.project_id,
         path.display()
     );

@@ -7,7 +7,7 @@
 //! on it (to groups and to users) and its export tasks, and leaves its credentials without a
 //! project (`core::keystone_credentials`); deleting a user deletes its user
 //! role assignments; deleting a Keystone role deletes its assignments (to groups and users,
-//! in every account) and the inference rules that name it.
+//! in every account, and on the system) and the inference rules that name it.
 
 use crate::core::authz::store::GrantScope;
 use crate::core::model::{AccountId, Project, ProjectId, UserId};
@@ -50,8 +50,32 @@ pub struct UserGrantFilter {
     pub scope: Option<GrantScope>,
 }
 
+/// A Keystone domain: a Roster account with the fields Keystone gives a domain
+/// (migration 0016).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRow {
+    pub id: AccountId,
+    /// 1-64 of A-Z a-z 0-9 - _, unique.
+    pub name: String,
+    pub description: String,
+    /// A disabled domain's users get no token (Keystone: 401).
+    pub enabled: bool,
+    /// Unix ms of the last disable: tokens issued before it are refused.
+    pub tokens_valid_after: i64,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
 /// Reads of Keystone's data.
 pub trait KeystoneRead {
+    /// Every domain (account), by name.
+    fn domains(&mut self) -> Result<Vec<DomainRow>, Error>;
+    fn domain(&mut self, id: &str) -> Result<Option<DomainRow>, Error>;
+    /// The role ids `user_id` holds on the system (`system_role_assignments`), sorted.
+    fn system_roles_of(&mut self, user_id: &str) -> Result<Vec<String>, Error>;
+    /// The accounts with a group of public id `group_id` (a made id is in one account at
+    /// most; a chosen id may be in several).
+    fn accounts_of_group(&mut self, group_id: &str) -> Result<Vec<String>, Error>;
     /// The global Keystone roles and, when given, those of `domain`, by name.
     fn keystone_roles(&mut self, domain: Option<&AccountId>)
         -> Result<Vec<KeystoneRoleRow>, Error>;
@@ -68,6 +92,24 @@ pub trait KeystoneRead {
 
 /// Writes of Keystone's data, in the write transaction of the operation.
 pub trait KeystoneWrite {
+    /// Replaces name, description, enabled and tokens_valid_after of the domain `d.id`;
+    /// false when there is none. Errors: `Unique` when the name is taken.
+    fn update_domain(&mut self, d: &DomainRow) -> Result<bool, Error>;
+    /// Deletes the account and every row that names it: its users (their memberships,
+    /// keys, grants, system roles), groups, projects (tags, grants), custom roles, identity
+    /// policies and their versions and attachments, Keystone roles of the domain, Quick BI
+    /// members and export tasks. False when there is no such account.
+    fn delete_account(&mut self, id: &AccountId) -> Result<bool, Error>;
+    /// Records a system role of the account's user; false when it was there already.
+    fn insert_system_role(
+        &mut self,
+        account_id: &AccountId,
+        user_id: &str,
+        role_id: &str,
+        now: i64,
+    ) -> Result<bool, Error>;
+    /// False when the user had no such system role.
+    fn delete_system_role(&mut self, user_id: &str, role_id: &str) -> Result<bool, Error>;
     /// Replaces name, description, enabled, parent and tags of the account's project
     /// `p.id`; false when there is none. Errors: `Unique` when the name is taken.
     fn update_project(&mut self, p: &Project) -> Result<bool, Error>;

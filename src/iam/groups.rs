@@ -47,14 +47,16 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
         name_conditions: NameCondition::keystone(|k| p.text(k)),
         ..Default::default()
     };
-    group_list(&s, &who, &b, "/v3/groups", q.as_deref(), filter).await
+    let accounts = lists::accounts_listed(&s, &who, &p).await?;
+    group_list(&s, &who, accounts, &b, "/v3/groups", q.as_deref(), filter).await
 }
 
-/// A group list: the page asked for (`page`/`per_page`), else the whole list streamed (cut
-/// at `list_limit`).
+/// A group list: the page asked for (`page`/`per_page`, of the aimed account), else the
+/// whole list of `accounts` streamed (cut at `list_limit`).
 async fn group_list(
     s: &AppState,
     who: &Who,
+    accounts: Vec<String>,
     b: &Base,
     path: &str,
     q: Option<&str>,
@@ -73,7 +75,8 @@ async fn group_list(
         }))
         .into_response());
     }
-    let (dir, account, base) = (s.dir.clone(), who.account_id.clone(), b.0.clone());
+    let (dir, base) = (s.dir.clone(), b.0.clone());
+    let accounts = std::sync::Arc::new(accounts);
     Ok(lists::stream(
         "groups",
         views::whole_links(&b.0, path, q),
@@ -81,8 +84,20 @@ async fn group_list(
         |g: &Group| g.seq,
         move |g| views::group(&base, g),
         move |after, n| {
-            let (dir, account, filter) = (dir.clone(), account.clone(), filter.clone());
-            async move { dir.groups_after(&account, &filter, after, n).await }
+            let (dir, accounts, filter) = (dir.clone(), accounts.clone(), filter.clone());
+            async move {
+                lists::merged(
+                    &accounts,
+                    after,
+                    n,
+                    |g: &Group| g.seq,
+                    |a, after, n| {
+                        let (dir, filter) = (dir.clone(), filter.clone());
+                        async move { dir.groups_after(&a, &filter, after, n).await }
+                    },
+                )
+                .await
+            }
         },
     )
     .await?)
@@ -187,7 +202,8 @@ async fn members(
     )?;
     filter.group_id = Some(id.clone());
     let path = format!("/v3/groups/{id}/users");
-    super::users::user_list(&s, &who, &b, &path, q.as_deref(), filter, none).await
+    let accounts = vec![who.account_id.clone()];
+    super::users::user_list(&s, &who, accounts, &b, &path, q.as_deref(), filter, none).await
 }
 
 async fn add_member(
@@ -259,5 +275,6 @@ async fn groups_of_user(
         ..Default::default()
     };
     let path = format!("/v3/users/{user_id}/groups");
-    group_list(&s, &who, &b, &path, q.as_deref(), filter).await
+    let accounts = vec![who.account_id.clone()];
+    group_list(&s, &who, accounts, &b, &path, q.as_deref(), filter).await
 }

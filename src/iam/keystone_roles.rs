@@ -283,12 +283,16 @@ async fn change(
         "grant" => {
             s.dir
                 .grant_user(&who.account_id, &user_id, &role_id, scope)
-                .await?
+                .await?;
+            // the admin role may make an operator (`Directory::standing`): this node sees
+            // it at once, the others within state::USER_TTL
+            s.iam.forget_user(&who.account_id, &user_id);
         }
         "revoke" => {
             s.dir
                 .revoke_user(&who.account_id, &user_id, &role_id, scope)
-                .await?
+                .await?;
+            s.iam.forget_user(&who.account_id, &user_id);
         }
         _ => {
             s.dir.role(&who.account_id, &role_id).await?;

@@ -115,3 +115,51 @@ where
     };
     json_array(frame, limit, seq, render, fetch).await
 }
+
+/// The accounts a whole list of `/v3/users`, `/v3/groups` or `/v3/projects` reads: every
+/// domain for the operator when the request names none (Keystone's cloud administrator
+/// lists across domains), else the account the request is aimed at.
+pub async fn accounts_listed(
+    s: &crate::http::AppState,
+    who: &super::Who,
+    p: &Params,
+) -> Result<Vec<String>, Error> {
+    let named = p.text("domain_id").is_some_and(|d| !d.is_empty());
+    if who.operator && !named && who.account_id == who.home_account_id {
+        Ok(s.dir
+            .domains()
+            .await?
+            .into_iter()
+            .map(|d| d.id.into_string())
+            .collect())
+    } else {
+        Ok(vec![who.account_id.clone()])
+    }
+}
+
+/// One keyset page over several accounts: up to `n` rows with `seq > after` from each
+/// (`fetch(account, after, n)`), merged in `seq` order and cut to `n`. Seqs are unique
+/// across accounts (an account's number is their high part: migration 0011), so the
+/// merged walk is one keyset walk.
+pub async fn merged<T, F, Fut>(
+    accounts: &[String],
+    after: i64,
+    n: i64,
+    seq: fn(&T) -> i64,
+    fetch: F,
+) -> Result<Vec<T>, Error>
+where
+    F: Fn(String, i64, i64) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, Error>>,
+{
+    if let [one] = accounts {
+        return fetch(one.clone(), after, n).await;
+    }
+    let mut all = Vec::new();
+    for a in accounts {
+        all.extend(fetch(a.clone(), after, n).await?);
+    }
+    all.sort_by_key(seq);
+    all.truncate(n.max(0) as usize);
+    Ok(all)
+}

@@ -8,7 +8,6 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::error::KsError;
-use super::views;
 use super::{Base, Who};
 use crate::http::AppState;
 
@@ -26,9 +25,9 @@ type Res = Result<Response, KsError>;
 
 /// The domains the caller may scope to: its own.
 async fn domains(State(s): State<AppState>, who: Who, b: Base) -> Res {
-    let a = s.dir.account(&who.account_id).await?;
+    let d = s.dir.domain(&who.home_account_id).await?;
     Ok(Json(json!({
-        "domains": [views::domain(&b.0, &a)],
+        "domains": [super::domains::view(&b.0, &d)],
         "links": { "self": format!("{}/v3/auth/domains", b.0), "previous": null, "next": null },
     }))
     .into_response())

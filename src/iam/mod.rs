@@ -5,6 +5,7 @@
 
 mod catalog;
 pub mod credentials;
+mod domains;
 pub mod error;
 mod groups;
 mod keystone_credentials;
@@ -26,6 +27,7 @@ use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use bytes::Bytes;
 
 use crate::core::Error;
 use crate::http::auth::huawei_aksk;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::router())
         .merge(users::router())
         .merge(meta::router())
+        .merge(domains::router())
         .merge(projects::router())
         .merge(catalog::router())
         .merge(roles::router())
@@ -65,13 +68,25 @@ pub struct Who {
     pub admin: bool,
     /// The caller's address, for `g:SourceIp` conditions.
     pub source_ip: Option<std::net::IpAddr>,
+    /// The operator (system role `admin`, Keystone's cloud administrator): administers
+    /// every account. For an operator `account_id` is the account the request addresses
+    /// (an entity's owner, a `domain_id` of the query or the body: `operator::target`),
+    /// else its own, and `admin` is true.
+    pub operator: bool,
+    /// The caller's own account (`account_id` unless an operator addresses another).
+    pub home_account_id: String,
 }
 
 impl Who {
     /// Refuses anyone but the operator, the cloud's administrator above the accounts.
     pub fn must_be_operator(&self) -> Result<(), Error> {
-        // until the operator lands: the account's root user
-        self.must_be_admin()
+        if self.operator {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "you are not authorized to perform the requested action: it needs the operator (the cloud administrator)".into(),
+            ))
+        }
     }
 
     /// Refuses anyone but the domain's administrator.
@@ -189,32 +204,64 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
     // every body is read here, within `max_body_bytes`, so that an oversized one gets a
     // Keystone error (the handlers' own extractors have no limit: see `router`)
     let (parts, body) = req.into_parts();
-    let req = match crate::http::auth::read_body(body, s.max_body_bytes).await {
-        Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+    let (req, body) = match crate::http::auth::read_body(body, s.max_body_bytes).await {
+        Ok(bytes) => (
+            Request::from_parts(parts, axum::body::Body::from(bytes.clone())),
+            bytes,
+        ),
         Err(e) => return refuse(e),
     };
     // issuing a token is how a client authenticates in the first place
     if req.method() == http::Method::POST && req.uri().path() == "/v3/auth/tokens" {
         return next.run(req).await;
     }
-    match identify(&s, req).await {
-        Ok(req) => next.run(req).await,
+    match identify(&s, req, body).await {
+        Ok(Identified::Go(req)) => next.run(req).await,
+        Ok(Identified::Answer(resp)) => resp,
         Err(e) => refuse(e),
     }
 }
 
-async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
+/// What `identify` makes of a request: pass it on with its [`Who`], or answer it.
+enum Identified {
+    Go(Request),
+    Answer(Response),
+}
+
+/// Puts the caller's [`Who`] on the request; an operator's is aimed at the account the
+/// request addresses (`domains::target`), which may answer it at once (an empty list for
+/// an unknown `domain_id`, as Keystone).
+async fn identify(s: &AppState, req: Request, body: Bytes) -> Result<Identified, Error> {
+    let (mut who, req) = caller(s, req).await?;
+    if who.operator {
+        let (method, uri, base) = (
+            req.method().clone(),
+            req.uri().clone(),
+            base_url_of(s, &req),
+        );
+        match domains::target(s, &method, &uri, &base, &body).await? {
+            domains::Target::Own => {}
+            domains::Target::Account(a) => who.account_id = a,
+            domains::Target::Answer(resp) => return Ok(Identified::Answer(resp)),
+        }
+    }
+    let mut req = req;
+    req.extensions_mut().insert(who);
+    Ok(Identified::Go(req))
+}
+
+async fn caller(s: &AppState, req: Request) -> Result<(Who, Request), Error> {
     if let Some(token) = header(&req, "x-auth-token")?.map(str::to_string) {
         let (claims, user) = s.iam.check(&s.dir, &token).await?;
         let who = Who {
+            home_account_id: claims.account_id.clone(),
             account_id: claims.account_id,
             user_id: claims.user_id,
-            admin: user.is_root,
+            admin: user.is_root || user.operator,
             source_ip: source_ip(&req),
+            operator: user.operator,
         };
-        let mut req = req;
-        req.extensions_mut().insert(who);
-        return Ok(req);
+        return Ok((who, req));
     }
     if req.headers().get(http::header::AUTHORIZATION).is_none() {
         return Err(Error::Unauthenticated(
@@ -223,7 +270,7 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
     }
     let domain = header(&req, "x-domain-id")?.map(str::to_string);
     let project = header(&req, "x-project-id")?.map(str::to_string);
-    let (caller, mut req) = huawei_aksk(s, req, s.max_body_bytes).await?;
+    let (caller, req) = huawei_aksk(s, req, s.max_body_bytes).await?;
     if let Some(d) = domain.filter(|d| !d.is_empty()) {
         if d != caller.account_id {
             return Err(Error::Forbidden(format!(
@@ -254,14 +301,21 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
         .user(&s.dir, &caller.account_id, &caller.user_id)
         .await?
         .ok_or_else(|| Error::Unauthenticated("the access key's user no longer exists".into()))?;
+    if !user.domain_enabled {
+        return Err(Error::Unauthenticated(
+            "the access key's domain is disabled".into(),
+        ));
+    }
     let source_ip = source_ip(&req);
-    req.extensions_mut().insert(Who {
+    let who = Who {
+        home_account_id: caller.account_id.clone(),
         account_id: caller.account_id,
         user_id: caller.user_id,
-        admin: user.is_root,
+        admin: user.is_root || user.operator,
         source_ip,
-    });
-    Ok(req)
+        operator: user.operator,
+    };
+    Ok((who, req))
 }
 
 fn source_ip(req: &Request) -> Option<std::net::IpAddr> {
@@ -292,15 +346,23 @@ impl FromRequestParts<AppState> for Base {
 
 /// The absolute base URL of this server for a request's links (see [`Base`]).
 pub fn base_url(s: &AppState, parts: &Parts) -> String {
+    base_of(s, &parts.headers, &parts.uri)
+}
+
+/// [`base_url`] of a whole request.
+pub fn base_url_of(s: &AppState, req: &Request) -> String {
+    base_of(s, req.headers(), req.uri())
+}
+
+fn base_of(s: &AppState, headers: &http::HeaderMap, uri: &http::Uri) -> String {
     if let Some(u) = &s.iam.settings.public_url {
         return u.trim_end_matches('/').to_string();
     }
-    let host = parts
-        .headers
+    let host = headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .or_else(|| uri.authority().map(|a| a.to_string()))
         .unwrap_or_else(|| "localhost".into());
     format!("http://{host}")
 }

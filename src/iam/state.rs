@@ -74,6 +74,12 @@ pub struct UserState {
     /// Unix ms of the last change that made the user inactive or active again (disable,
     /// lock, expiry; `User::tokens_valid_after`): tokens issued before it are refused.
     pub tokens_valid_after: i64,
+    /// The user's domain is enabled (a disabled domain's users are refused).
+    pub domain_enabled: bool,
+    /// Unix ms of the domain's last disable: tokens issued before it are refused.
+    pub domain_tokens_valid_after: i64,
+    /// The user is the operator (system role `admin`): it administers every account.
+    pub operator: bool,
 }
 
 #[derive(Default)]
@@ -159,6 +165,10 @@ impl IamState {
             Some(u) if claims.issued_at < u.tokens_valid_after => Err(unauth(
                 "the token was issued before the user was disabled or locked",
             )),
+            Some(u) if !u.domain_enabled => Err(unauth("the token's domain is disabled")),
+            Some(u) if claims.issued_at < u.domain_tokens_valid_after => Err(unauth(
+                "the token was issued before its domain was disabled",
+            )),
             Some(u) => Ok((claims, u)),
             None => Err(unauth("the token's user no longer exists")),
         }
@@ -209,12 +219,20 @@ impl IamState {
             }
         }
         let state = match dir.user(account_id, user_id).await {
-            Ok(u) => Some(UserState {
-                active: !u.disabled && !u.locked && !u.expired_at(ids::now_ms()),
-                is_root: u.is_root,
-                password_changed_at: u.password_changed_at,
-                tokens_valid_after: u.tokens_valid_after,
-            }),
+            Ok(u) => match dir.standing(account_id, user_id).await {
+                Ok(st) => Some(UserState {
+                    active: !u.disabled && !u.locked && !u.expired_at(ids::now_ms()),
+                    is_root: u.is_root,
+                    password_changed_at: u.password_changed_at,
+                    tokens_valid_after: u.tokens_valid_after,
+                    domain_enabled: st.domain_enabled,
+                    domain_tokens_valid_after: st.domain_tokens_valid_after,
+                    operator: st.operator,
+                }),
+                // the account went in between
+                Err(Error::NotFound(..)) => None,
+                Err(e) => return Err(e),
+            },
             Err(Error::NotFound(Entity::User, _)) => None,
             Err(e) => return Err(e),
         };
@@ -224,6 +242,11 @@ impl IamState {
         }
         users.insert(key, (state.clone(), Instant::now()));
         Ok(state)
+    }
+
+    /// Forgets what this node knows of every user (after a change of a domain made here).
+    pub fn forget_users(&self) {
+        self.users.lock().expect("cache lock").clear();
     }
 
     /// Forgets what this node knows of a user (after a change made here).

@@ -77,6 +77,14 @@ struct ProjectRef {
 struct ScopeReq {
     project: Option<ProjectRef>,
     domain: Option<Ref>,
+    /// Keystone's `{"system": {"all": true}}`: for the operator only.
+    system: Option<SystemRef>,
+}
+
+#[derive(Deserialize)]
+struct SystemRef {
+    #[serde(default)]
+    all: bool,
 }
 
 /// The client's address, when the server records it (it does in `roster serve`). Behind a
@@ -219,8 +227,16 @@ async fn issue(
             user.id
         ))));
     }
+    let standing = s.dir.standing(&account_id, &user.id).await.map_err(ks)?;
+    if !standing.domain_enabled {
+        // Keystone: a disabled domain's users get no token
+        return Err(ks(Error::Unauthenticated(format!(
+            "the domain {account_id} of user {} is disabled",
+            user.id
+        ))));
+    }
     let account = s.dir.account(&account_id).await.map_err(ks)?;
-    let scope = resolve_scope(&s, &account, r.auth.scope)
+    let scope = resolve_scope(&s, &account, r.auth.scope, standing.system)
         .await
         .map_err(ks)?;
     let now = ids::now_ms();
@@ -230,6 +246,7 @@ async fn issue(
         scope: match &scope {
             Resolved::Project(p) => Scope::Project(p.id.to_string()),
             Resolved::Domain => Scope::Domain,
+            Resolved::System => Scope::System,
             Resolved::None => Scope::Unscoped,
         },
         methods: vec!["password".into()],
@@ -238,7 +255,9 @@ async fn issue(
         token_id: new_token_id(),
     };
     let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
-    let roles = scope_roles(&s, &user, &scope).await.map_err(ks)?;
+    let roles = scope_roles(&s, &user, &scope, standing.operator)
+        .await
+        .map_err(ks)?;
     let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref())
         .await
         .map_err(ks)?;
@@ -254,14 +273,18 @@ async fn issue(
 enum Resolved {
     Project(Project),
     Domain,
+    /// The operator's system scope.
+    System,
     None,
 }
 
-/// The scope asked for, which must be in the user's own account (else 401, as Keystone).
+/// The scope asked for, which must be in the user's own account (else 401, as Keystone);
+/// the system scope is for holders of a system role (`system`) only.
 async fn resolve_scope(
     s: &AppState,
     account: &Account,
     scope: Option<ScopeReq>,
+    system: bool,
 ) -> Result<Resolved, Error> {
     let not_yours = |what: &str| {
         Error::Unauthenticated(format!("the user has no access to the {what} asked for"))
@@ -269,6 +292,17 @@ async fn resolve_scope(
     let Some(scope) = scope else {
         return Ok(Resolved::None);
     };
+    if let Some(sys) = scope.system {
+        if !sys.all {
+            return Err(Error::invalid(
+                "scope.system: only {\"all\": true} is served",
+            ));
+        }
+        if !system {
+            return Err(not_yours("system"));
+        }
+        return Ok(Resolved::System);
+    }
     if let Some(p) = scope.project {
         if let Some(d) = &p.domain {
             if domain_of(s, d).await.map_err(|_| not_yours("domain"))?.id != account.id {
@@ -309,18 +343,23 @@ fn keystone_time(ms: i64) -> String {
 }
 
 /// The roles the user holds where the token is scoped (none when unscoped), as (id, name).
+/// A system-scoped token lists the user's system roles; the operator's other tokens list
+/// `admin` beside what it holds there.
 async fn scope_roles(
     s: &AppState,
     user: &User,
     scope: &Resolved,
+    operator: bool,
 ) -> Result<Vec<(String, String)>, Error> {
+    use crate::core::directory::TokenScope;
     let scope = match scope {
-        Resolved::Project(p) => crate::core::directory::TokenScope::Project(p.id.clone()),
-        Resolved::Domain => crate::core::directory::TokenScope::Domain,
+        Resolved::Project(p) => TokenScope::Project(p.id.clone()),
+        Resolved::Domain => TokenScope::Domain,
+        Resolved::System => TokenScope::System,
         Resolved::None => return Ok(vec![]),
     };
     s.dir
-        .roles_in_scope(&user.account_id, &user.id, scope)
+        .roles_in_scope(&user.account_id, &user.id, scope, operator)
         .await
 }
 
@@ -337,7 +376,7 @@ async fn scope_catalog(
     }
     let region = match scope {
         Resolved::Project(p) => p.name.as_str(),
-        Resolved::Domain => "global",
+        Resolved::Domain | Resolved::System => "global",
         Resolved::None => return Ok(None),
     };
     Ok(Some(super::catalog::token_catalog(s, base, region).await?))
@@ -369,6 +408,7 @@ fn token_body(
             t["project"] = json!({ "id": p.id, "name": p.name, "domain": domain });
         }
         Resolved::Domain => t["domain"] = domain.clone(),
+        Resolved::System => t["system"] = json!({ "all": true }),
         Resolved::None => {}
     }
     if !matches!(scope, Resolved::None) {
@@ -403,7 +443,8 @@ async fn subject_claims(s: &AppState, who: &Who, headers: &HeaderMap) -> Result<
         Err(Error::Unauthenticated(_)) => return Err(not_found()),
         Err(e) => return Err(e),
     };
-    if claims.account_id != who.account_id {
+    // the operator checks and revokes any token
+    if claims.account_id != who.account_id && !who.operator {
         return Err(not_found());
     }
     who.must_be_admin_or(&claims.user_id)?;
@@ -429,9 +470,11 @@ async fn validate(
             Err(e) => return Err(e.into()),
         },
         Scope::Domain => Resolved::Domain,
+        Scope::System => Resolved::System,
         Scope::Unscoped => Resolved::None,
     };
-    let roles = scope_roles(&s, &user, &scope).await?;
+    let standing = s.dir.standing(&claims.account_id, &claims.user_id).await?;
+    let roles = scope_roles(&s, &user, &scope, standing.operator).await?;
     let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref()).await?;
     let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
     let mut resp = Json(body).into_response();

@@ -53,9 +53,11 @@ async fn list(State(s): State<AppState>, who: Who, b: Base, RawQuery(q): RawQuer
             "unique_id",
         ],
     )?;
+    let accounts = lists::accounts_listed(&s, &who, &p).await?;
     user_list(
         &s,
         &who,
+        accounts,
         &b,
         "/v3/users",
         q.as_deref(),
@@ -83,12 +85,14 @@ pub(super) fn user_filter(
     Ok((filter, lists::password_expires_at(p)?))
 }
 
-/// A user list: the page asked for (`page`/`per_page`), else the whole list streamed
-/// (cut at `list_limit`). `none`: the filters match no one (the group, if any, must still
-/// exist).
+/// A user list: the page asked for (`page`/`per_page`, of the aimed account), else the
+/// whole list of `accounts` streamed (cut at `list_limit`). `none`: the filters match no
+/// one (the group, if any, must still exist).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn user_list(
     s: &AppState,
     who: &Who,
+    accounts: Vec<String>,
     b: &Base,
     path: &str,
     q: Option<&str>,
@@ -112,7 +116,8 @@ pub(super) async fn user_list(
         }))
         .into_response());
     }
-    let (dir, account, base) = (s.dir.clone(), who.account_id.clone(), b.0.clone());
+    let (dir, base) = (s.dir.clone(), b.0.clone());
+    let accounts = std::sync::Arc::new(accounts);
     Ok(lists::stream(
         "users",
         views::whole_links(&b.0, path, q),
@@ -120,11 +125,21 @@ pub(super) async fn user_list(
         |u: &User| u.seq,
         move |u| views::user(&base, u),
         move |after, n| {
-            let (dir, account, filter) = (dir.clone(), account.clone(), filter.clone());
+            let (dir, accounts, filter) = (dir.clone(), accounts.clone(), filter.clone());
             // LIMIT 0 still checks that the group exists
+            let n = if none { 0 } else { n };
             async move {
-                dir.users_after(&account, &filter, after, if none { 0 } else { n })
-                    .await
+                lists::merged(
+                    &accounts,
+                    after,
+                    n,
+                    |u: &User| u.seq,
+                    |a, after, n| {
+                        let (dir, filter) = (dir.clone(), filter.clone());
+                        async move { dir.users_after(&a, &filter, after, n).await }
+                    },
+                )
+                .await
             }
         },
     )

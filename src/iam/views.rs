@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::core::ids::iso_ms;
-use crate::core::model::{Account, Group, User};
+use crate::core::model::{Group, User};
 
 pub fn group(base: &str, g: &Group) -> Value {
     json!({
@@ -49,16 +49,6 @@ pub fn os_user(base: &str, u: &User, areacode: &str) -> Value {
     v["xuser_type"] = json!("");
     v["default_project_id"] = json!(null);
     v
-}
-
-pub fn domain(base: &str, a: &Account) -> Value {
-    json!({
-        "id": a.id,
-        "name": a.name,
-        "enabled": true,
-        "description": "",
-        "links": { "self": format!("{base}/v3/domains/{}", a.id) },
-    })
 }
 
 /// Characters a link's query keeps as they are (RFC 3986 unreserved); everything else is

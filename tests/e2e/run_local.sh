@@ -43,6 +43,8 @@ trap cleanup EXIT
 
 "$ROSTER_BIN" account create acme --json --data-dir "$DATA" >"$WORK/creds_a.json" 2>"$WORK/account_a.log"
 "$ROSTER_BIN" account create other --json --data-dir "$DATA" >"$WORK/creds_b.json" 2>"$WORK/account_b.log"
+"$ROSTER_BIN" account create default --json --data-dir "$DATA" >/dev/null 2>"$WORK/account_default.log"
+"$ROSTER_BIN" operator create --name ops --json --data-dir "$DATA" >"$WORK/operator.json" 2>"$WORK/operator.log"
 
 # Start the server; it prints "listening on http://127.0.0.1:PORT" once ready.
 "$ROSTER_BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" >"$WORK/server.out" 2>"$WORK/server.err" &
@@ -71,6 +73,8 @@ set +e
 ROSTER_URL="$URL" \
 ROSTER_CREDS="$WORK/creds_a.json" \
 ROSTER_CREDS_OTHER="$WORK/creds_b.json" \
+ROSTER_OPERATOR="$WORK/operator.json" \
+ROSTER_BIN="$ROSTER_BIN" \
 ROSTER_DB="$DATA/roster.db" \
 ROSTER_DATA_DIR="$DATA" \
 HOME="$E2E_HOME" \

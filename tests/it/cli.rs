@@ -30,6 +30,8 @@ fn every_command_has_help() {
         &["migrate", "--help"],
         &["export", "--help"],
         &["import", "--help"],
+        &["operator", "--help"],
+        &["operator", "create", "--help"],
     ] {
         let out = roster(cmd);
         assert!(out.status.success(), "{cmd:?}");
@@ -480,4 +482,75 @@ fn export_and_import_commands_round_trip() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a readable .xlsx workbook"));
+}
+
+#[tokio::test]
+async fn operator_create_prints_credentials_that_log_in_with_operator_powers() {
+    let db = TestDb::new();
+    // no `default` account yet: nothing to put an operator in
+    let out = roster_on(&db, &["operator", "create", "--name", "ops", "--json"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("default"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    create_account(&db, "default");
+    let acme = create_account(&db, "acme");
+    let out = roster_on(&db, &["operator", "create", "--name", "ops", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "domain_id",
+            "domain_name",
+            "password",
+            "project_id",
+            "project_name",
+            "user_id",
+            "user_name"
+        ]
+    );
+    assert_eq!(v["user_name"], "ops");
+    assert_eq!(v["domain_name"], "default");
+    // the name is taken now; the text form names what it made
+    let out = roster_on(&db, &["operator", "create", "--name", "ops"]);
+    assert!(!out.status.success());
+    let out = roster_on(&db, &["operator", "create", "--name", "ops2"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created operator ops2"));
+
+    // the operator logs in system-scoped and reads another account's domain and users
+    let s = Server::start_on(&db, &[]);
+    let r = common::iam::send(
+        "POST",
+        &format!("{}/v3/auth/tokens", s.url),
+        &[],
+        Some(&common::iam::password_auth(
+            "default",
+            "ops",
+            v["password"].as_str().unwrap(),
+            serde_json::json!({"system": {"all": true}}),
+        )),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["token"]["system"]["all"], true);
+    let token = r.headers["x-subject-token"].to_str().unwrap().to_string();
+    let r = common::iam::with_token(
+        "GET",
+        &format!("{}/v3/users?domain_id={}", s.url, acme.domain_id),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["users"][0]["name"], "acme");
 }

@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::iam::*;
-use common::{create_account, Server, TestDb};
+use common::{create_account, create_operator, Server, TestDb};
 use serde_json::{json, Value};
 
 struct Caller {
@@ -39,13 +39,38 @@ fn ids(v: &Value, key: &str) -> Vec<String> {
 #[tokio::test]
 async fn regions_services_endpoints_and_the_token_catalog() {
     let db = TestDb::new();
+    let o = create_operator(&db, "ops");
     let a = create_account(&db, "acme");
     let s = Server::start_on(&db, &[]);
-    let (token, body) = login(&s.url, &a).await;
+    let (token, _) = login(&s.url, &o).await;
     let op = Caller {
         url: s.url.clone(),
         token,
     };
+    // an account's root user reads the catalog; only the operator changes it
+    let (token, body) = login(&s.url, &a).await;
+    let root = Caller {
+        url: s.url.clone(),
+        token,
+    };
+    for (method, path, body) in [
+        ("POST", "/v3/regions", json!({"region": {}})),
+        (
+            "POST",
+            "/v3/services",
+            json!({"service": {"type": "compute"}}),
+        ),
+        (
+            "POST",
+            "/v3/policies",
+            json!({"policy": {"type": "a", "blob": "b"}}),
+        ),
+    ] {
+        let r = root.call(method, path, Some(body)).await;
+        assert_keystone_error(&r, 403);
+    }
+    let r = root.call("GET", "/v3/services", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
 
     // a token lists the faces Roster serves, at this server's URL
     let catalog = body["token"]["catalog"].as_array().unwrap();
@@ -322,9 +347,9 @@ async fn regions_services_endpoints_and_the_token_catalog() {
 #[tokio::test]
 async fn policy_blobs() {
     let db = TestDb::new();
-    let a = create_account(&db, "acme");
+    let o = create_operator(&db, "ops");
     let s = Server::start_on(&db, &[]);
-    let (token, _) = login(&s.url, &a).await;
+    let (token, _) = login(&s.url, &o).await;
     let op = Caller {
         url: s.url.clone(),
         token,

@@ -23,6 +23,7 @@ mod iam_sdk;
 mod imports;
 mod keystone_catalog;
 mod keystone_credentials;
+mod keystone_domains;
 mod keystone_projects;
 mod membership_races;
 mod outage;

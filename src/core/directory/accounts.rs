@@ -21,7 +21,7 @@ pub struct ResolvedKey {
     pub is_root: bool,
 }
 
-fn account_name(name: &str) -> Result<(), Error> {
+pub(super) fn account_name(name: &str) -> Result<(), Error> {
     let ok = (1..=64).contains(&name.len())
         && name
             .bytes()
@@ -45,7 +45,22 @@ impl Directory {
         name: &str,
         project_name: &str,
     ) -> Result<AccountCredentials, Error> {
+        self.create_account_with(name, project_name, "", true).await
+    }
+
+    /// [`Directory::create_account`] with Keystone's domain fields: a description (at
+    /// most 255 characters) and whether it is enabled (a disabled domain's users get no
+    /// token).
+    pub async fn create_account_with(
+        &self,
+        name: &str,
+        project_name: &str,
+        description: &str,
+        enabled: bool,
+    ) -> Result<AccountCredentials, Error> {
         account_name(name)?;
+        validate::text("description", description, 255)?;
+        let fields = (description.to_string(), enabled);
         validate::text("project name", project_name, 64)?;
         if project_name.trim().is_empty() {
             return Err(Error::invalid("project name must not be empty"));
@@ -110,6 +125,16 @@ impl Directory {
             }
             let result = (|| {
                 tx.insert_account(&a)?;
+                if !fields.0.is_empty() || !fields.1 {
+                    tx.update_domain(&crate::core::keystone::DomainRow {
+                        id: a.id.clone(),
+                        name: a.name.clone(),
+                        description: fields.0.clone(),
+                        enabled: fields.1,
+                        tokens_valid_after: 0,
+                        created_at: a.created_at,
+                    })?;
+                }
                 tx.insert_project(&p)?;
                 tx.insert_users(std::slice::from_ref(&u))?;
                 tx.insert_access_key(&k, now)

@@ -692,20 +692,31 @@ fn user_grant_parts(
 pub enum TokenScope {
     Domain,
     Project(ProjectId),
+    /// Keystone's system scope: the user's system role assignments.
+    System,
 }
 
 impl Directory {
     /// The roles `user_id` holds where a token is scoped, as (id, name), each once, in the
     /// order granted: its own grants and its groups' (with their ancestors), on the project
     /// (or inherited to all projects) or on the domain, with the roles they imply. The
-    /// account's root user holds Keystone's `admin`.
+    /// account's root user and the operator (`operator`) hold Keystone's `admin`; in the
+    /// system scope the user's system role assignments count, nothing else.
     pub async fn roles_in_scope(
         &self,
         account_id: &str,
         user_id: &str,
         scope: TokenScope,
+        operator: bool,
     ) -> Result<Vec<(String, String)>, Error> {
-        let groups = self.group_ids_of_user(account_id, user_id).await?;
+        let system_roles = match scope {
+            TokenScope::System => self.system_roles_of(user_id).await?,
+            _ => vec![],
+        };
+        let groups = match scope {
+            TokenScope::System => vec![],
+            _ => self.group_ids_of_user(account_id, user_id).await?,
+        };
         let (account_id, user_id) = (AccountId::from(account_id), user_id.to_string());
         self.reading(move |tx| {
             let user = tx
@@ -717,19 +728,23 @@ impl Directory {
                 (TokenScope::Project(p), GrantScope::Project(q)) => p == q,
                 _ => false,
             };
-            let mut ids: Vec<String> = Vec::new();
-            if user.is_root {
+            let mut ids: Vec<String> = system_roles.clone();
+            if (user.is_root || operator) && !matches!(scope, TokenScope::System) {
                 if let Some(admin) = system::SYSTEM_ROLES.iter().find(|r| r.name == "admin") {
                     ids.push(admin.id.to_string());
                 }
             }
-            let own = tx.user_grants(
-                &account_id,
-                &UserGrantFilter {
-                    user_id: Some(user_id.clone()),
-                    ..Default::default()
-                },
-            )?;
+            let own = if matches!(scope, TokenScope::System) {
+                vec![]
+            } else {
+                tx.user_grants(
+                    &account_id,
+                    &UserGrantFilter {
+                        user_id: Some(user_id.clone()),
+                        ..Default::default()
+                    },
+                )?
+            };
             ids.extend(
                 own.into_iter()
                     .filter(|g| counts(&g.scope))

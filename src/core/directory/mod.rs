@@ -6,6 +6,7 @@ mod accounts;
 mod authz;
 pub use authz::{CustomRoleInput, Holdings, RequestScope, Role, MAX_CUSTOM_ROLES};
 mod credentials;
+mod domains;
 mod exports;
 pub use exports::{ExportBatch, ExportRows, CHUNK_BYTES};
 mod catalog;
@@ -16,8 +17,8 @@ mod groups;
 mod iam;
 mod keystone;
 pub use keystone::{check_tag, check_tags, ProjectInput, TokenScope};
-pub mod keystone_credentials;
 mod imports;
+pub mod keystone_credentials;
 mod lists;
 mod memberships;
 mod nonces;
@@ -36,6 +37,7 @@ use crate::core::Error;
 
 pub use accounts::ResolvedKey;
 pub use credentials::{NewAccessKey, MAX_KEYS_PER_USER};
+pub use domains::{operator_role_id, DomainPatch, OperatorCredentials, Standing, OPERATOR_ACCOUNT};
 pub use iam::{LoginLimits, TokenKey};
 
 /// Attempts of a write that loses transaction conflicts before the caller gets a 503.

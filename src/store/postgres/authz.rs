@@ -572,6 +572,12 @@ pub(super) async fn forget_users(
     .await?;
     execute(
         c,
+        "DELETE FROM system_role_assignments WHERE account_id = $1 AND user_id = ANY($2)",
+        &[account_id.into(), ids.into()],
+    )
+    .await?;
+    execute(
+        c,
         "DELETE FROM policy_attachments WHERE account_id = $1 AND principal_type = 'user' \
          AND principal_id = ANY($2)",
         &[account_id.into(), ids.into()],

@@ -108,6 +108,22 @@ async fn user_grants(
 }
 
 impl<const WRITE: bool> KeystoneRead for PgTx<WRITE> {
+    fn domains(&mut self) -> Result<Vec<DomainRow>, Error> {
+        self.run(super::domains::all(self.c()))
+    }
+
+    fn domain(&mut self, id: &str) -> Result<Option<DomainRow>, Error> {
+        self.run(super::domains::get(self.c(), id))
+    }
+
+    fn system_roles_of(&mut self, user_id: &str) -> Result<Vec<String>, Error> {
+        self.run(super::domains::system_roles_of(self.c(), user_id))
+    }
+
+    fn accounts_of_group(&mut self, group_id: &str) -> Result<Vec<String>, Error> {
+        self.run(super::domains::accounts_of_group(self.c(), group_id))
+    }
+
     fn keystone_roles(
         &mut self,
         domain: Option<&AccountId>,
@@ -162,6 +178,38 @@ impl<const WRITE: bool> KeystoneRead for PgTx<WRITE> {
 }
 
 impl KeystoneWrite for PgTx<true> {
+    fn update_domain(&mut self, d: &DomainRow) -> Result<bool, Error> {
+        self.run(super::domains::update(self.c(), d))
+    }
+
+    fn delete_account(&mut self, id: &AccountId) -> Result<bool, Error> {
+        self.run(super::domains::delete_account(self.c(), id))
+    }
+
+    fn insert_system_role(
+        &mut self,
+        account_id: &AccountId,
+        user_id: &str,
+        role_id: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        self.run(super::domains::insert_system_role(
+            self.c(),
+            account_id,
+            user_id,
+            role_id,
+            now,
+        ))
+    }
+
+    fn delete_system_role(&mut self, user_id: &str, role_id: &str) -> Result<bool, Error> {
+        self.run(super::domains::delete_system_role(
+            self.c(),
+            user_id,
+            role_id,
+        ))
+    }
+
     fn update_project(&mut self, p: &Project) -> Result<bool, Error> {
         self.run(async {
             let c = self.c();
@@ -275,6 +323,7 @@ impl KeystoneWrite for PgTx<true> {
             for sql in [
                 "DELETE FROM role_assignments WHERE role_id = $1",
                 "DELETE FROM user_role_assignments WHERE role_id = $1",
+                "DELETE FROM system_role_assignments WHERE role_id = $1",
                 "DELETE FROM implied_roles WHERE prior_role_id = $1 OR implied_role_id = $1",
             ] {
                 execute(c, sql, &[id.into()]).await?;

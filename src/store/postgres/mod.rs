@@ -19,6 +19,7 @@ mod accounts;
 mod authz;
 mod catalog;
 mod credentials;
+mod domains;
 mod exports;
 mod groups;
 mod keystone;

@@ -596,6 +596,7 @@ pub(super) fn forget_users(
     ids: &[String],
 ) -> rusqlite::Result<()> {
     forget(conn, "user_role_assignments", "user_id", account_id, ids)?;
+    forget(conn, "system_role_assignments", "user_id", account_id, ids)?;
     forget(
         conn,
         "policy_attachments",

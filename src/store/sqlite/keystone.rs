@@ -66,6 +66,22 @@ fn user_grant(r: &Row<'_>) -> rusqlite::Result<UserGrantRow> {
 }
 
 impl<const WRITE: bool> KeystoneRead for SqliteTx<WRITE> {
+    fn domains(&mut self) -> Result<Vec<DomainRow>, Error> {
+        Ok(super::domains::all(&self.conn)?)
+    }
+
+    fn domain(&mut self, id: &str) -> Result<Option<DomainRow>, Error> {
+        Ok(super::domains::get(&self.conn, id)?)
+    }
+
+    fn system_roles_of(&mut self, user_id: &str) -> Result<Vec<String>, Error> {
+        Ok(super::domains::system_roles_of(&self.conn, user_id)?)
+    }
+
+    fn accounts_of_group(&mut self, group_id: &str) -> Result<Vec<String>, Error> {
+        Ok(super::domains::accounts_of_group(&self.conn, group_id)?)
+    }
+
     fn keystone_roles(
         &mut self,
         domain: Option<&AccountId>,
@@ -126,6 +142,32 @@ impl<const WRITE: bool> KeystoneRead for SqliteTx<WRITE> {
 }
 
 impl KeystoneWrite for SqliteTx<true> {
+    fn update_domain(&mut self, d: &DomainRow) -> Result<bool, Error> {
+        Ok(super::domains::update(&self.conn, d)?)
+    }
+
+    fn delete_account(&mut self, id: &AccountId) -> Result<bool, Error> {
+        Ok(super::domains::delete_account(&self.conn, id)?)
+    }
+
+    fn insert_system_role(
+        &mut self,
+        account_id: &AccountId,
+        user_id: &str,
+        role_id: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        Ok(super::domains::insert_system_role(
+            &self.conn, account_id, user_id, role_id, now,
+        )?)
+    }
+
+    fn delete_system_role(&mut self, user_id: &str, role_id: &str) -> Result<bool, Error> {
+        Ok(super::domains::delete_system_role(
+            &self.conn, user_id, role_id,
+        )?)
+    }
+
     fn update_project(&mut self, p: &Project) -> Result<bool, Error> {
         let n = self
             .conn
@@ -223,6 +265,7 @@ impl KeystoneWrite for SqliteTx<true> {
         for sql in [
             "DELETE FROM role_assignments WHERE role_id = ?1",
             "DELETE FROM user_role_assignments WHERE role_id = ?1",
+            "DELETE FROM system_role_assignments WHERE role_id = ?1",
             "DELETE FROM implied_roles WHERE prior_role_id = ?1 OR implied_role_id = ?1",
         ] {
             self.conn.prepare_cached(sql)?.execute([id])?;

@@ -85,7 +85,8 @@ impl Drop for VenvLock {
 }
 
 /// One pytest run of `tests/<dir>` against a fresh server with two accounts, `acme` and
-/// `other`, whose credentials files are passed as ROSTER_CREDS / ROSTER_CREDS_OTHER.
+/// `other`, whose credentials files are passed as ROSTER_CREDS / ROSTER_CREDS_OTHER, and an
+/// operator (in a `default` account) as ROSTER_OPERATOR.
 pub fn run_suite(dir: &str, extra_env: &[(&str, &str)]) {
     let py = python();
     let db = TestDb::new();
@@ -99,6 +100,7 @@ pub fn run_suite(dir: &str, extra_env: &[(&str, &str)]) {
     };
     let creds_a = write("creds-a.json", &a);
     let creds_b = write("creds-b.json", &b);
+    let operator = write("operator.json", &super::create_operator(&db, "ops"));
     let server = Server::start_on(&db, &[]);
     let mut cmd = Command::new(&py);
     cmd.args(["-m", "pytest", dir, "-q", "-p", "no:cacheprovider"])
@@ -106,6 +108,7 @@ pub fn run_suite(dir: &str, extra_env: &[(&str, &str)]) {
         .env("ROSTER_URL", &server.url)
         .env("ROSTER_CREDS", &creds_a)
         .env("ROSTER_CREDS_OTHER", &creds_b)
+        .env("ROSTER_OPERATOR", &operator)
         .env("ROSTER_DB", db.url())
         .env("ROSTER_DATA_DIR", db.data_dir())
         .env("ROSTER_BIN", BIN)

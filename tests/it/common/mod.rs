@@ -141,6 +141,35 @@ impl Drop for TestDbInner {
 /// What `roster account create --json` prints.
 pub type Creds = roster::core::model::AccountCredentials;
 
+/// Makes an operator (`roster operator create --json`: user_id, user_name, password,
+/// domain_id, domain_name, project_id, project_name) in the `default` account, making that
+/// account first if the database has none of that name. Returned with the same field names
+/// as [`Creds`] (its keys empty).
+pub fn create_operator(db: &TestDb, name: &str) -> Creds {
+    let run = || {
+        Command::new(BIN)
+            .args(["operator", "create", "--name", name, "--json"])
+            .args(db.args())
+            .output()
+            .expect("run roster operator create")
+    };
+    let mut out = run();
+    if !out.status.success() {
+        create_account(db, "default");
+        out = run();
+    }
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("operator create prints JSON");
+    v["access_key"] = "".into();
+    v["secret_key"] = "".into();
+    serde_json::from_value(v).expect("the operator's credentials")
+}
+
 pub fn create_account(db: &TestDb, name: &str) -> Creds {
     let out = Command::new(BIN)
         .args(["account", "create", name, "--json"])
