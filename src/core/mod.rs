@@ -8,6 +8,7 @@ pub mod ids;
 pub mod keystone;
 pub mod model;
 pub mod password;
+pub mod policy;
 pub mod storage;
 pub mod text;
 pub mod validate;

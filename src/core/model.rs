@@ -198,6 +198,15 @@ pub struct User {
     /// expired): IAM tokens issued before it are refused, also once the user is active again
     /// (Keystone revokes a user's tokens when it is disabled). 0: never.
     pub tokens_valid_after: i64,
+    /// Unix ms when the password expires (the password policy's validity period from when
+    /// it was set); 0: never.
+    pub password_expires_at: i64,
+    /// Unix ms of the last password login; 0: none.
+    pub last_login_at: i64,
+    /// Keystone's `default_project_id`; empty: none.
+    pub default_project_id: String,
+    /// Keystone's user options as a JSON object (`{}`: none); see `core::policy::UserOptions`.
+    pub options: String,
 }
 
 impl User {
@@ -251,6 +260,10 @@ pub struct NewUser {
     pub password_never_expired: Option<bool>,
     pub disabled: bool,
     pub group_ids: Vec<String>,
+    /// Keystone's `default_project_id` (empty: none): a project of the account.
+    pub default_project_id: String,
+    /// Keystone's user options (`None`: none).
+    pub options: Option<crate::core::policy::UserOptions>,
 }
 
 /// A partial update: `None` leaves the field as it is.
@@ -270,6 +283,10 @@ pub struct UserPatch {
     pub disabled: Option<bool>,
     pub user_info_map: Option<String>,
     pub password: Option<String>,
+    /// Keystone's `default_project_id` (empty: none).
+    pub default_project_id: Option<String>,
+    /// Keystone's user options, merged into the user's (a `None` option removes it).
+    pub options: Option<crate::core::policy::UserOptions>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -59,6 +59,12 @@ pub struct UserRecord {
     pub is_root: bool,
     /// Unix ms; also the first `updated_at`.
     pub created_at: i64,
+    /// Unix ms when the password expires; 0: never.
+    pub password_expires_at: i64,
+    /// Keystone's `default_project_id`; empty: none.
+    pub default_project_id: String,
+    /// Keystone's user options, a JSON object.
+    pub options: String,
 }
 
 /// An access key as stored: the secret sealed with the master key (`auth::sealing`).
@@ -160,7 +166,9 @@ pub trait Storage: Send + Sync + 'static {
 /// Reads, inside a read or a write transaction. Lists take a filter and a page; lookups of
 /// many things take them all at once (one query, not one per item).
 pub trait ReadTx:
-    crate::core::authz::store::AuthzRead + crate::core::keystone::KeystoneRead
+    crate::core::authz::store::AuthzRead
+    + crate::core::keystone::KeystoneRead
+    + crate::core::policy::SecurityRead
 {
     /// Ends a read transaction (a write transaction's reads end with its `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error>;
@@ -334,7 +342,10 @@ pub trait ReadTx:
 /// A write transaction: its reads see its own writes; nothing is visible to others before
 /// `commit`, and nothing is kept without it.
 pub trait WriteTx:
-    ReadTx + crate::core::authz::store::AuthzWrite + crate::core::keystone::KeystoneWrite
+    ReadTx
+    + crate::core::authz::store::AuthzWrite
+    + crate::core::keystone::KeystoneWrite
+    + crate::core::policy::SecurityWrite
 {
     fn commit(self: Box<Self>) -> Result<(), Error>;
 
@@ -506,6 +517,8 @@ pub trait WriteTx:
         stale_before: i64,
     ) -> Result<(), Error>;
     fn clear_login_failures(&mut self, subject: &str) -> Result<(), Error>;
+    /// Deletes the rows whose window started at or before `stale_before` and whose lockout
+    /// (if any) ended by then.
     fn purge_login_failures(&mut self, stale_before: i64) -> Result<u64, Error>;
 
     // signature nonces

@@ -11,6 +11,7 @@ mod lists;
 pub mod meta;
 mod projects;
 mod roles;
+pub mod security;
 pub mod state;
 mod tokens;
 mod users;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .merge(projects::router())
         .merge(roles::router())
+        .merge(security::router())
         .merge(keystone_roles::router())
         .merge(credentials::router())
         .merge(v5::router())
@@ -187,10 +189,22 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
     if req.method() == http::Method::POST && req.uri().path() == "/v3/auth/tokens" {
         return next.run(req).await;
     }
+    // a user changing its own password authenticates with the original one (Keystone's
+    // change-password API needs no token: an expired password gets none)
+    if req.method() == http::Method::POST && is_password_change(req.uri().path()) {
+        return next.run(req).await;
+    }
     match identify(&s, req).await {
         Ok(req) => next.run(req).await,
         Err(e) => refuse(e),
     }
+}
+
+/// `/v3/users/{user_id}/password`.
+fn is_password_change(path: &str) -> bool {
+    path.strip_prefix("/v3/users/")
+        .and_then(|rest| rest.strip_suffix("/password"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {

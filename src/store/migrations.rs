@@ -67,6 +67,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0013_group_names_covering.sql",
     "0014_access_key_details.sql",
     "0015_authorization.sql",
+    "0018_security_policies.sql",
     "0019_keystone_projects_roles.sql",
 );
 const POSTGRES: &[(&str, &str)] = files!("postgres":
@@ -85,6 +86,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0013_group_names_covering.sql",
     "0014_access_key_details.sql",
     "0015_authorization.sql",
+    "0018_security_policies.sql",
     "0019_keystone_projects_roles.sql",
 );
 
