@@ -383,6 +383,78 @@ pub struct UserFilter {
     /// An unknown word matches no one.
     #[serde(default, with = "given_word")]
     pub platform_type: Option<Given<PlatformType>>,
+    /// Keystone's `password_expires_at` filter.
+    #[serde(default)]
+    pub password_expires: Option<ExpiryCondition>,
+}
+
+/// Keystone's `password_expires_at={lt|lte|gt|gte|eq|neq}:time` filter: users whose password
+/// expires (`User::password_expires_at` set, the password not made never to expire) at a
+/// time that compares so with `at` (Unix ms). A password that does not expire matches no
+/// comparison, as Keystone's null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExpiryCondition {
+    pub op: CmpOp,
+    pub at: i64,
+}
+
+/// A comparison of Keystone's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CmpOp {
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Eq,
+    Neq,
+}
+
+impl CmpOp {
+    /// Keystone's word (`lt`, ...).
+    pub fn parse(word: &str) -> Option<CmpOp> {
+        Some(match word {
+            "lt" => CmpOp::Lt,
+            "lte" => CmpOp::Lte,
+            "gt" => CmpOp::Gt,
+            "gte" => CmpOp::Gte,
+            "eq" => CmpOp::Eq,
+            "neq" => CmpOp::Neq,
+            _ => return None,
+        })
+    }
+
+    /// The SQL operator.
+    pub fn sql(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Lte => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Gte => ">=",
+            CmpOp::Eq => "=",
+            CmpOp::Neq => "<>",
+        }
+    }
+
+    /// Whether `a op b`.
+    pub fn holds(self, a: i64, b: i64) -> bool {
+        match self {
+            CmpOp::Lt => a < b,
+            CmpOp::Lte => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Gte => a >= b,
+            CmpOp::Eq => a == b,
+            CmpOp::Neq => a != b,
+        }
+    }
+}
+
+impl ExpiryCondition {
+    /// Whether the user passes the filter.
+    pub fn holds(&self, u: &User) -> bool {
+        u.password_expires_at != 0
+            && !u.password_never_expired
+            && self.op.holds(u.password_expires_at, self.at)
+    }
 }
 
 impl UserFilter {

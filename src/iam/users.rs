@@ -80,9 +80,10 @@ pub(super) fn user_filter(
         names: p.text("name").into_iter().collect(),
         name_conditions: NameCondition::keystone(|k| p.text(k)),
         disabled: lists::enabled(p)?.map(|e| !e),
+        password_expires: lists::password_expires_at(p)?,
         ..Default::default()
     };
-    Ok((filter, lists::password_expires_at(p)?))
+    Ok((filter, false))
 }
 
 /// A user list: the page asked for (`page`/`per_page`), else the whole list streamed

@@ -468,6 +468,9 @@ impl Model {
         if f.disabled.is_some_and(|d| d != u.disabled) {
             return false;
         }
+        if f.password_expires.is_some_and(|c| !c.holds(u)) {
+            return false;
+        }
         if let Some(g) = &f.group_id {
             if !self.member(g, &u.id) {
                 return false;

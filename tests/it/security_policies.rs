@@ -456,6 +456,34 @@ async fn history_minimum_age_and_expiry() {
     let exp = chrono::NaiveDateTime::parse_from_str(&exp, "%Y-%m-%dT%H:%M:%S%.6f").unwrap();
     let days = (exp.and_utc() - chrono::Utc::now()).num_hours();
     assert!((29 * 24..=30 * 24).contains(&days), "{days}");
+    // Keystone's password_expires_at filter compares it
+    let when = |days: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let listed = |q: String| {
+        let (url, token) = (s.url.clone(), token.clone());
+        async move {
+            let r = with_token(
+                "GET",
+                &format!("{url}/v3/users?password_expires_at={q}"),
+                &token,
+                None,
+            )
+            .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.body["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(format!("lt:{}", when(31))).await, vec!["carol"]);
+    assert!(listed(format!("gt:{}", when(31))).await.is_empty());
+    assert_eq!(listed(format!("gte:{}", when(29))).await, vec!["carol"]);
     let r = token_of(&s.url, &id, "Fifth#Pass05").await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(

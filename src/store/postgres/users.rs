@@ -298,6 +298,11 @@ fn matching<'a>(account_id: &'a str, f: &'a UserFilter) -> Sql<'a> {
     if let Some(d) = f.disabled {
         sql.push(" AND u.disabled = ").bind(d);
     }
+    if let Some(c) = &f.password_expires {
+        sql.push(" AND u.password_expires_at <> 0 AND NOT u.password_never_expired")
+            .push(&format!(" AND u.password_expires_at {} ", c.op.sql()))
+            .bind(c.at);
+    }
     if let Some(g) = &f.group_id {
         sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
             .bind(key(account_id, g))

@@ -163,6 +163,11 @@ fn matching<'a>(
     if let Some(d) = f.disabled {
         sql.push(" AND u.disabled = ").bind(d);
     }
+    if let Some(c) = &f.password_expires {
+        sql.push(" AND u.password_expires_at <> 0 AND NOT u.password_never_expired")
+            .push(&format!(" AND u.password_expires_at {} ", c.op.sql()))
+            .bind(c.at);
+    }
     if let Some(g) = &f.group_id {
         sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
             .bind(key(account_id, g))
@@ -198,8 +203,10 @@ fn keywords_only(f: &UserFilter) -> Option<Vec<(&'static [Field], &str)>> {
         disabled,
         domain,
         platform_type,
+        password_expires,
     } = f;
     if !names.is_empty()
+        || password_expires.is_some()
         || active_type.is_some()
         || group_name.is_some()
         || group_id.is_some()
