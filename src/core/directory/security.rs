@@ -89,8 +89,8 @@ impl Directory {
 
     /// A user changes its own password (Keystone's `POST /v3/users/{id}/password`): the
     /// original password must be right (else `Unauthenticated`, which the caller counts as a
-    /// failed login), the policy must let users change their passwords and the user's
-    /// `lock_password` option must be off, the current password must be older than the
+    /// failed login), the policy must let users change their passwords, and so must the user
+    /// (`enable_change_password`, its `lock_password` option off), the current password must be older than the
     /// policy's minimum age, and the new one must pass the policy's rules and differ from
     /// the most recent ones it keeps (else `InvalidPassword`, 400, Keystone's messages).
     pub async fn change_own_password(
@@ -108,6 +108,7 @@ impl Directory {
         }
         let policy = self.password_policy(account_id).await?;
         if !policy.allow_user_to_change_password
+            || !u.enable_change_password
             || UserOptions::from_stored(&u.options).flag("lock_password")
         {
             return Err(Error::InvalidPassword(
