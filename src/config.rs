@@ -61,9 +61,12 @@ pub struct FileConfig {
     pub token_expiry: Option<u64>,
     /// IAM: the public base URL (behind a reverse proxy).
     pub public_url: Option<String>,
+    /// IAM: failed logins of a user within the window that lock it out for the window (the
+    /// login policy of an account that has none of its own; 401 then).
     pub login_max_failures_per_user: Option<i64>,
+    /// IAM: failed logins from one address within the window, then 429 until it ends.
     pub login_max_failures_per_addr: Option<i64>,
-    /// IAM: the failed-login window in seconds.
+    /// IAM: the failed-login window in seconds (also the default lockout).
     pub login_failure_window: Option<u64>,
     /// IAM: reverse proxies whose X-Forwarded-For names the client of a login.
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,

@@ -169,6 +169,9 @@ fn user_row(rng: &mut StdRng, account_id: &str, n: u64, now: i64) -> UserRecord 
         disabled: rng.gen_bool(0.02),
         is_root: false,
         created_at: now,
+        password_expires_at: 0,
+        default_project_id: String::new(),
+        options: "{}".into(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod keystone;
 pub mod keystone_credentials;
 pub mod model;
 pub mod password;
+pub mod policy;
 pub mod storage;
 pub mod text;
 pub mod validate;

@@ -198,6 +198,15 @@ pub struct User {
     /// expired): IAM tokens issued before it are refused, also once the user is active again
     /// (Keystone revokes a user's tokens when it is disabled). 0: never.
     pub tokens_valid_after: i64,
+    /// Unix ms when the password expires (the password policy's validity period from when
+    /// it was set); 0: never.
+    pub password_expires_at: i64,
+    /// Unix ms of the last password login; 0: none.
+    pub last_login_at: i64,
+    /// Keystone's `default_project_id`; empty: none.
+    pub default_project_id: String,
+    /// Keystone's user options as a JSON object (`{}`: none); see `core::policy::UserOptions`.
+    pub options: String,
 }
 
 impl User {
@@ -251,6 +260,10 @@ pub struct NewUser {
     pub password_never_expired: Option<bool>,
     pub disabled: bool,
     pub group_ids: Vec<String>,
+    /// Keystone's `default_project_id` (empty: none): a project of the account.
+    pub default_project_id: String,
+    /// Keystone's user options (`None`: none).
+    pub options: Option<crate::core::policy::UserOptions>,
 }
 
 /// A partial update: `None` leaves the field as it is.
@@ -270,6 +283,10 @@ pub struct UserPatch {
     pub disabled: Option<bool>,
     pub user_info_map: Option<String>,
     pub password: Option<String>,
+    /// Keystone's `default_project_id` (empty: none).
+    pub default_project_id: Option<String>,
+    /// Keystone's user options, merged into the user's (a `None` option removes it).
+    pub options: Option<crate::core::policy::UserOptions>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -366,6 +383,78 @@ pub struct UserFilter {
     /// An unknown word matches no one.
     #[serde(default, with = "given_word")]
     pub platform_type: Option<Given<PlatformType>>,
+    /// Keystone's `password_expires_at` filter.
+    #[serde(default)]
+    pub password_expires: Option<ExpiryCondition>,
+}
+
+/// Keystone's `password_expires_at={lt|lte|gt|gte|eq|neq}:time` filter: users whose password
+/// expires (`User::password_expires_at` set, the password not made never to expire) at a
+/// time that compares so with `at` (Unix ms). A password that does not expire matches no
+/// comparison, as Keystone's null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExpiryCondition {
+    pub op: CmpOp,
+    pub at: i64,
+}
+
+/// A comparison of Keystone's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CmpOp {
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Eq,
+    Neq,
+}
+
+impl CmpOp {
+    /// Keystone's word (`lt`, ...).
+    pub fn parse(word: &str) -> Option<CmpOp> {
+        Some(match word {
+            "lt" => CmpOp::Lt,
+            "lte" => CmpOp::Lte,
+            "gt" => CmpOp::Gt,
+            "gte" => CmpOp::Gte,
+            "eq" => CmpOp::Eq,
+            "neq" => CmpOp::Neq,
+            _ => return None,
+        })
+    }
+
+    /// The SQL operator.
+    pub fn sql(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Lte => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Gte => ">=",
+            CmpOp::Eq => "=",
+            CmpOp::Neq => "<>",
+        }
+    }
+
+    /// Whether `a op b`.
+    pub fn holds(self, a: i64, b: i64) -> bool {
+        match self {
+            CmpOp::Lt => a < b,
+            CmpOp::Lte => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Gte => a >= b,
+            CmpOp::Eq => a == b,
+            CmpOp::Neq => a != b,
+        }
+    }
+}
+
+impl ExpiryCondition {
+    /// Whether the user passes the filter.
+    pub fn holds(&self, u: &User) -> bool {
+        u.password_expires_at != 0
+            && !u.password_never_expired
+            && self.op.holds(u.password_expires_at, self.at)
+    }
 }
 
 impl UserFilter {

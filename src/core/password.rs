@@ -35,8 +35,26 @@ pub async fn verify(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// A random password that meets the policy: 16 characters with all four classes.
+/// A random password that the default password policy takes: 16 characters with all four
+/// kinds.
 pub fn generate() -> String {
+    generate_len(16)
+}
+
+/// A random password that `policy` takes for the user `user_name`: as long as the policy's
+/// minimum (16 at least), all four kinds, drawn again until every rule holds.
+pub fn generate_for(policy: &super::policy::PasswordPolicy, user_name: &str) -> String {
+    let len = policy.minimum_password_length.max(16) as usize;
+    loop {
+        let p = generate_len(len);
+        if policy.check(&p, user_name).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// `len` (4 at least) random characters with all four kinds.
+fn generate_len(len: usize) -> String {
     const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
     const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
     const DIGIT: &[u8] = b"23456789";
@@ -47,7 +65,7 @@ pub fn generate() -> String {
         .iter()
         .map(|set| set[rng.gen_range(0..set.len())])
         .collect();
-    while chars.len() < 16 {
+    while chars.len() < len {
         chars.push(all[rng.gen_range(0..all.len())]);
     }
     chars.shuffle(&mut rng);

@@ -59,6 +59,12 @@ pub struct UserRecord {
     pub is_root: bool,
     /// Unix ms; also the first `updated_at`.
     pub created_at: i64,
+    /// Unix ms when the password expires; 0: never.
+    pub password_expires_at: i64,
+    /// Keystone's `default_project_id`; empty: none.
+    pub default_project_id: String,
+    /// Keystone's user options, a JSON object.
+    pub options: String,
 }
 
 /// An access key as stored: the secret sealed with the master key (`auth::sealing`).
@@ -164,6 +170,7 @@ pub trait ReadTx:
     + crate::core::keystone::KeystoneRead
     + crate::core::catalog::CatalogRead
     + crate::core::keystone_credentials::CredentialRead
+    + crate::core::policy::SecurityRead
 {
     /// Ends a read transaction (a write transaction's reads end with its `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error>;
@@ -342,6 +349,7 @@ pub trait WriteTx:
     + crate::core::keystone::KeystoneWrite
     + crate::core::catalog::CatalogWrite
     + crate::core::keystone_credentials::CredentialWrite
+    + crate::core::policy::SecurityWrite
 {
     fn commit(self: Box<Self>) -> Result<(), Error>;
 
@@ -513,6 +521,8 @@ pub trait WriteTx:
         stale_before: i64,
     ) -> Result<(), Error>;
     fn clear_login_failures(&mut self, subject: &str) -> Result<(), Error>;
+    /// Deletes the rows whose window started at or before `stale_before` and whose lockout
+    /// (if any) ended by then.
     fn purge_login_failures(&mut self, stale_before: i64) -> Result<u64, Error>;
 
     // signature nonces

@@ -256,37 +256,11 @@ pub fn phone(value: &str) -> Result<(), Error> {
     }
 }
 
-/// 8 to 32 characters, at least three of: lower case, upper case, digits, other
-/// characters; must not contain the user name or its reverse.
+/// The default password policy (`core::policy::PasswordPolicy::default`): 8 to 32
+/// characters, at least three of: lower case, upper case, digits, other characters; must not
+/// contain the user name or its reverse. An account's own policy may say otherwise.
 pub fn password(password: &str, user_name: &str) -> Result<(), Error> {
-    let n = password.chars().count();
-    if !(8..=32).contains(&n) {
-        return Err(Error::InvalidPassword(
-            "password must have 8 to 32 characters".into(),
-        ));
-    }
-    let classes = [
-        password.chars().any(|c| c.is_lowercase()),
-        password.chars().any(|c| c.is_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password
-            .chars()
-            .any(|c| !c.is_alphanumeric() && !c.is_whitespace()),
-    ];
-    if classes.iter().filter(|b| **b).count() < 3 {
-        return Err(Error::InvalidPassword(
-            "password must contain at least three of: lower-case letters, upper-case letters, digits, special characters".into(),
-        ));
-    }
-    let lower = password.to_lowercase();
-    let name = user_name.to_lowercase();
-    let reversed: String = name.chars().rev().collect();
-    if !name.is_empty() && (lower.contains(&name) || lower.contains(&reversed)) {
-        return Err(Error::InvalidPassword(
-            "password must not contain the user name or its reverse".into(),
-        ));
-    }
-    Ok(())
+    super::policy::PasswordPolicy::default().check(password, user_name)
 }
 
 pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {

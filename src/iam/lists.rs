@@ -21,6 +21,7 @@ use std::future::Future;
 use axum::response::Response;
 use serde_json::Value;
 
+use crate::core::model::{CmpOp, ExpiryCondition};
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::stream::{json_array, Frame};
@@ -43,23 +44,25 @@ pub fn enabled(p: &Params) -> Result<Option<bool>, Error> {
 
 /// Keystone's `password_expires_at` filter, `{operator}:{timestamp}` with operator `lt`,
 /// `lte`, `gt`, `gte`, `eq` (the default when absent) or `neq` and an ISO 8601 timestamp
-/// (`2016-12-08T22:02:00Z`); malformed is a 400. Returns whether the filter was given: no
-/// password of the directory expires (`password_expires_at` is null), and Keystone's SQL
-/// comparison with null holds for no operator, so a given filter matches no user.
-pub fn password_expires_at(p: &Params) -> Result<bool, Error> {
+/// (`2016-12-08T22:02:00Z`); malformed is a 400. A password that does not expire
+/// (`password_expires_at` null) matches no operator, as Keystone's SQL comparison with null.
+pub fn password_expires_at(p: &Params) -> Result<Option<ExpiryCondition>, Error> {
     let Some(v) = p.text("password_expires_at") else {
-        return Ok(false);
+        return Ok(None);
     };
-    let (_op, time) = match v.split_once(':') {
-        Some((op, t)) if ["lt", "lte", "gt", "gte", "eq", "neq"].contains(&op) => (op, t),
-        _ => ("eq", v.as_str()),
+    let (op, time) = match v.split_once(':') {
+        Some((op, t)) => match CmpOp::parse(op) {
+            Some(op) => (op, t),
+            None => (CmpOp::Eq, v.as_str()),
+        },
+        None => (CmpOp::Eq, v.as_str()),
     };
-    if crate::core::ids::parse_time_ms(time).is_none() {
-        return Err(Error::invalid(format!(
+    match crate::core::ids::parse_time_ms(time) {
+        Some(at) => Ok(Some(ExpiryCondition { op, at })),
+        None => Err(Error::invalid(format!(
             "password_expires_at must be {{lt|lte|gt|gte|eq|neq}}:YYYY-MM-DDTHH:mm:ssZ, not {v:?}"
-        )));
+        ))),
     }
-    Ok(true)
 }
 
 /// Keystone's inexact filters on the route's filters: `name__{i,}{contains,startswith,

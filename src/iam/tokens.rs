@@ -1,8 +1,11 @@
 //! `/v3/auth/tokens`: issue (password method), validate, revoke.
 //!
-//! Failed logins are counted in the database, per user and per source address, so the limit
-//! holds across nodes; `LoginLimits` has the thresholds. A disabled, locked or expired user
-//! gets no token, and any error of identity or password is the same 401.
+//! Failed logins are counted in the database, per user and per source address, so the limits
+//! hold across nodes: an address that used up the server's `LoginLimits` gets 429 for a
+//! while; a user that reaches its account's login policy's number of failures is locked out
+//! for its lockout duration (401, as Keystone's security compliance: even the right password
+//! gets no token then). A disabled, locked, expired or long inactive user, or one whose
+//! password expired, gets no token, and any error of identity or password is the same 401.
 
 use std::net::IpAddr;
 
@@ -19,7 +22,9 @@ use serde_json::{json, Value};
 use super::error::{KsError, TooManyAttempts};
 use super::{json, peer, Base, Who};
 use crate::auth::tokens::{new_token_id, Claims, Scope};
+use crate::core::directory::{FailureSubject, LoginLimits};
 use crate::core::model::{Account, Project, User};
+use crate::core::policy::{LoginPolicy, UserOptions};
 use crate::core::{ids, password, Entity, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -89,7 +94,14 @@ struct SystemRef {
 
 /// The client's address, when the server records it (it does in `roster serve`). Behind a
 /// trusted proxy, the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-struct Peer(Option<IpAddr>);
+pub(super) struct Peer(Option<IpAddr>);
+
+impl Peer {
+    /// The address's login subject (`addr:<ip>`), when the address is known.
+    pub(super) fn subject(&self) -> Option<String> {
+        self.0.map(|a| format!("addr:{a}"))
+    }
+}
 
 impl FromRequestParts<AppState> for Peer {
     type Rejection = KsError;
@@ -197,13 +209,16 @@ async fn issue(
         }
         (None, None) => return Err(ks(Error::invalid("the user needs an id or a name"))),
     };
-    let mut subjects = vec![(user_subject.clone(), limits.max_per_user)];
-    if let Some(a) = &addr_subject {
-        subjects.push((a.clone(), limits.max_per_addr));
-    }
-    if let Some(wait) = s.dir.login_blocked(&subjects, limits).await.map_err(ks)? {
-        return Err(TooManyAttempts(wait).into_response());
-    }
+    let policy = match &account_id {
+        Some(acc) => super::security::login_policy(&s, acc).await.map_err(ks)?,
+        None => LoginPolicy::default_for(&limits, s.iam.settings.token_ttl.as_millis() as i64),
+    };
+    let options = user
+        .as_ref()
+        .map(|u| UserOptions::from_stored(&u.options))
+        .unwrap_or_default();
+    let guard = Guard::new(&s, addr_subject, &user_subject, &policy, &options);
+    guard.admit(&s).await?;
     let ok = match &user {
         Some(u) => s.dir.verify_password(u, &pw.password).await.map_err(ks)?,
         None => {
@@ -213,15 +228,11 @@ async fn issue(
         }
     };
     let (Some(account_id), Some(user), true) = (account_id, user, ok) else {
-        let all: Vec<String> = subjects.into_iter().map(|(s, _)| s).collect();
-        s.dir.record_login_failure(&all, limits).await.map_err(ks)?;
+        guard.failed(&s).await?;
         return Err(ks(denied()));
     };
-    s.dir
-        .clear_login_failures(&user_subject)
-        .await
-        .map_err(ks)?;
-    if user.disabled || user.locked || user.expired_at(ids::now_ms()) {
+    let now = ids::now_ms();
+    if user.disabled || user.locked || user.expired_at(now) {
         return Err(ks(Error::Unauthenticated(format!(
             "the user {} is disabled or locked",
             user.id
@@ -235,11 +246,30 @@ async fn issue(
             user.id
         ))));
     }
+    if password_expired(&user, &options, now) {
+        // Keystone's PasswordExpired: the user changes it with POST /v3/users/{id}/password
+        return Err(ks(Error::Unauthenticated(format!(
+            "The password is expired and needs to be changed for user: {}.",
+            user.id
+        ))));
+    }
+    if let Some(validity) = policy.validity_ms() {
+        let last = user.last_login_at.max(user.created_at);
+        if !user.is_root && !options.flag("ignore_user_inactivity") && last + validity <= now {
+            return Err(ks(Error::Unauthenticated(format!(
+                "the user {} has not logged in for {} days and is disabled (the login policy's account_validity_period)",
+                user.id, policy.account_validity_period
+            ))));
+        }
+    }
+    s.dir
+        .login_succeeded(&user_subject, &user.id)
+        .await
+        .map_err(ks)?;
     let account = s.dir.account(&account_id).await.map_err(ks)?;
     let scope = resolve_scope(&s, &account, r.auth.scope, standing.system)
         .await
         .map_err(ks)?;
-    let now = ids::now_ms();
     let claims = Claims {
         user_id: user.id.to_string(),
         account_id: account.id.to_string(),
@@ -251,7 +281,8 @@ async fn issue(
         },
         methods: vec!["password".into()],
         issued_at: now,
-        expires_at: now + s.iam.settings.token_ttl.as_millis() as i64,
+        // the login policy's session_timeout bounds the server's token lifetime
+        expires_at: now + (s.iam.settings.token_ttl.as_millis() as i64).min(policy.session_ms()),
         token_id: new_token_id(),
     };
     let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
@@ -268,6 +299,97 @@ async fn issue(
         HeaderValue::from_str(&token).map_err(|e| ks(Error::Internal(e.to_string())))?,
     );
     Ok(resp)
+}
+
+/// Whether the user's password has expired (its policy's validity period is over), unless
+/// the password never expires for this user.
+fn password_expired(u: &User, options: &UserOptions, now: i64) -> bool {
+    u.password_expires_at != 0
+        && u.password_expires_at <= now
+        && !u.password_never_expired
+        && !options.flag("ignore_password_expiry")
+}
+
+/// The limits on one password check (a login, a password change): the address's failures
+/// (429 when used up, the server's limits) and the user's lockout (401, Keystone's
+/// AccountLocked, by the account's login policy; the user's
+/// `ignore_lockout_failure_attempts` option takes it out of the lockout).
+pub(super) struct Guard {
+    addr: Option<String>,
+    user: FailureSubject,
+    limits: LoginLimits,
+}
+
+impl Guard {
+    pub(super) fn new(
+        s: &AppState,
+        addr: Option<String>,
+        user_subject: &str,
+        policy: &LoginPolicy,
+        options: &UserOptions,
+    ) -> Guard {
+        let lock = (!options.flag("ignore_lockout_failure_attempts"))
+            .then_some((policy.login_failed_times, policy.lockout_ms()));
+        Guard {
+            addr,
+            user: FailureSubject {
+                subject: user_subject.to_string(),
+                window_ms: policy.window_ms(),
+                lock,
+            },
+            limits: s.iam.settings.login_limits,
+        }
+    }
+
+    /// Refuses the attempt before the password is checked: the address has used up its
+    /// failures (429), or the user is locked out (401, even with the right password).
+    pub(super) async fn admit(&self, s: &AppState) -> Result<(), Response> {
+        let ks = |e: Error| KsError(e).into_response();
+        if let Some(a) = &self.addr {
+            let subjects = [(a.clone(), self.limits.max_per_addr)];
+            if let Some(wait) = s
+                .dir
+                .login_blocked(&subjects, self.limits)
+                .await
+                .map_err(ks)?
+            {
+                return Err(TooManyAttempts(wait).into_response());
+            }
+        }
+        if self.user.lock.is_some()
+            && s.dir
+                .locked_out(&self.user.subject)
+                .await
+                .map_err(ks)?
+                .is_some()
+        {
+            let who = self
+                .user
+                .subject
+                .strip_prefix("user:")
+                .unwrap_or(&self.user.subject);
+            return Err(ks(Error::Unauthenticated(format!(
+                "The account is locked for user: {who}."
+            ))));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed check against the address and the user.
+    pub(super) async fn failed(&self, s: &AppState) -> Result<(), Response> {
+        let mut subjects = vec![self.user.clone()];
+        if let Some(a) = &self.addr {
+            subjects.push(FailureSubject {
+                subject: a.clone(),
+                window_ms: self.limits.window_ms,
+                lock: None,
+            });
+        }
+        s.dir
+            .record_login_failure(&subjects, self.limits)
+            .await
+            .map_err(|e| KsError(e).into_response())
+    }
 }
 
 enum Resolved {
@@ -400,7 +522,7 @@ fn token_body(
             "id": user.id,
             "name": user.name,
             "domain": domain,
-            "password_expires_at": null,
+            "password_expires_at": super::views::password_expires_at(user),
         },
     });
     match scope {

@@ -14,6 +14,7 @@ use super::error::KsError;
 use super::views::{self, Paging};
 use super::{json, lists, Base, Who};
 use crate::core::model::{ActiveType, NameCondition, NewUser, User, UserFilter, UserPatch};
+use crate::core::policy::UserOptions;
 use crate::core::Error;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
             get(show).patch(update).delete(delete),
         )
         .route("/v3.0/OS-USER/users", post(create_os_user))
+        .route("/v3/users/{user_id}/password", post(change_password))
 }
 
 type Res = Result<Response, KsError>;
@@ -80,9 +82,10 @@ pub(super) fn user_filter(
         names: p.text("name").into_iter().collect(),
         name_conditions: NameCondition::keystone(|k| p.text(k)),
         disabled: lists::enabled(p)?.map(|e| !e),
+        password_expires: lists::password_expires_at(p)?,
         ..Default::default()
     };
-    Ok((filter, lists::password_expires_at(p)?))
+    Ok((filter, false))
 }
 
 /// A user list: the page asked for (`page`/`per_page`, of the aimed account), else the
@@ -158,6 +161,35 @@ struct UserOption {
     email: Option<String>,
     phone: Option<String>,
     areacode: Option<String>,
+    /// Keystone's: a project of the domain, or null / "" for none.
+    #[serde(default, deserialize_with = "nullable")]
+    default_project_id: Option<String>,
+    /// Keystone's user options (`core::policy::UserOptions`).
+    options: Option<serde_json::Value>,
+}
+
+/// A field that may be `null` (read as empty).
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Some(Option::<String>::deserialize(d)?.unwrap_or_default()))
+}
+
+/// `options` as the core reads them.
+fn options(v: &Option<serde_json::Value>) -> Result<Option<UserOptions>, Error> {
+    v.as_ref().map(UserOptions::parse).transpose()
+}
+
+/// A `default_project_id` must name a project of the caller's domain (empty: none).
+async fn check_default_project(s: &AppState, who: &Who, id: Option<&str>) -> Result<(), Error> {
+    let Some(id) = id.filter(|id| !id.is_empty()) else {
+        return Ok(());
+    };
+    match s.dir.project(id).await {
+        Ok(p) if p.account_id == who.account_id => Ok(()),
+        Ok(_) | Err(Error::NotFound(..)) => Err(Error::invalid(format!(
+            "default_project_id {id} is not a project of the domain"
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -181,6 +213,8 @@ impl UserOption {
             password: self.password,
             next_login_change_password: self.pwd_status,
             disabled: !self.enabled.unwrap_or(true),
+            options: options(&self.options)?,
+            default_project_id: self.default_project_id.unwrap_or_default(),
             ..Default::default()
         })
     }
@@ -194,6 +228,7 @@ async fn create_user(
     who.allow(s, "iam:users:createUser").await?;
     let r: UserBody = json(body)?;
     who.own_domain(r.user.domain_id.as_deref())?;
+    check_default_project(s, who, r.user.default_project_id.as_deref()).await?;
     let areacode = r.user.areacode.clone().unwrap_or_default();
     let u = s
         .dir
@@ -242,7 +277,10 @@ async fn update(
             return Err(Error::invalid("a user cannot move to another domain").into());
         }
     }
+    check_default_project(&s, &who, o.default_project_id.as_deref()).await?;
     let patch = UserPatch {
+        options: options(&o.options)?,
+        default_project_id: o.default_project_id,
         name: o.name,
         description: o.description,
         email: o.email,
@@ -264,5 +302,75 @@ async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> 
         .delete_users(&who.account_id, std::slice::from_ref(&id))
         .await?;
     s.iam.forget_user(&who.account_id, &id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordChangeBody {
+    user: PasswordChange,
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    password: String,
+    original_password: String,
+}
+
+/// `POST /v3/users/{user_id}/password`: a user changes its own password (Keystone API
+/// reference, "Change password for user"). No token is needed: the original password
+/// authenticates, and a wrong one counts as a failed login (an address's limit: 429; a
+/// locked-out user: 401). A wrong original password or an unknown user: 401; a new password
+/// the account's password policy refuses (rules, history, minimum age, self-service off or
+/// the user's `lock_password`): 400. Answers 204; the user's tokens stop working.
+async fn change_password(
+    State(s): State<AppState>,
+    peer: super::tokens::Peer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let ks = |e: Error| KsError(e).into_response();
+    let r: PasswordChangeBody = json(&body).map_err(ks)?;
+    let unknown = || {
+        ks(Error::Unauthenticated(
+            "error when changing user password: wrong user or password".into(),
+        ))
+    };
+    let account = s.dir.account_of_user(&id).await.map_err(ks)?;
+    let user = match &account {
+        Some(a) => Some(s.dir.user(a, &id).await.map_err(ks)?),
+        None => None,
+    };
+    let policy = match &account {
+        Some(a) => super::security::login_policy(&s, a).await.map_err(ks)?,
+        None => crate::core::policy::LoginPolicy::default_for(
+            &s.iam.settings.login_limits,
+            s.iam.settings.token_ttl.as_millis() as i64,
+        ),
+    };
+    let opts = user
+        .as_ref()
+        .map(|u| UserOptions::from_stored(&u.options))
+        .unwrap_or_default();
+    let subject = format!("user:{id}");
+    let guard = super::tokens::Guard::new(&s, peer.subject(), &subject, &policy, &opts);
+    guard.admit(&s).await?;
+    let (Some(account), Some(_)) = (account, user) else {
+        guard.failed(&s).await?;
+        return Err(unknown());
+    };
+    match s
+        .dir
+        .change_own_password(&account, &id, &r.user.original_password, &r.user.password)
+        .await
+    {
+        Ok(_) => {}
+        Err(Error::Unauthenticated(_)) => {
+            guard.failed(&s).await?;
+            return Err(unknown());
+        }
+        Err(e) => return Err(ks(e)),
+    }
+    s.dir.clear_login_failures(&subject).await.map_err(ks)?;
+    s.iam.forget_user(&account, &id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::core::ids::iso_ms;
 use crate::core::model::{Group, User};
+use crate::core::policy::UserOptions;
 
 pub fn group(base: &str, g: &Group) -> Value {
     json!({
@@ -17,22 +18,40 @@ pub fn group(base: &str, g: &Group) -> Value {
     })
 }
 
-/// A user as Keystone lists and shows it. `enabled` is the directory's `disabled` flag
-/// inverted; `pwd_status` is "must change the password at next login".
+/// When a user's password expires, as Keystone writes it (`2016-11-06T15:32:17.000000`,
+/// UTC), or null when it does not.
+pub fn password_expires_at(u: &User) -> Value {
+    if u.password_expires_at == 0 || u.password_never_expired {
+        return Value::Null;
+    }
+    let t = chrono::DateTime::from_timestamp_millis(u.password_expires_at).unwrap_or_default();
+    json!(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+}
+
+/// A user as Keystone lists and shows it, with every field a create or update accepts.
+/// `enabled` is the directory's `disabled` flag inverted; `pwd_status` is "must change the
+/// password at next login"; `default_project_id` is absent when there is none (as
+/// Keystone), `options` always an object.
 pub fn user(base: &str, u: &User) -> Value {
-    json!({
+    let mut v = json!({
         "id": u.id,
         "name": u.name,
         "description": u.description,
         "domain_id": u.account_id,
         "enabled": !u.disabled,
+        "email": u.email,
+        "options": UserOptions::from_stored(&u.options).0,
         "pwd_status": u.next_login_change_password,
-        "password_expires_at": null,
+        "password_expires_at": password_expires_at(u),
         "last_project_id": null,
         "pwd_strength": null,
         "access_mode": "default",
         "links": { "self": format!("{base}/v3/users/{}", u.id) },
-    })
+    });
+    if !u.default_project_id.is_empty() {
+        v["default_project_id"] = json!(u.default_project_id);
+    }
+    v
 }
 
 /// The Huawei `/v3.0/OS-USER/users` form of a user.
@@ -47,7 +66,9 @@ pub fn os_user(base: &str, u: &User, areacode: &str) -> Value {
     v["xdomain_type"] = json!("");
     v["xuser_id"] = json!("");
     v["xuser_type"] = json!("");
-    v["default_project_id"] = json!(null);
+    if u.default_project_id.is_empty() {
+        v["default_project_id"] = json!(null);
+    }
     v
 }
 

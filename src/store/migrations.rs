@@ -69,6 +69,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0015_authorization.sql",
     "0016_domains.sql",
     "0017_keystone_credentials.sql",
+    "0018_security_policies.sql",
     "0019_keystone_projects_roles.sql",
     "0020_catalog.sql",
 );
@@ -90,6 +91,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0015_authorization.sql",
     "0016_domains.sql",
     "0017_keystone_credentials.sql",
+    "0018_security_policies.sql",
     "0019_keystone_projects_roles.sql",
     "0020_catalog.sql",
 );

@@ -334,6 +334,9 @@ pub(crate) fn record(account_id: &str, i: i64, u: &UserSpec<'_>) -> UserRecord {
         disabled: u.disabled,
         is_root: i == 0,
         created_at: 1_700_000_000_000 + i,
+        password_expires_at: 0,
+        default_project_id: String::new(),
+        options: "{}".into(),
     }
 }
 
@@ -463,6 +466,9 @@ impl Model {
             }
         }
         if f.disabled.is_some_and(|d| d != u.disabled) {
+            return false;
+        }
+        if f.password_expires.is_some_and(|c| !c.holds(u)) {
             return false;
         }
         if let Some(g) = &f.group_id {
@@ -699,6 +705,10 @@ fn the_model_can_fail() {
         updated_at: 0,
         password_changed_at: 0,
         tokens_valid_after: 0,
+        password_expires_at: 0,
+        last_login_at: 0,
+        default_project_id: String::new(),
+        options: "{}".into(),
     };
     let m = Model {
         listed_users: vec![u("Straße", 1), u("alice", 2), u("ALICE-2", 3)],

@@ -161,6 +161,8 @@ impl CreateReq {
             password_never_expired: self.password_never_expired,
             disabled: false,
             group_ids: self.group_ids.unwrap_or_default(),
+            default_project_id: String::new(),
+            options: None,
         })
     }
 }

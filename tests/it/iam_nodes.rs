@@ -213,17 +213,20 @@ async fn failed_logins_are_limited_per_user_and_per_address() {
     for _ in 0..3 {
         assert_keystone_error(&attempt("acme", "Wrong#Pass1").await, 401);
     }
-    // the user is now refused, even with the right password, and told when to come back
+    // the user is now locked out: refused even with the right password, with Keystone's 401
     let r = attempt("acme", &a.password).await;
-    assert_keystone_error(&r, 429);
-    let wait: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=600).contains(&wait), "{wait}");
+    assert_keystone_error(&r, 401);
+    assert!(r.body.to_string().contains("locked"), "{}", r.body);
 
-    // other user names from the same address: three more failures use up the address
+    // other user names from the same address: three more failures use up the address,
+    // which is then refused for a while (429, told when to come back)
     for name in ["ghost1", "ghost2", "ghost3"] {
         assert_keystone_error(&attempt(name, "Wrong#Pass1").await, 401);
     }
-    assert_keystone_error(&attempt("ghost4", "Wrong#Pass1").await, 429);
+    let r = attempt("ghost4", "Wrong#Pass1").await;
+    assert_keystone_error(&r, 429);
+    let wait: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&wait), "{wait}");
     // the counts live in the database: a second node refuses too
     let s2 = Server::start_on(&db, &["--config", &cfg]);
     let r = send(

@@ -105,6 +105,9 @@ impl Directory {
             disabled: false,
             is_root: true,
             created_at: now,
+            password_expires_at: 0,
+            default_project_id: String::new(),
+            options: "{}".into(),
         };
         let access_key = ids::new_access_key();
         let secret_key = ids::new_secret_key();

@@ -299,6 +299,9 @@ impl Directory {
                     disabled: false,
                     is_root: false,
                     created_at: now,
+                    password_expires_at: 0,
+                    default_project_id: String::new(),
+                    options: "{}".into(),
                 };
                 match tx.insert_users(std::slice::from_ref(&user)) {
                     Err(Error::Unique(_)) => {

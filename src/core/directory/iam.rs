@@ -25,9 +25,11 @@ impl std::fmt::Debug for TokenKey {
     }
 }
 
-/// How failed logins are limited: after `max_per_user` failures of one user, or
-/// `max_per_addr` failures from one source address, within `window_ms`, further attempts are
-/// refused until the window is over.
+/// The server's limits on failed logins: after `max_per_addr` failures from one source
+/// address within `window_ms`, further attempts from it are refused until the window is over
+/// (429). `max_per_user` failures of one user within `window_ms` lock the user out for
+/// `window_ms` (401, as Keystone): the default login policy of an account that has none of
+/// its own (`core::policy::LoginPolicy::default_for`).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub max_per_user: i64,
@@ -172,31 +174,6 @@ impl Directory {
             Ok(wait)
         })
         .await
-    }
-
-    /// Counts a failed login against each subject (one transaction).
-    pub async fn record_login_failure(
-        &self,
-        subjects: &[String],
-        limits: LoginLimits,
-    ) -> Result<(), Error> {
-        let subjects = subjects.to_vec();
-        self.writing(move |tx| {
-            let now = ids::now_ms();
-            let stale = now - limits.window_ms;
-            tx.purge_login_failures(stale)?;
-            for s in &subjects {
-                tx.add_login_failure(s, now, stale)?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn clear_login_failures(&self, subject: &str) -> Result<(), Error> {
-        let subject = subject.to_string();
-        self.writing(move |tx| tx.clear_login_failures(&subject))
-            .await
     }
 
     /// The account a user id belongs to, if the user exists.

@@ -41,7 +41,8 @@ impl Directory {
                 ..NewUser::default()
             };
             let checked = face_rule(&row.name)
-                .and_then(|_| check_new_user(&mut new).map(|_| ()))
+                // an imported row has no password: the password policy has nothing to hold
+                .and_then(|_| check_new_user(&mut new, &Default::default()).map(|_| ()))
                 .and_then(|_| {
                     row.groups
                         .iter()

@@ -24,6 +24,8 @@ mod memberships;
 mod nonces;
 pub mod org_members;
 pub mod policies;
+mod security;
+pub use security::FailureSubject;
 mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -236,6 +236,9 @@ impl Directory {
             disabled: false,
             is_root: false,
             created_at: now,
+            password_expires_at: 0,
+            default_project_id: String::new(),
+            options: "{}".into(),
         };
         let row = MemberRow {
             user_id: record.id.clone(),

@@ -6,6 +6,7 @@ use super::groups::must_get as must_get_group;
 use super::{check_batch, Directory};
 use crate::core::error::{Entity, Error};
 use crate::core::model::*;
+use crate::core::policy::{PasswordPolicy, UserOptions};
 use crate::core::storage::{ReadTx, RowLock, UserRecord, UsersWithGroups, WriteTx};
 use crate::core::text::fold;
 use crate::core::{ids, password, validate};
@@ -87,9 +88,12 @@ fn normalize_new_user(u: &mut NewUser) {
     }
 }
 
-/// The core's rules for a new user, after putting its text in NFC; returns its activation
-/// and platform types.
-pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(ActiveType, PlatformType), Error> {
+/// The core's rules for a new user, after putting its text in NFC; its password is held
+/// to the account's password `policy`. Returns its activation and platform types.
+pub(crate) fn check_new_user(
+    u: &mut NewUser,
+    policy: &PasswordPolicy,
+) -> Result<(ActiveType, PlatformType), Error> {
     normalize_new_user(u);
     validate::user_name(&u.name)?;
     validate::description(&u.description)?;
@@ -99,6 +103,7 @@ pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(ActiveType, PlatformTyp
     validate::text("domain", &u.domain, 255)?;
     validate::email(&u.email)?;
     validate::phone(&u.phone)?;
+    validate::text("default_project_id", &u.default_project_id, 64)?;
     let active_type = match &u.active_type {
         Some(t) => t.known()?,
         None => ActiveType::default(),
@@ -111,7 +116,7 @@ pub(crate) fn check_new_user(u: &mut NewUser) -> Result<(ActiveType, PlatformTyp
         return Err(Error::invalid("account_expires must not be negative"));
     }
     match (&u.password, active_type) {
-        (Some(p), _) => validate::password(p, &u.name)?,
+        (Some(p), _) => policy.check(p, &u.name)?,
         (None, ActiveType::Admin) => {
             return Err(Error::InvalidPassword(
                 "a password is required when active_type is ADMIN_ACTIVATE".into(),
@@ -132,8 +137,13 @@ async fn prepare(
     account_id: &AccountId,
     mut u: NewUser,
     now: i64,
+    policy: &PasswordPolicy,
 ) -> Result<(UserRecord, Vec<String>), Error> {
-    let (active_type, platform_type) = check_new_user(&mut u)?;
+    let (active_type, platform_type) = check_new_user(&mut u, policy)?;
+    let password_expires_at = match &u.password {
+        Some(_) => policy.expires_at(now),
+        None => 0,
+    };
     let password_hash = match u.password {
         Some(p) => Some(password::hash(p).await?),
         None => None,
@@ -167,6 +177,9 @@ async fn prepare(
         disabled: u.disabled,
         is_root: false,
         created_at: now,
+        password_expires_at,
+        default_project_id: u.default_project_id,
+        options: u.options.unwrap_or_default().to_stored(),
     };
     Ok((record, group_ids))
 }
@@ -187,10 +200,11 @@ impl Directory {
             return Err(Error::invalid("no users given"));
         }
         let now = ids::now_ms();
+        let policy = self.password_policy(account_id).await?;
         let mut prepared = Vec::with_capacity(new.len());
         let mut seen = std::collections::HashSet::new();
         for u in new {
-            let (rec, groups) = prepare(&AccountId::from(account_id), u, now).await?;
+            let (rec, groups) = prepare(&AccountId::from(account_id), u, now, &policy).await?;
             if !seen.insert(fold(&rec.name)) {
                 return Err(Error::Duplicate(Entity::User, rec.name));
             }
@@ -307,6 +321,9 @@ impl Directory {
         if let Some(m) = &p.user_info_map {
             validate::text("user_info_map", m, 1024)?;
         }
+        if let Some(d) = &p.default_project_id {
+            validate::text("default_project_id", d, 64)?;
+        }
         let active_type = p.active_type.as_ref().map(Given::known).transpose()?;
         if matches!(p.account_expires, Some(x) if x < 0) {
             return Err(Error::invalid("account_expires must not be negative"));
@@ -319,7 +336,7 @@ impl Directory {
                     Some(n) => n.clone(),
                     None => self.user(account_id, id).await?.name,
                 };
-                validate::password(pw, &name)?;
+                self.password_policy(account_id).await?.check(pw, &name)?;
                 Some(Some(password::hash(pw.clone()).await?))
             }
             None => None,
@@ -348,7 +365,14 @@ impl Directory {
             if let Some(t) = active_type {
                 u.active_type = t;
             }
+            if let Some(d) = p.default_project_id {
+                u.default_project_id = d;
+            }
+            if let Some(o) = &p.options {
+                u.options = UserOptions::from_stored(&u.options).merged(o).to_stored();
+            }
             u.updated_at = ids::now_ms();
+            password_set_in(tx, &mut u, &new_hash)?;
             let name = u.name.clone();
             tx.update_user(&mut u, new_hash.clone())
                 .map_err(name_taken(&name))?;
@@ -414,9 +438,12 @@ impl Directory {
         .await
     }
 
-    /// Sets a new random password and returns it (once; only its hash is kept).
+    /// Sets a new random password (one the account's policy takes) and returns it (once;
+    /// only its hash is kept).
     pub async fn random_password(&self, account_id: &str, id: &str) -> Result<String, Error> {
-        let pw = password::generate();
+        let policy = self.password_policy(account_id).await?;
+        let name = self.user(account_id, id).await?.name;
+        let pw = password::generate_for(&policy, &name);
         let hash = password::hash(pw.clone()).await?;
         self.modify_user(
             &AccountId::from(account_id),
@@ -446,6 +473,7 @@ impl Directory {
                 if let Some(h) = &password_hash {
                     u.has_password = h.is_some();
                 }
+                password_set_in(tx, &mut u, &password_hash)?;
                 tx.update_user(&mut u, password_hash.clone())?;
                 Ok(u)
             })
@@ -464,6 +492,27 @@ impl Directory {
         };
         Ok(password::verify(candidate.to_string(), hash).await)
     }
+}
+
+/// What setting a password (`new`: Some) does besides the hash, in the write's transaction:
+/// the replaced password goes into the history (as much of it as the account's policy
+/// keeps) and the new one gets its expiry (none when the password is removed).
+pub(super) fn password_set_in(
+    tx: &mut dyn WriteTx,
+    u: &mut User,
+    new: &Option<Option<String>>,
+) -> Result<(), Error> {
+    let Some(new) = new else {
+        return Ok(());
+    };
+    let policy = tx.password_policy(&u.account_id)?.unwrap_or_default();
+    let old = tx.password_hash(&u.id)?;
+    tx.push_password_history(&u.id, old.as_deref(), u.updated_at, policy.history_kept())?;
+    u.password_expires_at = match new {
+        Some(_) => policy.expires_at(u.updated_at),
+        None => 0,
+    };
+    Ok(())
 }
 
 /// The transaction of `create_users`: names free, rows in, groups held, memberships in.

@@ -8,6 +8,7 @@ pub mod access_keys;
 pub mod caller;
 pub mod error;
 pub mod policies;
+pub mod security;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(access_keys::router())
         .merge(caller::router())
         .merge(policies::router())
+        .merge(security::router())
         .route_layer(middleware::from_fn(with_request_id))
 }
 

@@ -25,6 +25,7 @@ mod groups;
 mod keystone;
 mod read;
 mod search;
+mod security;
 mod sql;
 mod state;
 mod users;

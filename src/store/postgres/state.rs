@@ -256,7 +256,7 @@ pub(super) async fn clear_login_failures(c: &Client, subject: &str) -> Result<()
 pub(super) async fn purge_login_failures(c: &Client, stale_before: i64) -> Result<u64, Error> {
     execute(
         c,
-        "DELETE FROM login_failures WHERE window_start <= $1",
+        "DELETE FROM login_failures WHERE window_start <= $1 AND locked_until <= $1",
         &[stale_before.into()],
     )
     .await

@@ -22,7 +22,8 @@ macro_rules! cols {
          u.active_type, u.platform_type, u.domain, u.enterprise_project_id, u.user_info_map, \
          u.account_expires, u.password_hash IS NOT NULL, u.enable_change_password, \
          u.next_login_change_password, u.password_never_expired, u.locked, u.disabled, \
-         u.is_root, u.created_at, u.updated_at, u.password_changed_at, u.tokens_valid_after"
+         u.is_root, u.created_at, u.updated_at, u.password_changed_at, u.tokens_valid_after, \
+         u.password_expires_at, u.last_login_at, u.default_project_id, u.options"
     };
 }
 const COLS: &str = cols!();
@@ -55,6 +56,10 @@ fn user(r: &Row) -> Result<User, Error> {
         updated_at: r.try_get(22)?,
         password_changed_at: r.try_get(23)?,
         tokens_valid_after: r.try_get(24)?,
+        password_expires_at: r.try_get(25)?,
+        last_login_at: r.try_get(26)?,
+        default_project_id: r.try_get(27)?,
+        options: r.try_get(28)?,
     })
 }
 
@@ -79,12 +84,14 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
          email, phone, alias_name, alias_name_fold, active_type, platform_type, domain, \
          enterprise_project_id, user_info_map, account_expires, password_hash, \
          enable_change_password, next_login_change_password, password_never_expired, locked, \
-         disabled, is_root, created_at, updated_at) \
+         disabled, is_root, created_at, updated_at, password_expires_at, default_project_id, \
+         options) \
          SELECT id, account_id, name, name_fold, description, description_fold, email, phone, \
          alias_name, alias_name_fold, active_type, platform_type, domain, \
          enterprise_project_id, user_info_map, account_expires, password_hash, \
          enable_change_password, next_login_change_password, password_never_expired, locked, \
-         disabled, is_root, created_at, created_at FROM unnest(",
+         disabled, is_root, created_at, created_at, password_expires_at, default_project_id, \
+         options FROM unnest(",
     );
     sql.bind(texts(|u| &u.id))
         .push(", ")
@@ -137,12 +144,19 @@ pub(super) async fn insert_many(c: &Client, list: &[UserRecord]) -> Result<(), E
         .bind(bools(|u| u.is_root))
         .push(", ")
         .bind(ints(|u| u.created_at))
+        .push(", ")
+        .bind(ints(|u| u.password_expires_at))
+        .push(", ")
+        .bind(texts(|u| &u.default_project_id))
+        .push(", ")
+        .bind(texts(|u| &u.options))
         .push(
             ") AS t(id, account_id, name, name_fold, description, description_fold, email, \
              phone, alias_name, alias_name_fold, active_type, platform_type, domain, \
              enterprise_project_id, user_info_map, account_expires, password_hash, \
              enable_change_password, next_login_change_password, password_never_expired, \
-             locked, disabled, is_root, created_at)",
+             locked, disabled, is_root, created_at, password_expires_at, default_project_id, \
+             options)",
         );
     sql.execute(c).await?;
     for (account, n) in
@@ -284,6 +298,11 @@ fn matching<'a>(account_id: &'a str, f: &'a UserFilter) -> Sql<'a> {
     if let Some(d) = f.disabled {
         sql.push(" AND u.disabled = ").bind(d);
     }
+    if let Some(c) = &f.password_expires {
+        sql.push(" AND u.password_expires_at <> 0 AND NOT u.password_never_expired")
+            .push(&format!(" AND u.password_expires_at {} ", c.op.sql()))
+            .bind(c.at);
+    }
     if let Some(g) = &f.group_id {
         sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
             .bind(key(account_id, g))
@@ -361,7 +380,7 @@ async fn listed(
     ));
     let rows = select.rows(c).await?;
     let total = match rows.first() {
-        Some(r) if f.is_empty() => r.try_get(26)?,
+        Some(r) if f.is_empty() => r.try_get(30)?,
         _ if f.is_empty() => accounts::counts(c, account_id).await?.0,
         _ => {
             filtered_total(c, page, rows.len(), || {
@@ -375,7 +394,7 @@ async fn listed(
     for r in &rows {
         let u = user(r)?;
         if with_groups {
-            let of_user: Vec<String> = r.try_get(25)?;
+            let of_user: Vec<String> = r.try_get(29)?;
             if !of_user.is_empty() {
                 names.insert(u.id.to_string(), of_user);
             }
@@ -518,7 +537,13 @@ pub(super) async fn update(
         .push(", disabled = ")
         .bind(u.disabled)
         .push(", updated_at = ")
-        .bind(u.updated_at);
+        .bind(u.updated_at)
+        .push(", password_expires_at = ")
+        .bind(u.password_expires_at)
+        .push(", default_project_id = ")
+        .bind(&u.default_project_id)
+        .push(", options = ")
+        .bind(&u.options);
     // An update that finds the user inactive or leaves it so (the old row's values on the
     // right of SET) ends the tokens issued before it
     sql.push(", tokens_valid_after = CASE WHEN ")

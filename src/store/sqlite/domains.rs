@@ -115,6 +115,8 @@ pub(super) fn delete_account(conn: &Connection, account_id: &str) -> rusqlite::R
         "DELETE FROM keystone_roles WHERE domain_id = ?1",
         "DELETE FROM quickbi_members WHERE account_id = ?1",
         "DELETE FROM credentials WHERE account_id = ?1",
+        "DELETE FROM password_policies WHERE account_id = ?1",
+        "DELETE FROM login_policies WHERE account_id = ?1",
         "DELETE FROM access_keys WHERE account_id = ?1",
         "DELETE FROM projects WHERE account_id = ?1",
         "DELETE FROM accounts WHERE id = ?1",

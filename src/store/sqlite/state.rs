@@ -243,7 +243,7 @@ pub(super) fn clear_login_failures(conn: &Connection, subject: &str) -> rusqlite
 pub(super) fn purge_login_failures(conn: &Connection, stale_before: i64) -> rusqlite::Result<u64> {
     change(
         conn,
-        "DELETE FROM login_failures WHERE window_start <= ?",
+        "DELETE FROM login_failures WHERE window_start <= ?1 AND locked_until <= ?1",
         [stale_before],
     )
 }

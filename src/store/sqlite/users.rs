@@ -21,12 +21,13 @@ macro_rules! cols {
          u.active_type, u.platform_type, u.domain, u.enterprise_project_id, u.user_info_map, \
          u.account_expires, u.password_hash IS NOT NULL, u.enable_change_password, \
          u.next_login_change_password, u.password_never_expired, u.locked, u.disabled, \
-         u.is_root, u.created_at, u.updated_at, u.password_changed_at, u.tokens_valid_after"
+         u.is_root, u.created_at, u.updated_at, u.password_changed_at, u.tokens_valid_after, \
+         u.password_expires_at, u.last_login_at, u.default_project_id, u.options"
     };
 }
 const COLS: &str = cols!();
 /// Columns of `COLS`: a column after them is at this index.
-const NCOLS: usize = 25;
+const NCOLS: usize = 29;
 
 /// Most values in one list of a lookup (the lookups split longer lists).
 const CHUNK: usize = 1000;
@@ -59,6 +60,10 @@ fn user(r: &Row<'_>) -> rusqlite::Result<User> {
         updated_at: r.get(22)?,
         password_changed_at: r.get(23)?,
         tokens_valid_after: r.get(24)?,
+        password_expires_at: r.get(25)?,
+        last_login_at: r.get(26)?,
+        default_project_id: r.get(27)?,
+        options: r.get(28)?,
     })
 }
 
@@ -158,6 +163,11 @@ fn matching<'a>(
     if let Some(d) = f.disabled {
         sql.push(" AND u.disabled = ").bind(d);
     }
+    if let Some(c) = &f.password_expires {
+        sql.push(" AND u.password_expires_at <> 0 AND NOT u.password_never_expired")
+            .push(&format!(" AND u.password_expires_at {} ", c.op.sql()))
+            .bind(c.at);
+    }
     if let Some(g) = &f.group_id {
         sql.push(" AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.group_id = ")
             .bind(key(account_id, g))
@@ -193,8 +203,10 @@ fn keywords_only(f: &UserFilter) -> Option<Vec<(&'static [Field], &str)>> {
         disabled,
         domain,
         platform_type,
+        password_expires,
     } = f;
     if !names.is_empty()
+        || password_expires.is_some()
         || active_type.is_some()
         || group_name.is_some()
         || group_id.is_some()
@@ -506,8 +518,9 @@ pub(super) fn insert_many(conn: &Connection, users: &[UserRecord]) -> rusqlite::
          description_fold, email, phone, alias_name, alias_name_fold, active_type, \
          platform_type, domain, enterprise_project_id, user_info_map, account_expires, \
          password_hash, enable_change_password, next_login_change_password, \
-         password_never_expired, locked, disabled, is_root, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         password_never_expired, locked, disabled, is_root, created_at, updated_at, \
+         password_expires_at, default_project_id, options) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     for (u, seq) in users.iter().zip(seqs) {
         stmt.execute(rusqlite::params![
@@ -537,6 +550,9 @@ pub(super) fn insert_many(conn: &Connection, users: &[UserRecord]) -> rusqlite::
             u.is_root,
             u.created_at,
             u.created_at,
+            u.password_expires_at,
+            u.default_project_id,
+            u.options,
         ])?;
     }
     for (account, n) in accounts::per_account(users.iter().map(|u| u.account_id.as_str())) {
@@ -587,6 +603,7 @@ pub(super) fn update(
                  alias_name_fold = ?, active_type = ?, user_info_map = ?, account_expires = ?, \
                  enable_change_password = ?, next_login_change_password = ?, \
                  password_never_expired = ?, locked = ?, disabled = ?, updated_at = ?, \
+                 password_expires_at = ?, default_project_id = ?, options = ?, \
                  tokens_valid_after = CASE WHEN ? = 1 OR disabled <> 0 OR locked <> 0 \
                  OR (account_expires <> 0 AND account_expires <= ?) THEN ? \
                  ELSE tokens_valid_after END",
@@ -618,6 +635,9 @@ pub(super) fn update(
         &u.locked,
         &u.disabled,
         &u.updated_at,
+        &u.password_expires_at,
+        &u.default_project_id,
+        &u.options,
         &inactive,
         &now,
         &now,

@@ -622,3 +622,78 @@ async fn a_key_create_waits_for_another_on_the_same_user() {
         first.join().unwrap();
     });
 }
+
+/// The security policies' rows (migration 0018): policies per account, the password
+/// history trimmed to what is kept, lockouts kept by the purge until they end, the last
+/// login; every read the same as the mirror's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_policies_history_and_lockouts_as_the_mirror() {
+    use crate::core::policy::{LoginPolicy, PasswordPolicy};
+    if !selected() {
+        return;
+    }
+    let f = Fixture::new().await;
+    let a = f.a.clone();
+    let ids = f.users(&a, &[UserSpec::named("root"), UserSpec::named("alice")]);
+    let alice = ids[1].clone();
+    assert_eq!(f.same("no policy", |tx| tx.password_policy(&a)), None);
+    assert_eq!(f.same("no login policy", |tx| tx.login_policy(&a)), None);
+    let pw = PasswordPolicy {
+        minimum_password_length: 12,
+        number_of_recent_passwords_disallowed: 3,
+        allow_user_to_change_password: false,
+        ..Default::default()
+    };
+    let login = LoginPolicy {
+        login_failed_times: 3,
+        period_with_login_failures: 15,
+        lockout_duration: 20,
+        account_validity_period: 0,
+        session_timeout: 60,
+        show_recent_login_info: true,
+        custom_info_for_login: "hello".into(),
+        stored: true,
+        exact: None,
+    };
+    f.write(|tx| {
+        tx.put_password_policy(&a, &PasswordPolicy::default(), 1)?;
+        tx.put_password_policy(&a, &pw, 2)?;
+        tx.put_login_policy(&a, &login, 2)
+    });
+    assert_eq!(f.same("policy", |tx| tx.password_policy(&a)), Some(pw));
+    assert_eq!(
+        f.same("login policy", |tx| tx.login_policy(&a)),
+        Some(login)
+    );
+    f.write(|tx| {
+        for (at, h) in [(10, "h1"), (20, "h2"), (30, "h3")] {
+            tx.push_password_history(&alice, Some(h), at, 2)?;
+        }
+        tx.set_last_login(&alice, 77)
+    });
+    assert_eq!(
+        f.same("history", |tx| tx.password_history(&alice)),
+        ["h3", "h2"]
+    );
+    f.write(|tx| tx.push_password_history(&alice, None, 40, 0));
+    assert!(f
+        .same("no history", |tx| tx.password_history(&alice))
+        .is_empty());
+    // a locked subject survives the purge of its window until its lockout ends
+    f.write(|tx| {
+        tx.add_login_failure("user:x", 100, 0)?;
+        tx.add_login_failure("user:x", 110, 0)?;
+        tx.lock_login("user:x", 1_000)
+    });
+    assert_eq!(
+        f.same("locked", |tx| tx.login_locked_until("user:x")),
+        1_000
+    );
+    assert_eq!(
+        f.same("count reset", |tx| tx.login_failures("user:x")),
+        Some((100, 0))
+    );
+    assert_eq!(f.write(|tx| tx.purge_login_failures(500)), 0);
+    assert_eq!(f.write(|tx| tx.purge_login_failures(1_000)), 1);
+    assert_eq!(f.same("unlocked", |tx| tx.login_locked_until("user:x")), 0);
+}

@@ -39,6 +39,9 @@ fn user(account_id: &AccountId, name: &str, description: &str, alias: &str) -> U
         disabled: false,
         is_root: false,
         created_at: 1_700_000_000_000,
+        password_expires_at: 0,
+        default_project_id: String::new(),
+        options: "{}".into(),
     }
 }
 
