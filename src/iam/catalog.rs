@@ -33,7 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/v3/regions", get(list_regions).post(create_region))
         .route(
             "/v3/regions/{region_id}",
-            get(show_region).patch(update_region).delete(delete_region),
+            get(show_region)
+                .put(create_region_at)
+                .patch(update_region)
+                .delete(delete_region),
         )
         .route("/v3/services", get(list_services).post(create_service))
         .route(
@@ -282,6 +285,35 @@ async fn create_region(State(s): State<AppState>, who: Who, b: Base, body: Bytes
         .dir
         .create_region(RegionInput {
             id: f.id,
+            description: f.description,
+            parent_region_id: f.parent_region_id.flatten(),
+            extra: Some(f.extra),
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "region": region_view(&b.0, &r) })),
+    )
+        .into_response())
+}
+
+/// `PUT /v3/regions/{id}`: a region with the id of the path (Keystone's other create).
+async fn create_region_at(
+    State(s): State<AppState>,
+    who: Who,
+    b: Base,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Res {
+    must_operate(&who)?;
+    let f = json::<RegionBody>(&body)?.region;
+    if f.id.as_deref().is_some_and(|x| x != id) {
+        return Err(Error::invalid("the region's id is the path's").into());
+    }
+    let r = s
+        .dir
+        .create_region(RegionInput {
+            id: Some(id),
             description: f.description,
             parent_region_id: f.parent_region_id.flatten(),
             extra: Some(f.extra),

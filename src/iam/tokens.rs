@@ -267,9 +267,13 @@ async fn issue(
         .await
         .map_err(ks)?;
     let account = s.dir.account(&account_id).await.map_err(ks)?;
-    let scope = resolve_scope(&s, &account, r.auth.scope, standing.system)
+    let asked = r.auth.scope.is_some();
+    let mut scope = resolve_scope(&s, &account, r.auth.scope, standing.system)
         .await
         .map_err(ks)?;
+    if !asked {
+        scope = default_scope(&s, &account, &user).await.map_err(ks)?;
+    }
     let claims = Claims {
         user_id: user.id.to_string(),
         account_id: account.id.to_string(),
@@ -454,6 +458,20 @@ async fn resolve_scope(
         return Ok(Resolved::Domain);
     }
     Ok(Resolved::None)
+}
+
+/// A request without a scope gets the user's default project, when it has one that is
+/// still there and enabled (Keystone's rule), else an unscoped token.
+async fn default_scope(s: &AppState, account: &Account, user: &User) -> Result<Resolved, Error> {
+    if user.default_project_id.is_empty() {
+        return Ok(Resolved::None);
+    }
+    Ok(s.dir
+        .projects_of(&account.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id.as_str() == user.default_project_id && p.enabled)
+        .map_or(Resolved::None, Resolved::Project))
 }
 
 /// Keystone's time format for tokens: microseconds, `Z`.

@@ -103,6 +103,17 @@ async fn regions_services_endpoints_and_the_token_catalog() {
     let child = r.body["region"]["id"].as_str().unwrap().to_string();
     assert_eq!(child.len(), 32);
     let r = op
+        .call(
+            "PUT",
+            "/v3/regions/RegionPut",
+            Some(json!({"region": {"description": "by PUT"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["region"]["id"], "RegionPut");
+    let r = op.call("DELETE", "/v3/regions/RegionPut", None).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = op
         .call("GET", "/v3/regions?parent_region_id=RegionOne", None)
         .await;
     assert_eq!(ids(&r.body, "regions"), [child.as_str()]);

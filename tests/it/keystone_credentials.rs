@@ -570,8 +570,9 @@ async fn os_ec2_blobs_owners_and_cascades() {
     .await;
     assert_keystone_error(&r, 401);
     assert_eq!(r.body["error"]["message"], "EC2 access key not found.");
+    // none at all: Keystone's 404
     let r = iam(&s, &root, "GET", &format!("{path}/NOSUCHKEY"), None).await;
-    assert_keystone_error(&r, 401);
+    assert_keystone_error(&r, 404);
 
     // deleting a project: its ec2 keys keep working, without a project
     let r = iam(

@@ -523,3 +523,52 @@ async fn keystone_roles_inferences_and_user_grants() {
         .await;
     assert_eq!(r.body["role_assignments"], json!([]), "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_token_asked_without_scope_is_scoped_to_the_default_project() {
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let s = Server::start_on(&db, &[]);
+    let (token, _) = login(&s.url, &a).await;
+    let ad = Admin {
+        url: s.url.clone(),
+        token,
+    };
+    let pw = "Str0ng!Passw0rd";
+    let r = ad
+        .call(
+            "POST",
+            "/v3/users",
+            Some(
+                json!({"user": {"name": "dee", "password": pw, "domain_id": a.domain_id,
+                                 "default_project_id": a.project_id}}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let unscoped = |pw: &str| {
+        json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "dee", "password": pw, "domain": {"name": a.domain_name}}}}}})
+    };
+    let url = format!("{}/v3/auth/tokens", s.url);
+    let r = send("POST", &url, &[], Some(&unscoped(pw))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["token"]["project"]["id"],
+        a.project_id.as_str(),
+        "{}",
+        r.body
+    );
+    // a disabled default project: an unscoped token, as Keystone
+    let r = ad
+        .call(
+            "PATCH",
+            &format!("/v3/projects/{}", a.project_id),
+            Some(json!({"project": {"enabled": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send("POST", &url, &[], Some(&unscoped(pw))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["token"].get("project").is_none(), "{}", r.body);
+}

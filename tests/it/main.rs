@@ -33,6 +33,7 @@ mod quickbi_sdk;
 mod sdk_e2e;
 mod sdk_hmac_vectors;
 mod security_policies;
+mod tempest;
 mod text_rules;
 mod token_revocation;
 mod workspace_http;

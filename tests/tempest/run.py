@@ -65,8 +65,13 @@ admin_system = false
 uri_v3 = {url}/v3
 auth_version = v3
 default_domain_id = {env.get('TEMPEST_ADMIN_DOMAIN_ID', 'default')}
-region = RegionOne
+region = {env.get('TEMPEST_REGION', 'global')}
 disable_ssl_certificate_validation = true
+# the server's login limits (roster.toml of the run): two failures lock a user out for 5 s
+user_lockout_failure_attempts = {env.get('TEMPEST_LOCKOUT_ATTEMPTS', '2')}
+user_lockout_duration = {env.get('TEMPEST_LOCKOUT_SECONDS', '5')}
+user_unique_last_password_count = 0
+user_minimum_password_age = 0
 
 [identity-feature-enabled]
 api_v2 = false
@@ -74,7 +79,7 @@ api_v3 = true
 trust = false
 federation = false
 domain_specific_drivers = false
-security_compliance = false
+security_compliance = true
 application_credentials = false
 access_rules = false
 project_tags = true
@@ -146,7 +151,7 @@ def main():
     if total == 0:
         print(run.stderr.decode()[-4000:])
         return 1
-    return 1 if failed_bad else 0
+    return 1 if failed_bad or passed_bad else 0
 
 
 if __name__ == "__main__":
