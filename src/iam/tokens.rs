@@ -50,6 +50,13 @@ struct Auth {
 struct Identity {
     methods: Vec<String>,
     password: Option<PasswordMethod>,
+    token: Option<TokenMethod>,
+}
+
+/// Keystone's `token` method: `{"id": a valid token of the user}`.
+#[derive(Deserialize)]
+struct TokenMethod {
+    id: String,
 }
 
 #[derive(Deserialize)]
@@ -163,9 +170,12 @@ async fn issue(
 ) -> Result<Response, Response> {
     let ks = |e: Error| KsError(e).into_response();
     let r: AuthBody = json(&body).map_err(ks)?;
+    if r.auth.identity.methods.iter().any(|m| m == "token") {
+        return rescope(&s, &b, q.as_deref(), r).await.map_err(ks);
+    }
     if !r.auth.identity.methods.iter().any(|m| m == "password") {
         return Err(ks(Error::invalid(
-            "identity.methods must include \"password\": the only method served",
+            "identity.methods must include \"password\" or \"token\"",
         )));
     }
     let pw = r
@@ -301,6 +311,54 @@ async fn issue(
     resp.headers_mut().insert(
         SUBJECT_TOKEN,
         HeaderValue::from_str(&token).map_err(|e| ks(Error::Internal(e.to_string())))?,
+    );
+    Ok(resp)
+}
+
+/// Keystone's `token` method: a valid token (unscoped or scoped: Keystone's default
+/// `allow_rescope_scoped_token`) gets a new token of its user in the scope asked (the
+/// default project when none is), expiring when the original does; the scope rules are a
+/// password's. An invalid token is a 401.
+async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result<Response, Error> {
+    let id = r
+        .auth
+        .identity
+        .token
+        .ok_or_else(|| Error::invalid("identity.token is required"))?
+        .id;
+    let (old, _) = s.iam.check(&s.dir, &id).await?;
+    let user = s.dir.user(&old.account_id, &old.user_id).await?;
+    let account = s.dir.account(&old.account_id).await?;
+    let standing = s.dir.standing(&old.account_id, &old.user_id).await?;
+    let asked = r.auth.scope.is_some();
+    let mut scope = resolve_scope(s, &account, r.auth.scope, standing.system).await?;
+    if !asked {
+        scope = default_scope(s, &account, &user).await?;
+    }
+    let mut methods = vec!["token".to_string()];
+    methods.extend(old.methods.iter().filter(|m| *m != "token").cloned());
+    let claims = Claims {
+        user_id: old.user_id.clone(),
+        account_id: old.account_id.clone(),
+        scope: match &scope {
+            Resolved::Project(p) => Scope::Project(p.id.to_string()),
+            Resolved::Domain => Scope::Domain,
+            Resolved::System => Scope::System,
+            Resolved::None => Scope::Unscoped,
+        },
+        methods,
+        issued_at: ids::now_ms(),
+        expires_at: old.expires_at,
+        token_id: new_token_id(),
+    };
+    let token = s.iam.issue(&s.dir, &claims).await?;
+    let roles = scope_roles(s, &user, &scope, standing.operator).await?;
+    let catalog = scope_catalog(s, &b.0, &scope, q).await?;
+    let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    resp.headers_mut().insert(
+        SUBJECT_TOKEN,
+        HeaderValue::from_str(&token).map_err(|e| Error::Internal(e.to_string()))?,
     );
     Ok(resp)
 }

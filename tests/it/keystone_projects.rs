@@ -572,3 +572,69 @@ async fn a_token_asked_without_scope_is_scoped_to_the_default_project() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(r.body["token"].get("project").is_none(), "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_token_method_rescopes_a_token() {
+    let db = TestDb::new();
+    let a = create_account(&db, "acme");
+    let s = Server::start_on(&db, &[]);
+    let url = format!("{}/v3/auth/tokens", s.url);
+    let r = send(
+        "POST",
+        &url,
+        &[],
+        Some(
+            &json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": a.user_name, "password": a.password, "domain": {"name": a.domain_name}}}}}}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["token"].get("project").is_none());
+    let unscoped = r.headers["x-subject-token"].to_str().unwrap().to_string();
+    let expires = r.body["token"]["expires_at"].clone();
+    let rescope = |token: &str| {
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}},
+                        "scope": {"project": {"name": a.project_name,
+                                              "domain": {"id": a.domain_id}}}}})
+    };
+    let r = send("POST", &url, &[], Some(&rescope(&unscoped))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["token"]["project"]["id"], a.project_id.as_str());
+    assert_eq!(
+        r.body["token"]["expires_at"], expires,
+        "the original's expiry"
+    );
+    assert_eq!(r.body["token"]["methods"], json!(["token", "password"]));
+    assert_eq!(r.body["token"]["roles"][0]["name"], "admin");
+    let scoped = r.headers["x-subject-token"].to_str().unwrap().to_string();
+    // the scoped one works; revoking it leaves the original usable
+    let r = with_token("DELETE", &url, &scoped, None).await;
+    assert_eq!(r.status, 400, "DELETE needs X-Subject-Token: {}", r.body);
+    let r = send(
+        "DELETE",
+        &url,
+        &[
+            ("x-auth-token", scoped.as_str()),
+            ("x-subject-token", scoped.as_str()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = send("POST", &url, &[], Some(&rescope(&scoped))).await;
+    assert_keystone_error(&r, 401);
+    let r = send("POST", &url, &[], Some(&rescope(&unscoped))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // a bad token, or none
+    let r = send("POST", &url, &[], Some(&rescope("0123notatoken"))).await;
+    assert_keystone_error(&r, 401);
+    let r = send(
+        "POST",
+        &url,
+        &[],
+        Some(&json!({"auth": {"identity": {"methods": ["token"]}}})),
+    )
+    .await;
+    assert_keystone_error(&r, 400);
+}
