@@ -624,7 +624,48 @@ async fn role_assignments(
         }
         a
     }));
+    if effective {
+        rows = with_implied(&s, &who, &b, rows, include_names).await?;
+    }
     Ok(assignments_page(&b, rows))
+}
+
+/// Keystone's effective assignments also list the roles an assigned role implies (all the
+/// way down), each linked to its `prior_role`.
+async fn with_implied(
+    s: &AppState,
+    who: &Who,
+    b: &Base,
+    rows: Vec<Value>,
+    include_names: bool,
+) -> Result<Vec<Value>, Error> {
+    let rules = s.dir.implied_roles(&who.account_id).await?;
+    if rules.is_empty() {
+        return Ok(rows);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut todo = vec![row["role"]["id"].as_str().unwrap_or_default().to_string()];
+        let mut seen = todo.clone();
+        out.push(row.clone());
+        while let Some(prior) = todo.pop() {
+            for (p, implied) in &rules {
+                if p.id() != prior || seen.iter().any(|x| x == implied.id()) {
+                    continue;
+                }
+                seen.push(implied.id().to_string());
+                todo.push(implied.id().to_string());
+                let mut a = row.clone();
+                a["role"] = json!({"id": implied.id()});
+                if include_names {
+                    a["role"]["name"] = json!(implied.name());
+                }
+                a["links"]["prior_role"] = json!(format!("{}/v3/roles/{prior}", b.0));
+                out.push(a);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The assignment's own URL; `actors` is `groups` or `users`.

@@ -318,7 +318,8 @@ async fn issue(
 /// Keystone's `token` method: a valid token (unscoped or scoped: Keystone's default
 /// `allow_rescope_scoped_token`) gets a new token of its user in the scope asked (the
 /// default project when none is), expiring when the original does; the scope rules are a
-/// password's. An invalid token is a 401.
+/// password's. A token it does not take (malformed, expired, revoked, of a user whose
+/// password changed since) is a 404, as Keystone's TokenNotFound.
 async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result<Response, Error> {
     let id = r
         .auth
@@ -326,7 +327,12 @@ async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result
         .token
         .ok_or_else(|| Error::invalid("identity.token is required"))?
         .id;
-    let (old, _) = s.iam.check(&s.dir, &id).await?;
+    // Keystone answers a token it will not take here with 404 (TokenNotFound)
+    let (old, _) = match s.iam.check(&s.dir, &id).await {
+        Ok(x) => x,
+        Err(Error::Unauthenticated(why)) => return Err(Error::NotFound(Entity::Token, why)),
+        Err(e) => return Err(e),
+    };
     let user = s.dir.user(&old.account_id, &old.user_id).await?;
     let account = s.dir.account(&old.account_id).await?;
     let standing = s.dir.standing(&old.account_id, &old.user_id).await?;

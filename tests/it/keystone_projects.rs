@@ -407,6 +407,24 @@ async fn keystone_roles_inferences_and_user_grants() {
     assert_eq!(rows.len(), 1, "{}", r.body);
     assert_eq!(rows[0]["scope"]["project"]["id"], a.project_id.as_str());
     assert_eq!(rows[0]["role"]["name"], "auditors");
+    // effective: the implied role too, linked to its prior role
+    let r = ad
+        .call(
+            "GET",
+            &format!("/v3/role_assignments?user.id={ann}&include_names&effective"),
+            None,
+        )
+        .await;
+    let rows = r.body["role_assignments"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|x| x["role"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["auditors", "reader"], "{}", r.body);
+    assert!(rows[1]["links"]["prior_role"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/v3/roles/{auditor}")));
     let r = ad
         .call("GET", &format!("/v3/users/{ann}/projects"), None)
         .await;
@@ -622,13 +640,14 @@ async fn the_token_method_rescopes_a_token() {
     )
     .await;
     assert_eq!(r.status, 204, "{}", r.body);
+    // a token it does not take: Keystone's 404 (TokenNotFound)
     let r = send("POST", &url, &[], Some(&rescope(&scoped))).await;
-    assert_keystone_error(&r, 401);
+    assert_keystone_error(&r, 404);
     let r = send("POST", &url, &[], Some(&rescope(&unscoped))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     // a bad token, or none
     let r = send("POST", &url, &[], Some(&rescope("0123notatoken"))).await;
-    assert_keystone_error(&r, 401);
+    assert_keystone_error(&r, 404);
     let r = send(
         "POST",
         &url,
