@@ -182,6 +182,16 @@ fn policy_view(base: &str, p: &PolicyBlobRow) -> Value {
     })
 }
 
+/// `201 {key: v}`: a row made.
+fn created(key: &str, v: Value) -> Response {
+    (StatusCode::CREATED, Json(json!({ key: v }))).into_response()
+}
+
+/// `200 {key: v}`: a row shown or changed.
+fn one(key: &str, v: Value) -> Response {
+    Json(json!({ key: v })).into_response()
+}
+
 /// A list in Keystone's envelope, filtered by `keep` (exact matches on the given query
 /// parameters, as Keystone's catalog lists filter).
 fn listing(base: &str, key: &str, path: &str, q: Option<&str>, items: Vec<Value>) -> Response {
@@ -290,11 +300,7 @@ async fn create_region(State(s): State<AppState>, who: Who, b: Base, body: Bytes
             extra: Some(f.extra),
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "region": region_view(&b.0, &r) })),
-    )
-        .into_response())
+    Ok(created("region", region_view(&b.0, &r)))
 }
 
 /// `PUT /v3/regions/{id}`: a region with the id of the path (Keystone's other create).
@@ -319,16 +325,12 @@ async fn create_region_at(
             extra: Some(f.extra),
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "region": region_view(&b.0, &r) })),
-    )
-        .into_response())
+    Ok(created("region", region_view(&b.0, &r)))
 }
 
 async fn show_region(State(s): State<AppState>, _who: Who, b: Base, Path(id): Path<String>) -> Res {
     let r = s.dir.region(&id).await?;
-    Ok(Json(json!({ "region": region_view(&b.0, &r) })).into_response())
+    Ok(one("region", region_view(&b.0, &r)))
 }
 
 async fn update_region(
@@ -354,7 +356,7 @@ async fn update_region(
             },
         )
         .await?;
-    Ok(Json(json!({ "region": region_view(&b.0, &r) })).into_response())
+    Ok(one("region", region_view(&b.0, &r)))
 }
 
 async fn delete_region(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
@@ -423,11 +425,7 @@ async fn create_service(State(s): State<AppState>, who: Who, b: Base, body: Byte
     must_operate(&who)?;
     let r: ServiceBody = json(&body)?;
     let x = s.dir.create_service(r.service.into()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "service": service_view(&b.0, &x) })),
-    )
-        .into_response())
+    Ok(created("service", service_view(&b.0, &x)))
 }
 
 async fn show_service(
@@ -443,7 +441,7 @@ async fn show_service(
         return Ok(Json(json!({ "service": v })).into_response());
     }
     let x = s.dir.service(&id).await?;
-    Ok(Json(json!({ "service": service_view(&b.0, &x) })).into_response())
+    Ok(one("service", service_view(&b.0, &x)))
 }
 
 async fn update_service(
@@ -459,7 +457,7 @@ async fn update_service(
     }
     let r: ServiceBody = json(&body)?;
     let x = s.dir.update_service(&id, r.service.into()).await?;
-    Ok(Json(json!({ "service": service_view(&b.0, &x) })).into_response())
+    Ok(one("service", service_view(&b.0, &x)))
 }
 
 async fn delete_service(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
@@ -545,11 +543,7 @@ async fn create_endpoint(State(s): State<AppState>, who: Who, b: Base, body: Byt
     must_operate(&who)?;
     let r: EndpointBody = json(&body)?;
     let e = s.dir.create_endpoint(r.endpoint.into()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "endpoint": endpoint_view(&b.0, &e) })),
-    )
-        .into_response())
+    Ok(created("endpoint", endpoint_view(&b.0, &e)))
 }
 
 async fn show_endpoint(
@@ -565,7 +559,7 @@ async fn show_endpoint(
         return Ok(Json(json!({ "endpoint": v })).into_response());
     }
     let e = s.dir.endpoint(&id).await?;
-    Ok(Json(json!({ "endpoint": endpoint_view(&b.0, &e) })).into_response())
+    Ok(one("endpoint", endpoint_view(&b.0, &e)))
 }
 
 async fn update_endpoint(
@@ -581,7 +575,7 @@ async fn update_endpoint(
     }
     let r: EndpointBody = json(&body)?;
     let e = s.dir.update_endpoint(&id, r.endpoint.into()).await?;
-    Ok(Json(json!({ "endpoint": endpoint_view(&b.0, &e) })).into_response())
+    Ok(one("endpoint", endpoint_view(&b.0, &e)))
 }
 
 async fn delete_endpoint(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
@@ -646,16 +640,12 @@ async fn create_policy(State(s): State<AppState>, who: Who, b: Base, body: Bytes
     must_operate(&who)?;
     let r: PolicyBody = json(&body)?;
     let x = s.dir.create_policy_blob(r.policy.into()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "policy": policy_view(&b.0, &x) })),
-    )
-        .into_response())
+    Ok(created("policy", policy_view(&b.0, &x)))
 }
 
 async fn show_policy(State(s): State<AppState>, _who: Who, b: Base, Path(id): Path<String>) -> Res {
     let x = s.dir.policy_blob(&id).await?;
-    Ok(Json(json!({ "policy": policy_view(&b.0, &x) })).into_response())
+    Ok(one("policy", policy_view(&b.0, &x)))
 }
 
 async fn update_policy(
@@ -668,7 +658,7 @@ async fn update_policy(
     must_operate(&who)?;
     let r: PolicyBody = json(&body)?;
     let x = s.dir.update_policy_blob(&id, r.policy.into()).await?;
-    Ok(Json(json!({ "policy": policy_view(&b.0, &x) })).into_response())
+    Ok(one("policy", policy_view(&b.0, &x)))
 }
 
 async fn delete_policy(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {

@@ -10,23 +10,6 @@ use common::iam::*;
 use common::{create_account, create_operator, Server, TestDb};
 use serde_json::{json, Value};
 
-struct Caller {
-    url: String,
-    token: String,
-}
-
-impl Caller {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
-        with_token(
-            method,
-            &format!("{}{path}", self.url),
-            &self.token,
-            body.as_ref(),
-        )
-        .await
-    }
-}
-
 fn ids(v: &Value, key: &str) -> Vec<String> {
     v[key]
         .as_array()

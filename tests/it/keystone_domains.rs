@@ -11,23 +11,6 @@ use common::iam::*;
 use common::{create_account, Creds, Server, TestDb};
 use serde_json::{json, Value};
 
-struct Caller {
-    url: String,
-    token: String,
-}
-
-impl Caller {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
-        with_token(
-            method,
-            &format!("{}{path}", self.url),
-            &self.token,
-            body.as_ref(),
-        )
-        .await
-    }
-}
-
 /// The operator's credentials from the first start's file.
 fn operator_of(db: &TestDb) -> Value {
     let path = db.data_dir().join("default-credentials.json");

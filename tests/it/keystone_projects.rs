@@ -9,23 +9,6 @@ use common::iam::*;
 use common::{create_account, Server, TestDb};
 use serde_json::{json, Value};
 
-struct Admin {
-    url: String,
-    token: String,
-}
-
-impl Admin {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
-        with_token(
-            method,
-            &format!("{}{path}", self.url),
-            &self.token,
-            body.as_ref(),
-        )
-        .await
-    }
-}
-
 #[tokio::test]
 async fn projects_crud_tags_tree_and_workspace() {
     let db = TestDb::new();
@@ -33,7 +16,7 @@ async fn projects_crud_tags_tree_and_workspace() {
     let other = create_account(&db, "other");
     let s = Server::start_on(&db, &[]);
     let (token, _) = login(&s.url, &a).await;
-    let ad = Admin {
+    let ad = Caller {
         url: s.url.clone(),
         token,
     };
@@ -264,7 +247,7 @@ async fn keystone_roles_inferences_and_user_grants() {
     let a = create_account(&db, "acme");
     let s = Server::start_on(&db, &[]);
     let (token, _) = login(&s.url, &a).await;
-    let ad = Admin {
+    let ad = Caller {
         url: s.url.clone(),
         token,
     };
@@ -548,7 +531,7 @@ async fn a_token_asked_without_scope_is_scoped_to_the_default_project() {
     let a = create_account(&db, "acme");
     let s = Server::start_on(&db, &[]);
     let (token, _) = login(&s.url, &a).await;
-    let ad = Admin {
+    let ad = Caller {
         url: s.url.clone(),
         token,
     };

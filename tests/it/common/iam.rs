@@ -151,3 +151,22 @@ pub fn config_file(db: &TestDb, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.to_str().unwrap().to_string()
 }
+
+/// A caller with a token, for calls on one server.
+pub struct Caller {
+    pub url: String,
+    pub token: String,
+}
+
+impl Caller {
+    /// `method` on `path` (below the server's URL) with the token and an optional JSON body.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        with_token(
+            method,
+            &format!("{}{path}", self.url),
+            &self.token,
+            body.as_ref(),
+        )
+        .await
+    }
+}
