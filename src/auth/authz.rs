@@ -47,6 +47,11 @@ pub struct Request<'a> {
     /// The caller acts on itself (its own record, groups, keys): allowed without an Allow,
     /// but an explicit Deny still refuses it.
     pub self_service: bool,
+    /// The caller came with a token made with an application credential: only the grants
+    /// of these roles count (the credential's, with the roles they imply), and no identity
+    /// policy; the root user holds every permission only if they include Keystone's
+    /// `admin`. `None`: everything the caller holds counts.
+    pub only_roles: Option<&'a [String]>,
 }
 
 /// The per-node decision point: holdings cache and sealing.
@@ -155,7 +160,11 @@ impl Authorizer {
     /// Allows the request or refuses it with `Error::Denied`.
     pub async fn authorize(&self, dir: &Directory, req: &Request<'_>) -> Result<(), Error> {
         let h = self.holdings(dir, req.account_id, req.user_id).await?;
-        if h.is_root {
+        if h.is_root
+            && req
+                .only_roles
+                .is_none_or(crate::core::directory::application_credentials::delegates_admin)
+        {
             return Ok(());
         }
         let project_id = match &req.scope {
@@ -179,7 +188,15 @@ impl Authorizer {
             resource: req.resource.as_deref(),
             context: &ctx,
         };
-        let decision = decide(h.in_scope(&req.scope), &ask);
+        let decision = match req.only_roles {
+            None => decide(h.in_scope(&req.scope), &ask),
+            Some(roles) => decide(
+                h.in_scope(&req.scope).filter(|held| {
+                    matches!(&held.source, Source::Role { role_id, .. } if roles.contains(role_id))
+                }),
+                &ask,
+            ),
+        };
         if decision.allowed() || (req.self_service && decision == Decision::ImplicitDeny) {
             return Ok(());
         }
@@ -256,6 +273,7 @@ async fn authorize_iam(
                 source_ip,
                 secure_transport: false,
                 self_service: false,
+                only_roles: None,
             },
         )
         .await

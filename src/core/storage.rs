@@ -164,6 +164,7 @@ pub trait ReadTx:
     + crate::core::keystone::KeystoneRead
     + crate::core::catalog::CatalogRead
     + crate::core::keystone_credentials::CredentialRead
+    + crate::core::application_credentials::AppCredRead
 {
     /// Ends a read transaction (a write transaction's reads end with its `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error>;
@@ -342,6 +343,7 @@ pub trait WriteTx:
     + crate::core::keystone::KeystoneWrite
     + crate::core::catalog::CatalogWrite
     + crate::core::keystone_credentials::CredentialWrite
+    + crate::core::application_credentials::AppCredWrite
 {
     fn commit(self: Box<Self>) -> Result<(), Error>;
 

@@ -3,6 +3,7 @@
 //! Keystone clients call them. Keystone domain = Roster account, Keystone project = Roster
 //! project. Translates wire to core and back only; see ARCHITECTURE.md.
 
+mod application_credentials;
 mod catalog;
 pub mod credentials;
 pub mod error;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(keystone_roles::router())
         .merge(credentials::router())
         .merge(keystone_credentials::router())
+        .merge(application_credentials::router())
         .merge(v5::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         // `authenticate` bounds the body by `max_body_bytes`; axum's own 2 MiB default would
@@ -65,6 +67,11 @@ pub struct Who {
     pub admin: bool,
     /// The caller's address, for `g:SourceIp` conditions.
     pub source_ip: Option<std::net::IpAddr>,
+    /// The project of the caller's token, or of a signed request's `X-Project-Id`.
+    pub project_id: Option<String>,
+    /// What the application credential of the caller's token delegates: only its roles
+    /// count (`auth::authz::Request::only_roles`); `None` for any other caller.
+    pub app: Option<std::sync::Arc<crate::core::directory::application_credentials::InForce>>,
 }
 
 impl Who {
@@ -116,6 +123,7 @@ impl Who {
             source_ip: self.source_ip,
             secure_transport: false,
             self_service,
+            only_roles: self.app.as_ref().map(|a| a.role_ids.as_slice()),
         };
         s.authz.authorize(&s.dir, &request).await
     }
@@ -205,12 +213,19 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
 
 async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
     if let Some(token) = header(&req, "x-auth-token")?.map(str::to_string) {
-        let (claims, user) = s.iam.check(&s.dir, &token).await?;
+        let (claims, user, app) = s.iam.check(&s.dir, &token).await?;
         let who = Who {
             account_id: claims.account_id,
             user_id: claims.user_id,
-            admin: user.is_root,
+            // the root user's token made with an application credential without `admin`
+            // is the domain administrator no more
+            admin: user.is_root && app.as_ref().is_none_or(|a| a.delegates_admin()),
             source_ip: source_ip(&req),
+            project_id: match claims.scope {
+                crate::auth::tokens::Scope::Project(p) => Some(p),
+                _ => None,
+            },
+            app,
         };
         let mut req = req;
         req.extensions_mut().insert(who);
@@ -231,10 +246,11 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
             )));
         }
     }
-    if let Some(p) = project.filter(|p| !p.is_empty()) {
-        let account = match s.caches.project_account(&p) {
+    let project = project.filter(|p| !p.is_empty());
+    if let Some(p) = &project {
+        let account = match s.caches.project_account(p) {
             Some(a) => Some(a),
-            None => match s.dir.project(&p).await {
+            None => match s.dir.project(p).await {
                 Ok(pr) => {
                     s.caches.put_project(&pr.id, &pr.account_id);
                     Some(pr.account_id.into_string())
@@ -260,6 +276,8 @@ async fn identify(s: &AppState, req: Request) -> Result<Request, Error> {
         user_id: caller.user_id,
         admin: user.is_root,
         source_ip,
+        project_id: project,
+        app: None,
     });
     Ok(req)
 }

@@ -234,6 +234,7 @@ async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), E
         source_ip: c.source_ip,
         secure_transport: false,
         self_service: false,
+        only_roles: None,
     };
     let s = &c.state;
     s.authz.authorize(&s.dir, &request).await?;

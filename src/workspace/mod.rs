@@ -98,6 +98,7 @@ impl Tenant {
             source_ip: self.source_ip,
             secure_transport: false,
             self_service: false,
+            only_roles: self.caller.only_roles.as_deref().map(|r| r.as_slice()),
         }
     }
 

@@ -179,6 +179,26 @@ pub const ACTIONS: &[Action] = &[
     a("iam:credentials:getCredential", Read, None),
     a("iam:credentials:updateCredential", Write, None),
     a("iam:credentials:deleteCredential", Write, None),
+    a(
+        "iam:applicationCredentials:createApplicationCredential",
+        Write,
+        None,
+    ),
+    a(
+        "iam:applicationCredentials:listApplicationCredentials",
+        List,
+        None,
+    ),
+    a(
+        "iam:applicationCredentials:getApplicationCredential",
+        Read,
+        None,
+    ),
+    a(
+        "iam:applicationCredentials:deleteApplicationCredential",
+        Write,
+        None,
+    ),
     a("iam:users:createAccessKeyV5", Write, None),
     a("iam:users:listAccessKeysV5", List, None),
     a("iam:users:updateAccessKeyV5", Write, None),
