@@ -160,11 +160,7 @@ impl Authorizer {
     /// Allows the request or refuses it with `Error::Denied`.
     pub async fn authorize(&self, dir: &Directory, req: &Request<'_>) -> Result<(), Error> {
         let h = self.holdings(dir, req.account_id, req.user_id).await?;
-        if h.is_root
-            && req
-                .only_roles
-                .is_none_or(crate::core::directory::application_credentials::delegates_admin)
-        {
+        if root_passes(&h, req.only_roles) {
             return Ok(());
         }
         let project_id = match &req.scope {
@@ -231,12 +227,13 @@ pub async fn guard_groups(
     user_id: &str,
     group_ids: &[String],
     source_ip: Option<IpAddr>,
+    only_roles: Option<&[String]>,
 ) -> Result<(), Error> {
     if group_ids.is_empty() {
         return Ok(());
     }
     let h = authz.holdings(dir, account_id, user_id).await?;
-    if h.is_root || !dir.groups_carry_permissions(account_id, group_ids).await? {
+    if root_passes(&h, only_roles) || !dir.groups_carry_permissions(account_id, group_ids).await? {
         return Ok(());
     }
     authorize_iam(
@@ -246,6 +243,7 @@ pub async fn guard_groups(
         user_id,
         "iam:permissions:addUserToGroup",
         source_ip,
+        only_roles,
     )
     .await
 }
@@ -258,6 +256,7 @@ async fn authorize_iam(
     user_id: &str,
     action: &str,
     source_ip: Option<IpAddr>,
+    only_roles: Option<&[String]>,
 ) -> Result<(), Error> {
     let action = crate::core::authz::actions::find(action)
         .ok_or_else(|| Error::Internal(format!("{action} is not an action")))?;
@@ -273,10 +272,17 @@ async fn authorize_iam(
                 source_ip,
                 secure_transport: false,
                 self_service: false,
-                only_roles: None,
+                only_roles,
             },
         )
         .await
+}
+
+/// The root user passes every check, unless its token's application credential does not
+/// delegate Keystone's `admin` (`Request::only_roles`).
+fn root_passes(h: &Holdings, only_roles: Option<&[String]>) -> bool {
+    h.is_root
+        && only_roles.is_none_or(crate::core::directory::application_credentials::delegates_admin)
 }
 
 /// A non-root caller acting on the account's root user (its password, state, keys): always
@@ -311,13 +317,14 @@ pub async fn guard_user(
     caller_id: &str,
     target_user_id: &str,
     source_ip: Option<IpAddr>,
+    only_roles: Option<&[String]>,
 ) -> Result<(), Error> {
     if caller_id == target_user_id {
         return Ok(());
     }
     guard_root(authz, dir, account_id, caller_id, target_user_id).await?;
     let h = authz.holdings(dir, account_id, caller_id).await?;
-    if h.is_root
+    if root_passes(&h, only_roles)
         || !dir
             .user_carries_permissions(account_id, target_user_id)
             .await?
@@ -331,6 +338,7 @@ pub async fn guard_user(
         caller_id,
         "iam:users:updateUser",
         source_ip,
+        only_roles,
     )
     .await
 }

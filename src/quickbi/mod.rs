@@ -250,6 +250,7 @@ async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), E
         &c.user_id,
         &groups,
         c.source_ip,
+        None,
     )
     .await?;
     // another user's record: never the root user's, and a privileged one's with IAM's
@@ -264,6 +265,7 @@ async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), E
             &c.user_id,
             &target,
             c.source_ip,
+            None,
         )
         .await?;
     }

@@ -141,6 +141,7 @@ impl Tenant {
             &self.caller.user_id,
             group_ids,
             self.source_ip,
+            self.caller.only_roles.as_deref().map(|r| r.as_slice()),
         )
         .await
     }
@@ -155,6 +156,7 @@ impl Tenant {
             &self.caller.user_id,
             user_id,
             self.source_ip,
+            self.caller.only_roles.as_deref().map(|r| r.as_slice()),
         )
         .await
     }

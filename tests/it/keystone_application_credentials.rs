@@ -376,6 +376,28 @@ async fn application_credentials_delegate_a_subset_of_roles() {
         .await;
     assert!(r.status == 200 || r.status == 201, "{}", r.body);
 
+    // and in IAM: a domain grant the user holds does not count with the credential
+    let admin = role_id(&c, "admin").await;
+    let domain_admin = format!("/v3/domains/{}/users/{bot}/roles/{admin}", a.domain_id);
+    let r = c.root("PUT", &domain_admin, None).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let new_user = |name: &str| {
+        Some(json!({"user": {"name": name, "password": PW, "domain_id": a.domain_id}}))
+    };
+    let r = c
+        .call(&bot_token, "POST", "/v3/users", new_user("by-bot"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = c
+        .call(&ci_token, "POST", "/v3/users", new_user("by-ci"))
+        .await;
+    assert_keystone_error(&r, 403);
+    // its own credentials it still reads (a user's own need no permission)
+    let r = c.call(&ci_token, "GET", &creds, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c.root("DELETE", &domain_admin, None).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+
     // a restricted credential's token makes no credentials; an unrestricted one's does
     let r = c
         .call(
