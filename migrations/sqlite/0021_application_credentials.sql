@@ -5,7 +5,8 @@
 -- project_id: the project the credential's tokens are scoped to (the project of the token
 -- that made it). secret_hash: argon2id PHC string of the secret (shown once, at creation).
 -- role_ids: JSON array of the ids of the roles the credential delegates (a subset of what
--- its user held on the project when it was made). expires_at: unix ms, NULL for never.
+-- its user held on the project when it was made). expires_at: unix microseconds
+-- (Keystone keeps microseconds: an expiry is shown back as given), NULL for never.
 -- The store keeps beneath this table: deleting a user deletes its application credentials,
 -- deleting a project deletes those of the project.
 CREATE TABLE application_credentials (

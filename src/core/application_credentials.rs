@@ -28,7 +28,8 @@ pub struct AppCredRow {
     pub role_ids: Vec<String>,
     /// Keystone's `unrestricted`: it may make application credentials (and trusts).
     pub unrestricted: bool,
-    /// Unix ms; `None` never expires.
+    /// Unix microseconds (Keystone keeps microseconds: an expiry is shown back exactly as
+    /// given); `None` never expires.
     pub expires_at: Option<i64>,
     /// Unix ms.
     pub created_at: i64,

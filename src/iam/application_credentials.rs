@@ -53,18 +53,20 @@ const LIST: &str = "iam:applicationCredentials:listApplicationCredentials";
 const GET: &str = "iam:applicationCredentials:getApplicationCredential";
 const DELETE: &str = "iam:applicationCredentials:deleteApplicationCredential";
 
-/// Keystone's time format for application credentials: microseconds, no zone (UTC).
-fn time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
+/// Keystone's time format for application credentials (`expires_at`, unix microseconds):
+/// microseconds, no zone (UTC), as Python's `isoformat()` of the time given.
+fn time(us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us)
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%S%.6f")
         .to_string()
 }
 
-/// An `expires_at` as clients send it: ISO 8601, with a zone or without (then UTC).
+/// An `expires_at` as clients send it: ISO 8601, with a zone or without (then UTC); unix
+/// microseconds.
 fn parse_time(s: &str) -> Result<i64, Error> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_millis());
+        return Ok(t.timestamp_micros());
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -72,7 +74,7 @@ fn parse_time(s: &str) -> Result<i64, Error> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), f) {
-            return Ok(t.and_utc().timestamp_millis());
+            return Ok(t.and_utc().timestamp_micros());
         }
     }
     Err(Error::invalid(format!(

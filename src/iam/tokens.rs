@@ -407,7 +407,7 @@ async fn issue_app_cred(
     };
     s.dir.clear_login_failures(&subject).await.map_err(ks)?;
     let now = ids::now_ms();
-    if cred.expires_at.is_some_and(|e| e <= now) {
+    if cred.expires_at.is_some_and(|e| e <= now * 1000) {
         return Err(ks(Error::Unauthenticated(format!(
             "the application credential {} has expired",
             cred.id
@@ -461,7 +461,7 @@ async fn issue_app_cred(
         issued_at: now,
         expires_at: match cred.expires_at {
             // a token outlives its application credential no longer than Keystone's does
-            Some(e) => e.min(now + s.iam.settings.token_ttl.as_millis() as i64),
+            Some(e) => (e / 1000).min(now + s.iam.settings.token_ttl.as_millis() as i64),
             None => now + s.iam.settings.token_ttl.as_millis() as i64,
         },
         token_id: new_token_id(),

@@ -439,10 +439,11 @@ async fn application_credentials_delegate_a_subset_of_roles() {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let brief = r.body["application_credential"].clone();
-    assert!(brief["expires_at"]
-        .as_str()
-        .unwrap()
-        .starts_with(&soon.format("%Y-%m-%dT%H:%M:%S").to_string()));
+    // shown back exactly as given, to the microsecond (as tempest compares it)
+    assert_eq!(
+        brief["expires_at"],
+        soon.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+    );
     let (brief_id, brief_secret) = (
         brief["id"].as_str().unwrap().to_string(),
         brief["secret"].as_str().unwrap().to_string(),

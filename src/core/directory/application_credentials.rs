@@ -52,7 +52,7 @@ pub struct ApplicationCredential {
     /// The delegated roles as (id, name); a role deleted since is left out.
     pub roles: Vec<(String, String)>,
     pub unrestricted: bool,
-    /// Unix ms; `None` never expires.
+    /// Unix microseconds; `None` never expires.
     pub expires_at: Option<i64>,
     /// Unix ms.
     pub created_at: i64,
@@ -72,7 +72,7 @@ pub struct NewApplicationCredential {
     pub description: Option<String>,
     /// `None`: a new random one.
     pub secret: Option<String>,
-    /// Unix ms, in the future.
+    /// Unix microseconds, in the future.
     pub expires_at: Option<i64>,
     /// `None`: every role the user holds on the project.
     pub roles: Option<Vec<RoleRef>>,
@@ -209,7 +209,7 @@ impl Directory {
             check_secret(s)?;
         }
         let now = ids::now_ms();
-        if new.expires_at.is_some_and(|e| e <= now) {
+        if new.expires_at.is_some_and(|e| e <= now * 1000) {
             return Err(Error::invalid(
                 "expires_at must be in the future: the application credential would be \
                  expired at once",
@@ -449,7 +449,7 @@ impl Directory {
                 )))
             }
         };
-        if row.expires_at.is_some_and(|e| e <= ids::now_ms()) {
+        if row.expires_at.is_some_and(|e| e <= ids::now_ms() * 1000) {
             return Err(unauth(format!(
                 "the application credential {id} has expired"
             )));

@@ -58,7 +58,7 @@ def test_application_credentials_delegate_roles(ks, roster_url, creds, tag):
     assert ac.secret and ac.name == f"ci-{tag}" and ac.description == "automation"
     assert ac.project_id == creds["project_id"] and ac.unrestricted is False
     assert [r["id"] for r in ac.roles] == [reader.id]
-    assert ac.expires_at.startswith(expires.strftime("%Y-%m-%dT%H:%M"))
+    assert ac.expires_at.startswith(expires.strftime("%Y-%m-%dT%H:%M:%S"))
     every = uc.application_credentials.create(name=f"all-{tag}", user=u.id, unrestricted=True)
     assert sorted(r["name"] for r in every.roles) == ["member", "reader"]
 
