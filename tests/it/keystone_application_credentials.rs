@@ -555,4 +555,39 @@ async fn application_credentials_delegate_a_subset_of_roles() {
     assert_keystone_error(&c.auth(by_id(&ci_id, &ci_secret)).await, 401);
     refused(&c.call(&ci_token, "GET", &groups, None).await);
     let _ = child_id;
+
+    // the root user's: `admin` by default, the domain administrator's every permission
+    let r = c
+        .root(
+            "POST",
+            &format!("/v3/users/{}/application_credentials", a.user_id),
+            Some(json!({"application_credential": {"name": "ops", "secret": "ops-secret"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["application_credential"]["roles"][0]["name"], "admin",
+        "{}",
+        r.body
+    );
+    let ops_id = r.body["application_credential"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.auth(by_id(&ops_id, "ops-secret")).await;
+    let ops = token_of(&r);
+    assert_eq!(role_names(&r.body), ["admin"]);
+    let r = c
+        .call(
+            &ops,
+            "POST",
+            "/v3/users",
+            Some(json!({"user": {"name": "by-ops", "password": PW, "domain_id": a.domain_id}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = c
+        .call(&ops, "POST", &groups, Some(json!({"group_name": "by-ops"})))
+        .await;
+    assert!(r.status == 200 || r.status == 201, "{}", r.body);
 }

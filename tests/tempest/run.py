@@ -75,7 +75,7 @@ trust = false
 federation = false
 domain_specific_drivers = false
 security_compliance = false
-application_credentials = false
+application_credentials = true
 access_rules = false
 project_tags = true
 
