@@ -47,6 +47,11 @@ pub struct Request<'a> {
     /// The caller acts on itself (its own record, groups, keys): allowed without an Allow,
     /// but an explicit Deny still refuses it.
     pub self_service: bool,
+    /// The caller came with a token made with an application credential: only the grants
+    /// of these roles count (the credential's, with the roles they imply), and no identity
+    /// policy; the root user holds every permission only if they include Keystone's
+    /// `admin`. `None`: everything the caller holds counts.
+    pub only_roles: Option<&'a [String]>,
 }
 
 /// The per-node decision point: holdings cache and sealing.
@@ -155,7 +160,7 @@ impl Authorizer {
     /// Allows the request or refuses it with `Error::Denied`.
     pub async fn authorize(&self, dir: &Directory, req: &Request<'_>) -> Result<(), Error> {
         let h = self.holdings(dir, req.account_id, req.user_id).await?;
-        if h.is_root {
+        if root_passes(&h, req.only_roles) {
             return Ok(());
         }
         let project_id = match &req.scope {
@@ -179,7 +184,15 @@ impl Authorizer {
             resource: req.resource.as_deref(),
             context: &ctx,
         };
-        let decision = decide(h.in_scope(&req.scope), &ask);
+        let decision = match req.only_roles {
+            None => decide(h.in_scope(&req.scope), &ask),
+            Some(roles) => decide(
+                h.in_scope(&req.scope).filter(|held| {
+                    matches!(&held.source, Source::Role { role_id, .. } if roles.contains(role_id))
+                }),
+                &ask,
+            ),
+        };
         if decision.allowed() || (req.self_service && decision == Decision::ImplicitDeny) {
             return Ok(());
         }
@@ -214,12 +227,13 @@ pub async fn guard_groups(
     user_id: &str,
     group_ids: &[String],
     source_ip: Option<IpAddr>,
+    only_roles: Option<&[String]>,
 ) -> Result<(), Error> {
     if group_ids.is_empty() {
         return Ok(());
     }
     let h = authz.holdings(dir, account_id, user_id).await?;
-    if h.is_root || !dir.groups_carry_permissions(account_id, group_ids).await? {
+    if root_passes(&h, only_roles) || !dir.groups_carry_permissions(account_id, group_ids).await? {
         return Ok(());
     }
     authorize_iam(
@@ -229,6 +243,7 @@ pub async fn guard_groups(
         user_id,
         "iam:permissions:addUserToGroup",
         source_ip,
+        only_roles,
     )
     .await
 }
@@ -241,6 +256,7 @@ async fn authorize_iam(
     user_id: &str,
     action: &str,
     source_ip: Option<IpAddr>,
+    only_roles: Option<&[String]>,
 ) -> Result<(), Error> {
     let action = crate::core::authz::actions::find(action)
         .ok_or_else(|| Error::Internal(format!("{action} is not an action")))?;
@@ -256,9 +272,17 @@ async fn authorize_iam(
                 source_ip,
                 secure_transport: false,
                 self_service: false,
+                only_roles,
             },
         )
         .await
+}
+
+/// The root user passes every check, unless its token's application credential does not
+/// delegate Keystone's `admin` (`Request::only_roles`).
+fn root_passes(h: &Holdings, only_roles: Option<&[String]>) -> bool {
+    h.is_root
+        && only_roles.is_none_or(crate::core::directory::application_credentials::delegates_admin)
 }
 
 /// A non-root caller acting on the account's root user (its password, state, keys): always
@@ -293,13 +317,14 @@ pub async fn guard_user(
     caller_id: &str,
     target_user_id: &str,
     source_ip: Option<IpAddr>,
+    only_roles: Option<&[String]>,
 ) -> Result<(), Error> {
     if caller_id == target_user_id {
         return Ok(());
     }
     guard_root(authz, dir, account_id, caller_id, target_user_id).await?;
     let h = authz.holdings(dir, account_id, caller_id).await?;
-    if h.is_root
+    if root_passes(&h, only_roles)
         || !dir
             .user_carries_permissions(account_id, target_user_id)
             .await?
@@ -313,6 +338,7 @@ pub async fn guard_user(
         caller_id,
         "iam:users:updateUser",
         source_ip,
+        only_roles,
     )
     .await
 }

@@ -4,7 +4,7 @@
 //! token = key id (8 hex) || base64url(nonce(12) || AES-256-GCM(payload JSON)), no padding.
 //! The key id is the associated data, so a token cannot be re-labelled to another key.
 //! The payload names the user, account, scope, methods, issue and expiry times and a random
-//! token id (what revocation records).
+//! token id (what revocation records), and the application credential it was made with.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -48,6 +48,11 @@ pub struct Claims {
     pub expires_at: i64,
     #[serde(rename = "t")]
     pub token_id: String,
+    /// The id of the application credential the token was made with (Keystone's
+    /// `application_credential` method): it counts only that credential's roles, and is
+    /// refused once the credential is gone or expired (`core::directory::application_credentials`).
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub application_credential: Option<String>,
 }
 
 /// Why a token was refused: safe to show.
@@ -148,7 +153,25 @@ mod tests {
             issued_at: 1,
             expires_at: 2,
             token_id: new_token_id(),
+            application_credential: None,
         }
+    }
+
+    #[test]
+    fn an_application_credential_travels_in_the_token() {
+        let k = key("0000cccc", 3);
+        let c = Claims {
+            application_credential: Some("0123456789abcdef0123456789abcdef".into()),
+            ..claims()
+        };
+        assert_eq!(open(&seal(&c, &k), std::slice::from_ref(&k)).unwrap(), c);
+        // a token of before (no such field) opens as one made without
+        assert_eq!(
+            open(&seal(&claims(), &k), &[k])
+                .unwrap()
+                .application_credential,
+            None
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub enum Entity {
     Endpoint,
     PolicyBlob,
     Credential,
+    ApplicationCredential,
 }
 
 impl fmt::Display for Entity {
@@ -41,6 +42,7 @@ impl fmt::Display for Entity {
             Entity::Endpoint => "endpoint",
             Entity::PolicyBlob => "policy",
             Entity::Credential => "credential",
+            Entity::ApplicationCredential => "application credential",
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The directory core: model, rules and operations. Knows nothing of HTTP or of any face.
 
+pub mod application_credentials;
 pub mod authz;
 pub mod catalog;
 pub mod directory;

@@ -171,6 +171,7 @@ pub trait ReadTx:
     + crate::core::catalog::CatalogRead
     + crate::core::keystone_credentials::CredentialRead
     + crate::core::policy::SecurityRead
+    + crate::core::application_credentials::AppCredRead
 {
     /// Ends a read transaction (a write transaction's reads end with its `commit`).
     fn finish(self: Box<Self>) -> Result<(), Error>;
@@ -350,6 +351,7 @@ pub trait WriteTx:
     + crate::core::catalog::CatalogWrite
     + crate::core::keystone_credentials::CredentialWrite
     + crate::core::policy::SecurityWrite
+    + crate::core::application_credentials::AppCredWrite
 {
     fn commit(self: Box<Self>) -> Result<(), Error>;
 

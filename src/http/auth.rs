@@ -29,6 +29,9 @@ pub struct Caller {
     pub token_scope: Option<crate::auth::tokens::Scope>,
     /// The user is the account's root user.
     pub is_root: bool,
+    /// The token was made with an application credential: only these roles count
+    /// (`auth::authz::Request::only_roles`).
+    pub only_roles: Option<Arc<Vec<String>>>,
 }
 
 /// A face's admission of an authenticated caller (`huawei_aksk_gated`): its checks on the
@@ -49,7 +52,7 @@ pub async fn huawei_token_gated(
     gate: Option<&Arc<Semaphore>>,
     admit: Option<Admit>,
 ) -> Result<(Caller, Request, Option<OwnedSemaphorePermit>), Error> {
-    let (claims, user) = state.iam.check(&state.dir, token).await?;
+    let (claims, user, app) = state.iam.check(&state.dir, token).await?;
     let (mut parts, body) = req.into_parts();
     let caller = Caller {
         account_id: claims.account_id,
@@ -57,6 +60,7 @@ pub async fn huawei_token_gated(
         access_key: String::new(),
         token_scope: Some(claims.scope),
         is_root: user.is_root,
+        only_roles: app.map(|a| Arc::new(a.role_ids.clone())),
     };
     if let Some(admit) = admit {
         admit(state, &mut parts, &caller).await?;
@@ -215,6 +219,7 @@ pub async fn huawei_aksk_gated(
         access_key: key.access_key,
         token_scope: None,
         is_root: key.is_root,
+        only_roles: None,
     };
     if let Some(admit) = admit {
         admit(state, &mut parts, &caller).await?;

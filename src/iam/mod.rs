@@ -3,6 +3,7 @@
 //! Keystone clients call them. Keystone domain = Roster account, Keystone project = Roster
 //! project. Translates wire to core and back only; see ARCHITECTURE.md.
 
+mod application_credentials;
 mod catalog;
 pub mod credentials;
 mod domains;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(keystone_roles::router())
         .merge(credentials::router())
         .merge(keystone_credentials::router())
+        .merge(application_credentials::router())
         .merge(v5::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         // `authenticate` bounds the body by `max_body_bytes`; axum's own 2 MiB default would
@@ -77,6 +79,11 @@ pub struct Who {
     pub operator: bool,
     /// The caller's own account (`account_id` unless an operator addresses another).
     pub home_account_id: String,
+    /// The project of the caller's token, or of a signed request's `X-Project-Id`.
+    pub project_id: Option<String>,
+    /// What the application credential of the caller's token delegates: only its roles
+    /// count (`auth::authz::Request::only_roles`); `None` for any other caller.
+    pub app: Option<std::sync::Arc<crate::core::directory::application_credentials::InForce>>,
 }
 
 impl Who {
@@ -133,6 +140,7 @@ impl Who {
             source_ip: self.source_ip,
             secure_transport: false,
             self_service,
+            only_roles: self.app.as_ref().map(|a| a.role_ids.as_slice()),
         };
         s.authz.authorize(&s.dir, &request).await
     }
@@ -266,14 +274,22 @@ async fn identify(s: &AppState, req: Request, body: Bytes) -> Result<Identified,
 
 async fn caller(s: &AppState, req: Request) -> Result<(Who, Request), Error> {
     if let Some(token) = header(&req, "x-auth-token")?.map(str::to_string) {
-        let (claims, user) = s.iam.check(&s.dir, &token).await?;
+        let (claims, user, app) = s.iam.check(&s.dir, &token).await?;
         let who = Who {
             home_account_id: claims.account_id.clone(),
             account_id: claims.account_id,
             user_id: claims.user_id,
-            admin: user.is_root || user.operator,
+            // a token made with an application credential without `admin` is the domain
+            // administrator (or the operator) no more
+            admin: (user.is_root || user.operator)
+                && app.as_ref().is_none_or(|a| a.delegates_admin()),
             source_ip: source_ip(&req),
-            operator: user.operator,
+            operator: user.operator && app.as_ref().is_none_or(|a| a.delegates_admin()),
+            project_id: match claims.scope {
+                crate::auth::tokens::Scope::Project(p) => Some(p),
+                _ => None,
+            },
+            app,
         };
         return Ok((who, req));
     }
@@ -292,10 +308,11 @@ async fn caller(s: &AppState, req: Request) -> Result<(Who, Request), Error> {
             )));
         }
     }
-    if let Some(p) = project.filter(|p| !p.is_empty()) {
-        let account = match s.caches.project_account(&p) {
+    let project = project.filter(|p| !p.is_empty());
+    if let Some(p) = &project {
+        let account = match s.caches.project_account(p) {
             Some(a) => Some(a),
-            None => match s.dir.project(&p).await {
+            None => match s.dir.project(p).await {
                 Ok(pr) => {
                     s.caches.put_project(&pr.id, &pr.account_id);
                     Some(pr.account_id.into_string())
@@ -328,6 +345,8 @@ async fn caller(s: &AppState, req: Request) -> Result<(Who, Request), Error> {
         admin: user.is_root || user.operator,
         source_ip,
         operator: user.operator,
+        project_id: project,
+        app: None,
     };
     Ok((who, req))
 }

@@ -2,10 +2,11 @@
 //! the users' enabled state. Each cache has a bound written on it; nothing here outlives it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::tokens::{self, Claims, Invalid};
+use crate::core::directory::application_credentials::InForce;
 use crate::core::directory::{LoginLimits, TokenKey};
 use crate::core::{ids, Directory, Entity, Error};
 
@@ -139,8 +140,30 @@ impl IamState {
     }
 
     /// Opens a token and checks it: not expired, not revoked, its user still enabled and its
-    /// password not changed since; returns the claims and the user's state.
-    pub async fn check(&self, dir: &Directory, token: &str) -> Result<(Claims, UserState), Error> {
+    /// password not changed since, and, for a token made with an application credential,
+    /// the credential still in force (`Directory::application_credential_in_force`);
+    /// returns the claims, the user's state and what the application credential delegates.
+    pub async fn check(
+        &self,
+        dir: &Directory,
+        token: &str,
+    ) -> Result<(Claims, UserState, Option<Arc<InForce>>), Error> {
+        let (claims, user) = self.check_token(dir, token).await?;
+        let app = match &claims.application_credential {
+            Some(id) => Some(Arc::new(
+                dir.application_credential_in_force(&claims.account_id, &claims.user_id, id)
+                    .await?,
+            )),
+            None => None,
+        };
+        Ok((claims, user, app))
+    }
+
+    async fn check_token(
+        &self,
+        dir: &Directory,
+        token: &str,
+    ) -> Result<(Claims, UserState), Error> {
         let unauth = |m: &str| Error::Unauthenticated(m.to_string());
         let keys = self.keys(dir, false).await?;
         let claims = match tokens::open(token, &keys) {

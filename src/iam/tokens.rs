@@ -1,4 +1,5 @@
-//! `/v3/auth/tokens`: issue (password method), validate, revoke.
+//! `/v3/auth/tokens`: issue (password, token and application_credential methods), validate,
+//! revoke.
 //!
 //! Failed logins are counted in the database, per user and per source address, so the limits
 //! hold across nodes: an address that used up the server's `LoginLimits` gets 429 for a
@@ -8,6 +9,7 @@
 //! password expired, gets no token, and any error of identity or password is the same 401.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
@@ -22,6 +24,7 @@ use serde_json::{json, Value};
 use super::error::{KsError, TooManyAttempts};
 use super::{json, peer, Base, Who};
 use crate::auth::tokens::{new_token_id, Claims, Scope};
+use crate::core::directory::application_credentials::InForce;
 use crate::core::directory::{FailureSubject, LoginLimits};
 use crate::core::model::{Account, Project, User};
 use crate::core::policy::{LoginPolicy, UserOptions};
@@ -51,6 +54,24 @@ struct Identity {
     methods: Vec<String>,
     password: Option<PasswordMethod>,
     token: Option<TokenMethod>,
+    application_credential: Option<AppCredMethod>,
+}
+
+/// Keystone's `application_credential` method: `{id, secret}` or
+/// `{name, secret, user: {id} | {name, domain}}`.
+#[derive(Deserialize)]
+struct AppCredMethod {
+    id: Option<String>,
+    name: Option<String>,
+    secret: String,
+    user: Option<AppCredUser>,
+}
+
+#[derive(Deserialize)]
+struct AppCredUser {
+    id: Option<String>,
+    name: Option<String>,
+    domain: Option<Ref>,
 }
 
 /// Keystone's `token` method: `{"id": a valid token of the user}`.
@@ -170,12 +191,20 @@ async fn issue(
 ) -> Result<Response, Response> {
     let ks = |e: Error| KsError(e).into_response();
     let r: AuthBody = json(&body).map_err(ks)?;
+    if r.auth
+        .identity
+        .methods
+        .iter()
+        .any(|m| m == "application_credential")
+    {
+        return issue_app_cred(&s, addr, &b.0, q.as_deref(), r.auth).await;
+    }
     if r.auth.identity.methods.iter().any(|m| m == "token") {
         return rescope(&s, &b, q.as_deref(), r).await.map_err(ks);
     }
     if !r.auth.identity.methods.iter().any(|m| m == "password") {
         return Err(ks(Error::invalid(
-            "identity.methods must include \"password\" or \"token\"",
+            "identity.methods must include \"password\", \"token\" or \"application_credential\"",
         )));
     }
     let pw = r
@@ -298,6 +327,7 @@ async fn issue(
         // the login policy's session_timeout bounds the server's token lifetime
         expires_at: now + (s.iam.settings.token_ttl.as_millis() as i64).min(policy.session_ms()),
         token_id: new_token_id(),
+        application_credential: None,
     };
     let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
     let roles = scope_roles(&s, &user, &scope, standing.operator)
@@ -306,7 +336,15 @@ async fn issue(
     let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref())
         .await
         .map_err(ks)?;
-    let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
+    let body = token_body(
+        &claims,
+        &user,
+        &account,
+        &scope,
+        &roles,
+        catalog.as_ref(),
+        None,
+    );
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     resp.headers_mut().insert(
         SUBJECT_TOKEN,
@@ -329,7 +367,13 @@ async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result
         .id;
     // Keystone answers a token it will not take here with 404 (TokenNotFound)
     let (old, _) = match s.iam.check(&s.dir, &id).await {
-        Ok(x) => x,
+        // Keystone: a token made with an application credential is not rescoped
+        Ok((_, _, Some(_))) => {
+            return Err(Error::Forbidden(
+                "a token made with an application credential cannot be rescoped".into(),
+            ))
+        }
+        Ok((c, u, None)) => (c, u),
         Err(Error::Unauthenticated(why)) => return Err(Error::NotFound(Entity::Token, why)),
         Err(e) => return Err(e),
     };
@@ -356,11 +400,20 @@ async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result
         issued_at: ids::now_ms(),
         expires_at: old.expires_at,
         token_id: new_token_id(),
+        application_credential: None,
     };
     let token = s.iam.issue(&s.dir, &claims).await?;
     let roles = scope_roles(s, &user, &scope, standing.operator).await?;
     let catalog = scope_catalog(s, &b.0, &scope, q).await?;
-    let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
+    let body = token_body(
+        &claims,
+        &user,
+        &account,
+        &scope,
+        &roles,
+        catalog.as_ref(),
+        None,
+    );
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     resp.headers_mut().insert(
         SUBJECT_TOKEN,
@@ -458,6 +511,218 @@ impl Guard {
             .await
             .map_err(|e| KsError(e).into_response())
     }
+}
+
+/// 201 with the token's body and its `X-Subject-Token`.
+fn issued(token: &str, body: Value) -> Result<Response, Error> {
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    resp.headers_mut().insert(
+        SUBJECT_TOKEN,
+        HeaderValue::from_str(token).map_err(|e| Error::Internal(e.to_string()))?,
+    );
+    Ok(resp)
+}
+
+fn app_cred_denied() -> Error {
+    Error::Unauthenticated(
+        "the request you have made requires authentication: invalid application credential".into(),
+    )
+}
+
+/// The `application_credential` method (Keystone API reference, "Authenticating with an
+/// Application Credential"): the credential by id, or by name of its user (by id, or by
+/// name in a domain), and its secret. The token is scoped to the credential's project (a
+/// scope asked for must be that project), lists the credential's roles the user still
+/// holds there, carries `application_credential: {id, name, restricted}`, and counts only
+/// those roles. An unknown credential, a wrong secret, an expired credential, or a
+/// disabled user: 401. Failed attempts count as password logins do.
+async fn issue_app_cred(
+    s: &AppState,
+    addr: Option<IpAddr>,
+    base: &str,
+    q: Option<&str>,
+    auth: Auth,
+) -> Result<Response, Response> {
+    let ks = |e: Error| KsError(e).into_response();
+    let m = auth.identity.application_credential.ok_or_else(|| {
+        ks(Error::invalid(
+            "identity.application_credential is required",
+        ))
+    })?;
+    if auth.identity.methods.len() != 1 {
+        return Err(ks(Error::invalid(
+            "the application_credential method cannot be combined with another",
+        )));
+    }
+    use crate::core::directory::application_credentials::Named;
+    // which credential is named: Some(named) when its user (if named) exists
+    let (named, subject) = match (&m.id, &m.name) {
+        (Some(id), _) => (Some(Named::Id(id.clone())), format!("appcred:{id}")),
+        (None, Some(name)) => {
+            let u = m.user.as_ref().ok_or_else(|| {
+                ks(Error::invalid(
+                    "an application credential named by name needs its user",
+                ))
+            })?;
+            let found = match (&u.id, &u.name) {
+                (Some(id), _) => s
+                    .dir
+                    .account_of_user(id)
+                    .await
+                    .map_err(ks)?
+                    .map(|a| (a, id.clone())),
+                (None, Some(uname)) => {
+                    let dom = u
+                        .domain
+                        .as_ref()
+                        .ok_or_else(|| ks(Error::invalid("a user named by name needs a domain")))?;
+                    match domain_of(s, dom).await {
+                        Ok(acc) => match s.dir.user_by_name(&acc.id, uname).await {
+                            Ok(user) => Some((acc.id.into_string(), user.id.to_string())),
+                            Err(Error::NotFound(..)) => None,
+                            Err(e) => return Err(ks(e)),
+                        },
+                        Err(Error::Unauthenticated(_)) => None,
+                        Err(e) => return Err(ks(e)),
+                    }
+                }
+                (None, None) => return Err(ks(Error::invalid("the user needs an id or a name"))),
+            };
+            match found {
+                Some((account_id, user_id)) => {
+                    let subject = format!("appcred:{user_id}/{}", crate::store::common::fold(name));
+                    (
+                        Some(Named::Name {
+                            account_id,
+                            user_id,
+                            name: name.clone(),
+                        }),
+                        subject,
+                    )
+                }
+                None => (None, format!("appcred:?/{name}")),
+            }
+        }
+        (None, None) => {
+            return Err(ks(Error::invalid(
+                "the application credential needs an id or a name",
+            )))
+        }
+    };
+    // failures count against the address and the credential, under the server's limits
+    let policy = LoginPolicy::default_for(
+        &s.iam.settings.login_limits,
+        s.iam.settings.token_ttl.as_millis() as i64,
+    );
+    let guard = Guard::new(
+        s,
+        addr.map(|a| format!("addr:{a}")),
+        &subject,
+        &policy,
+        &UserOptions::default(),
+    );
+    guard.admit(s).await?;
+    let found = match named {
+        Some(n) => s
+            .dir
+            .verify_application_credential(n, &m.secret)
+            .await
+            .map_err(ks)?,
+        None => {
+            password::verify(m.secret.clone(), dummy_hash().await.map_err(ks)?).await;
+            None
+        }
+    };
+    let Some(cred) = found else {
+        guard.failed(s).await?;
+        return Err(ks(app_cred_denied()));
+    };
+    s.dir.clear_login_failures(&subject).await.map_err(ks)?;
+    let now = ids::now_ms();
+    if cred.expires_at.is_some_and(|e| e <= now * 1000) {
+        return Err(ks(Error::Unauthenticated(format!(
+            "the application credential {} has expired",
+            cred.id
+        ))));
+    }
+    let user = s
+        .dir
+        .user(&cred.account_id, &cred.user_id)
+        .await
+        .map_err(ks)?;
+    if user.disabled || user.locked || user.expired_at(now) {
+        return Err(ks(Error::Unauthenticated(format!(
+            "the user {} is disabled or locked",
+            user.id
+        ))));
+    }
+    let standing = s
+        .dir
+        .standing(&cred.account_id, &user.id)
+        .await
+        .map_err(ks)?;
+    if !standing.domain_enabled {
+        return Err(ks(Error::Unauthenticated(format!(
+            "the domain {} of user {} is disabled",
+            cred.account_id, user.id
+        ))));
+    }
+    let account = s.dir.account(&cred.account_id).await.map_err(ks)?;
+    if auth.scope.is_some() {
+        match resolve_scope(s, &account, auth.scope, false).await.map_err(ks)? {
+            Resolved::Project(p) if p.id == cred.project_id => {}
+            Resolved::None => {}
+            _ => {
+                return Err(ks(Error::Unauthenticated(
+                    "an application credential's token is scoped to the credential's project:                      it cannot request another scope"
+                        .into(),
+                )))
+            }
+        }
+    }
+    let project = match s.dir.project(&cred.project_id).await {
+        Ok(p) if p.enabled => p,
+        Ok(p) => {
+            return Err(ks(Error::Unauthenticated(format!(
+                "project {} is disabled",
+                p.id
+            ))))
+        }
+        Err(Error::NotFound(..)) => return Err(ks(app_cred_denied())),
+        Err(e) => return Err(ks(e)),
+    };
+    let app = s
+        .dir
+        .application_credential_in_force(&account.id, &user.id, &cred.id)
+        .await
+        .map_err(ks)?;
+    let claims = Claims {
+        user_id: user.id.to_string(),
+        account_id: account.id.to_string(),
+        scope: Scope::Project(project.id.to_string()),
+        methods: vec!["application_credential".into()],
+        issued_at: now,
+        expires_at: match cred.expires_at {
+            // a token outlives its application credential no longer than Keystone's does
+            Some(e) => (e / 1000).min(now + s.iam.settings.token_ttl.as_millis() as i64),
+            None => now + s.iam.settings.token_ttl.as_millis() as i64,
+        },
+        token_id: new_token_id(),
+        application_credential: Some(cred.id.clone()),
+    };
+    let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
+    let scope = Resolved::Project(project);
+    let catalog = scope_catalog(s, base, &scope, q).await.map_err(ks)?;
+    let body = token_body(
+        &claims,
+        &user,
+        &account,
+        &scope,
+        &app.roles,
+        catalog.as_ref(),
+        Some(&app),
+    );
+    issued(&token, body).map_err(ks)
 }
 
 enum Resolved {
@@ -593,6 +858,7 @@ fn token_body(
     scope: &Resolved,
     roles: &[(String, String)],
     catalog: Option<&Value>,
+    app: Option<&InForce>,
 ) -> Value {
     let domain = json!({ "id": account.id, "name": account.name });
     let mut t = json!({
@@ -625,6 +891,13 @@ fn token_body(
             t["catalog"] = catalog.clone();
         }
     }
+    if let Some(a) = app {
+        t["application_credential"] = json!({
+            "id": a.id,
+            "name": a.name,
+            "restricted": !a.unrestricted,
+        });
+    }
     json!({ "token": t })
 }
 
@@ -639,20 +912,23 @@ fn subject(headers: &HeaderMap) -> Result<String, Error> {
 
 /// The subject token, checked, and allowed to the caller: its own, or any token of its
 /// domain for the administrator. Another domain's token is as unknown as a bad one.
-async fn subject_claims(s: &AppState, who: &Who, headers: &HeaderMap) -> Result<Claims, Error> {
+async fn subject_claims(
+    s: &AppState,
+    who: &Who,
+    headers: &HeaderMap,
+) -> Result<(Claims, Option<Arc<InForce>>), Error> {
     let token = subject(headers)?;
     let not_found = || Error::NotFound(Entity::Token, "in X-Subject-Token".into());
-    let claims = match s.iam.check(&s.dir, &token).await {
-        Ok((c, _)) => c,
+    let (claims, app) = match s.iam.check(&s.dir, &token).await {
+        Ok((c, _, app)) => (c, app),
         Err(Error::Unauthenticated(_)) => return Err(not_found()),
         Err(e) => return Err(e),
     };
-    // the operator checks and revokes any token
-    if claims.account_id != who.account_id && !who.operator {
+    if claims.account_id != who.account_id {
         return Err(not_found());
     }
     who.must_be_admin_or(&claims.user_id)?;
-    Ok(claims)
+    Ok((claims, app))
 }
 
 async fn validate(
@@ -662,7 +938,7 @@ async fn validate(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, KsError> {
-    let claims = subject_claims(&s, &who, &headers).await?;
+    let (claims, app) = subject_claims(&s, &who, &headers).await?;
     let user = s.dir.user(&claims.account_id, &claims.user_id).await?;
     let account = s.dir.account(&claims.account_id).await?;
     let scope = match &claims.scope {
@@ -678,9 +954,20 @@ async fn validate(
         Scope::Unscoped => Resolved::None,
     };
     let standing = s.dir.standing(&claims.account_id, &claims.user_id).await?;
-    let roles = scope_roles(&s, &user, &scope, standing.operator).await?;
+    let roles = match &app {
+        Some(a) => a.roles.clone(),
+        None => scope_roles(&s, &user, &scope, standing.operator).await?,
+    };
     let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref()).await?;
-    let body = token_body(&claims, &user, &account, &scope, &roles, catalog.as_ref());
+    let body = token_body(
+        &claims,
+        &user,
+        &account,
+        &scope,
+        &roles,
+        catalog.as_ref(),
+        app.as_deref(),
+    );
     let mut resp = Json(body).into_response();
     if let Some(v) = headers.get(SUBJECT_TOKEN) {
         resp.headers_mut().insert(SUBJECT_TOKEN, v.clone());
@@ -693,7 +980,7 @@ async fn revoke(
     who: Who,
     headers: HeaderMap,
 ) -> Result<Response, KsError> {
-    let claims = subject_claims(&s, &who, &headers).await?;
+    let (claims, _) = subject_claims(&s, &who, &headers).await?;
     s.iam.revoke(&s.dir, &claims).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

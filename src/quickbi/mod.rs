@@ -234,6 +234,7 @@ async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), E
         source_ip: c.source_ip,
         secure_transport: false,
         self_service: false,
+        only_roles: None,
     };
     let s = &c.state;
     s.authz.authorize(&s.dir, &request).await?;
@@ -249,6 +250,7 @@ async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), E
         &c.user_id,
         &groups,
         c.source_ip,
+        None,
     )
     .await?;
     // another user's record: never the root user's, and a privileged one's with IAM's
@@ -263,6 +265,7 @@ async fn authorize(c: &Ctx, action: &'static Action, p: &Params) -> Result<(), E
             &c.user_id,
             &target,
             c.source_ip,
+            None,
         )
         .await?;
     }

@@ -72,6 +72,7 @@ const SQLITE: &[(&str, &str)] = files!("sqlite":
     "0018_security_policies.sql",
     "0019_keystone_projects_roles.sql",
     "0020_catalog.sql",
+    "0021_application_credentials.sql",
 );
 const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0001_directory.sql",
@@ -94,6 +95,7 @@ const POSTGRES: &[(&str, &str)] = files!("postgres":
     "0018_security_policies.sql",
     "0019_keystone_projects_roles.sql",
     "0020_catalog.sql",
+    "0021_application_credentials.sql",
 );
 
 /// The migrations of `backend`, in version order.

@@ -98,6 +98,7 @@ impl Tenant {
             source_ip: self.source_ip,
             secure_transport: false,
             self_service: false,
+            only_roles: self.caller.only_roles.as_deref().map(|r| r.as_slice()),
         }
     }
 
@@ -140,6 +141,7 @@ impl Tenant {
             &self.caller.user_id,
             group_ids,
             self.source_ip,
+            self.caller.only_roles.as_deref().map(|r| r.as_slice()),
         )
         .await
     }
@@ -154,6 +156,7 @@ impl Tenant {
             &self.caller.user_id,
             user_id,
             self.source_ip,
+            self.caller.only_roles.as_deref().map(|r| r.as_slice()),
         )
         .await
     }

@@ -21,6 +21,7 @@ mod iam_lists;
 mod iam_nodes;
 mod iam_sdk;
 mod imports;
+mod keystone_application_credentials;
 mod keystone_catalog;
 mod keystone_credentials;
 mod keystone_domains;

@@ -80,7 +80,7 @@ trust = false
 federation = false
 domain_specific_drivers = false
 security_compliance = true
-application_credentials = false
+application_credentials = true
 access_rules = false
 project_tags = true
 

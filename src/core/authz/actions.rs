@@ -203,6 +203,26 @@ pub const ACTIONS: &[Action] = &[
     a("iam:securitypolicies:updatePasswordPolicyV5", Write, None),
     a("iam:securitypolicies:getLoginPolicyV5", Read, None),
     a("iam:securitypolicies:updateLoginPolicyV5", Write, None),
+    a(
+        "iam:applicationCredentials:createApplicationCredential",
+        Write,
+        None,
+    ),
+    a(
+        "iam:applicationCredentials:listApplicationCredentials",
+        List,
+        None,
+    ),
+    a(
+        "iam:applicationCredentials:getApplicationCredential",
+        Read,
+        None,
+    ),
+    a(
+        "iam:applicationCredentials:deleteApplicationCredential",
+        Write,
+        None,
+    ),
     a("iam:users:createAccessKeyV5", Write, None),
     a("iam:users:listAccessKeysV5", List, None),
     a("iam:users:updateAccessKeyV5", Write, None),

@@ -17,6 +17,7 @@ mod groups;
 mod iam;
 mod keystone;
 pub use keystone::{check_tag, check_tags, ProjectInput, TokenScope};
+pub mod application_credentials;
 mod imports;
 pub mod keystone_credentials;
 mod lists;

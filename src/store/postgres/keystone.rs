@@ -267,6 +267,9 @@ impl KeystoneWrite for PgTx<true> {
                  AND project_id = $2",
                 "UPDATE credentials SET project_id = NULL WHERE account_id = $1 \
                  AND project_id = $2",
+                // its application credentials go with it (core::application_credentials)
+                "DELETE FROM application_credentials WHERE account_id = $1 \
+                 AND project_id = $2",
                 "DELETE FROM projects WHERE account_id = $1 AND id = $2",
             ] {
                 execute(c, sql, &[account_id.into(), id.into()]).await?;

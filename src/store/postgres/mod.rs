@@ -16,6 +16,7 @@
 //! The schema is not made here: `Db::migrate` creates and migrates the database first.
 
 mod accounts;
+mod application_credentials;
 mod authz;
 mod catalog;
 mod credentials;

@@ -38,13 +38,14 @@ pub(super) enum Arg<'a> {
     OptTexts(Vec<Option<Cow<'a, str>>>),
     Ints(Vec<i64>),
     Bools(Vec<bool>),
+    OptInt(Option<i64>),
 }
 
 impl Arg<'_> {
     /// The PostgreSQL type the statement is prepared with for this argument.
     fn ty(&self) -> Type {
         match self {
-            Arg::Int(_) => Type::INT8,
+            Arg::Int(_) | Arg::OptInt(_) => Type::INT8,
             Arg::Bool(_) => Type::BOOL,
             Arg::Text(_) | Arg::OptText(_) => Type::TEXT,
             Arg::Bytes(_) => Type::BYTEA,
@@ -69,6 +70,7 @@ impl ToSql for Arg<'_> {
             Arg::OptTexts(v) => v.to_sql(ty, out),
             Arg::Ints(v) => v.to_sql(ty, out),
             Arg::Bools(v) => v.to_sql(ty, out),
+            Arg::OptInt(v) => v.to_sql(ty, out),
         }
     }
 
@@ -88,6 +90,7 @@ impl ToSql for Arg<'_> {
             Arg::OptTexts(v) => v.to_sql_checked(ty, out),
             Arg::Ints(v) => v.to_sql_checked(ty, out),
             Arg::Bools(v) => v.to_sql_checked(ty, out),
+            Arg::OptInt(v) => v.to_sql_checked(ty, out),
         }
     }
 }
@@ -95,6 +98,11 @@ impl ToSql for Arg<'_> {
 impl From<i64> for Arg<'_> {
     fn from(v: i64) -> Self {
         Arg::Int(v)
+    }
+}
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptInt(v)
     }
 }
 impl From<bool> for Arg<'_> {

@@ -623,6 +623,12 @@ pub(super) async fn delete_many(c: &Client, account_id: &str, ids: &[String]) ->
         &[ids.into()],
     )
     .await?;
+    execute(
+        c,
+        "DELETE FROM application_credentials WHERE user_id = ANY($1)",
+        &[ids.into()],
+    )
+    .await?;
     super::authz::forget_users(c, account_id, ids).await?;
     execute(c, "DELETE FROM users WHERE id = ANY($1)", &[ids.into()]).await?;
     Ok(())

@@ -214,6 +214,8 @@ impl KeystoneWrite for SqliteTx<true> {
             // the credentials keep working, without a project (core::keystone_credentials)
             "UPDATE access_keys SET project_id = NULL WHERE account_id = ?1 AND project_id = ?2",
             "UPDATE credentials SET project_id = NULL WHERE account_id = ?1 AND project_id = ?2",
+            // its application credentials go with it (core::application_credentials)
+            "DELETE FROM application_credentials WHERE account_id = ?1 AND project_id = ?2",
             "DELETE FROM projects WHERE account_id = ?1 AND id = ?2",
         ] {
             self.conn

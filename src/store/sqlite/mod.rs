@@ -10,6 +10,7 @@
 //! The schema is not made here: `Db::migrate` creates and migrates the file first.
 
 mod accounts;
+mod application_credentials;
 mod authz;
 mod catalog;
 mod credentials;

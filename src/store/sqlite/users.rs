@@ -698,6 +698,7 @@ pub(super) fn delete_many(
         for sql in [
             "DELETE FROM access_keys WHERE user_id IN (",
             "DELETE FROM credentials WHERE user_id IN (",
+            "DELETE FROM application_credentials WHERE user_id IN (",
             "DELETE FROM users WHERE id IN (",
         ] {
             let mut del = Sql::new(sql);
