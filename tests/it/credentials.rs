@@ -11,7 +11,8 @@ use crate::common::iam::{eventually, send, signed, Resp};
 use crate::common::{create_account, Creds, Server, TestDb};
 use crate::quickbi_http::{self, Call, Sig};
 
-fn setup() -> (Server, Creds, Creds) {
+/// A server with two accounts, `acme` and `other` (their root users' credentials).
+pub(crate) fn setup() -> (Server, Creds, Creds) {
     let db = TestDb::new();
     let a = create_account(&db, "acme");
     let b = create_account(&db, "other");
@@ -19,7 +20,13 @@ fn setup() -> (Server, Creds, Creds) {
 }
 
 /// Signed with the account's domain id, as GlobalCredentials does.
-async fn iam(s: &Server, c: &Creds, method: &str, path: &str, body: Option<&Value>) -> Resp {
+pub(crate) async fn iam(
+    s: &Server,
+    c: &Creds,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Resp {
     signed(
         method,
         &s.url,
@@ -32,7 +39,7 @@ async fn iam(s: &Server, c: &Creds, method: &str, path: &str, body: Option<&Valu
 }
 
 /// `c` signing with another key pair (a user's own).
-fn as_key(c: &Creds, user_id: &str, ak: &str, sk: &str) -> Creds {
+pub(crate) fn as_key(c: &Creds, user_id: &str, ak: &str, sk: &str) -> Creds {
     let mut k = c.clone();
     k.user_id = user_id.into();
     k.access_key = ak.into();
@@ -41,7 +48,7 @@ fn as_key(c: &Creds, user_id: &str, ak: &str, sk: &str) -> Creds {
 }
 
 /// Makes an IAM user through the IAM face; returns its id.
-async fn user(s: &Server, root: &Creds, name: &str) -> String {
+pub(crate) async fn user(s: &Server, root: &Creds, name: &str) -> String {
     let r = iam(
         s,
         root,

@@ -8,51 +8,9 @@
 use roster::core::keystone_credentials::ec2_credential_id;
 use serde_json::{json, Value};
 
-use crate::common::iam::{assert_keystone_error, signed, Resp};
+use crate::common::iam::{assert_keystone_error, Resp};
 use crate::common::{create_account, raw, Creds, Server, TestDb};
-
-fn setup() -> (Server, Creds, Creds) {
-    let db = TestDb::new();
-    let a = create_account(&db, "acme");
-    let b = create_account(&db, "other");
-    (Server::start_on(&db, &[]), a, b)
-}
-
-/// Signed with the account's domain id, as GlobalCredentials does.
-async fn iam(s: &Server, c: &Creds, method: &str, path: &str, body: Option<&Value>) -> Resp {
-    signed(
-        method,
-        &s.url,
-        path,
-        c,
-        &[("x-domain-id", &c.domain_id)],
-        body,
-    )
-    .await
-}
-
-/// `c` signing with another key pair.
-fn as_key(c: &Creds, user_id: &str, ak: &str, sk: &str) -> Creds {
-    let mut k = c.clone();
-    k.user_id = user_id.into();
-    k.access_key = ak.into();
-    k.secret_key = sk.into();
-    k
-}
-
-async fn user(s: &Server, root: &Creds, name: &str) -> String {
-    let r = iam(
-        s,
-        root,
-        "POST",
-        "/v3/users",
-        Some(&json!({"user": {"name": name, "domain_id": root.domain_id,
-                              "password": "Xy7#kLm2pQ"}})),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.body["user"]["id"].as_str().unwrap().to_string()
-}
+use crate::credentials::{as_key, iam, setup, user};
 
 fn ec2_blob(access: &str, secret: &str) -> String {
     json!({"access": access, "secret": secret}).to_string()
