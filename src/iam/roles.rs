@@ -627,7 +627,63 @@ async fn role_assignments(
     if effective {
         rows = with_implied(&s, &who, &b, rows, include_names).await?;
     }
+    if include_names {
+        with_names(&s, &who, &mut rows).await?;
+    }
     Ok(assignments_page(&b, rows))
+}
+
+/// `include_names`: the names of the user or group, the project or domain of the scope,
+/// each with its domain (`{id, name}`), as Keystone gives them (the openstack CLI's
+/// `role assignment list --names` reads them). One lookup per distinct entity.
+async fn with_names(s: &AppState, who: &Who, rows: &mut [Value]) -> Result<(), Error> {
+    let account = s.dir.account(&who.account_id).await?;
+    let domain = json!({"id": account.id, "name": account.name});
+    let projects = s.dir.projects_of(&who.account_id).await?;
+    let mut names: std::collections::HashMap<(bool, String), Option<String>> =
+        std::collections::HashMap::new();
+    for row in rows.iter_mut() {
+        for (key, is_user) in [("user", true), ("group", false)] {
+            let Some(id) = row[key]["id"].as_str().map(str::to_string) else {
+                continue;
+            };
+            let k = (is_user, id.clone());
+            let name = match names.get(&k) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = if is_user {
+                        match s.dir.user(&who.account_id, &id).await {
+                            Ok(u) => Some(u.name),
+                            Err(Error::NotFound(..)) => None,
+                            Err(e) => return Err(e),
+                        }
+                    } else {
+                        match s.dir.group(&who.account_id, &id).await {
+                            Ok(g) => Some(g.name),
+                            Err(Error::NotFound(..)) => None,
+                            Err(e) => return Err(e),
+                        }
+                    };
+                    names.insert(k, n.clone());
+                    n
+                }
+            };
+            if let Some(n) = name {
+                row[key]["name"] = json!(n);
+                row[key]["domain"] = domain.clone();
+            }
+        }
+        if let Some(pid) = row["scope"]["project"]["id"].as_str().map(str::to_string) {
+            if let Some(p) = projects.iter().find(|p| p.id.as_str() == pid) {
+                row["scope"]["project"]["name"] = json!(p.name);
+                row["scope"]["project"]["domain"] = domain.clone();
+            }
+        }
+        if row["scope"]["domain"]["id"].is_string() {
+            row["scope"]["domain"]["name"] = json!(account.name);
+        }
+    }
+    Ok(())
 }
 
 /// Keystone's effective assignments also list the roles an assigned role implies (all the

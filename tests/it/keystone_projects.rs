@@ -390,6 +390,15 @@ async fn keystone_roles_inferences_and_user_grants() {
     assert_eq!(rows.len(), 1, "{}", r.body);
     assert_eq!(rows[0]["scope"]["project"]["id"], a.project_id.as_str());
     assert_eq!(rows[0]["role"]["name"], "auditors");
+    // include_names names the user and the project with their domain (the openstack CLI's
+    // `role assignment list --names` reads them)
+    assert_eq!(rows[0]["user"]["name"], "ann");
+    assert_eq!(rows[0]["user"]["domain"]["name"], a.domain_name.as_str());
+    assert_eq!(rows[0]["scope"]["project"]["name"], a.project_name.as_str());
+    assert_eq!(
+        rows[0]["scope"]["project"]["domain"]["id"],
+        a.domain_id.as_str()
+    );
     // effective: the implied role too, linked to its prior role
     let r = ad
         .call(
