@@ -69,11 +69,6 @@ const FACES: [(&str, &str, &str, &str); 3] = [
     ("quickbi", "quickbi", "quickbi", ""),
 ];
 
-/// Changing the catalog is the cloud administrator's: the operator.
-fn must_operate(who: &Who) -> Result<(), Error> {
-    who.must_be_operator()
-}
-
 fn is_face(service_id: &str) -> bool {
     FACES.iter().any(|f| f.0 == service_id)
 }
@@ -232,7 +227,7 @@ pub async fn token_catalog(s: &AppState, base: &str, region: &str) -> Result<Val
             json!({ "id": id, "type": kind, "name": name, "endpoints": endpoints })
         })
         .collect();
-    for (svc, endpoints) in s.dir.catalog().await? {
+    for (svc, endpoints) in s.iam.catalog(&s.dir).await?.iter() {
         let endpoints: Vec<Value> = endpoints
             .iter()
             .map(|e| {
@@ -289,7 +284,7 @@ async fn list_regions(State(s): State<AppState>, _who: Who, b: Base, RawQuery(q)
 }
 
 async fn create_region(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let f = json::<RegionBody>(&body)?.region;
     let r = s
         .dir
@@ -311,7 +306,7 @@ async fn create_region_at(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let f = json::<RegionBody>(&body)?.region;
     if f.id.as_deref().is_some_and(|x| x != id) {
         return Err(Error::invalid("the region's id is the path's").into());
@@ -340,7 +335,7 @@ async fn update_region(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let r: RegionBody = json(&body)?;
     if r.region.id.as_deref().is_some_and(|x| x != id) {
         return Err(Error::invalid("a region's id cannot change").into());
@@ -360,7 +355,7 @@ async fn update_region(
 }
 
 async fn delete_region(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     s.dir.delete_region(&id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -422,9 +417,10 @@ async fn list_services(
 }
 
 async fn create_service(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let r: ServiceBody = json(&body)?;
     let x = s.dir.create_service(r.service.into()).await?;
+    s.iam.forget_catalog();
     Ok(created("service", service_view(&b.0, &x)))
 }
 
@@ -451,21 +447,23 @@ async fn update_service(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     if is_face(&id) {
         return Err(built_in(&format!("service {id}")));
     }
     let r: ServiceBody = json(&body)?;
     let x = s.dir.update_service(&id, r.service.into()).await?;
+    s.iam.forget_catalog();
     Ok(one("service", service_view(&b.0, &x)))
 }
 
 async fn delete_service(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     if is_face(&id) {
         return Err(built_in(&format!("service {id}")));
     }
     s.dir.delete_service(&id).await?;
+    s.iam.forget_catalog();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -540,9 +538,10 @@ async fn list_endpoints(
 }
 
 async fn create_endpoint(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let r: EndpointBody = json(&body)?;
     let e = s.dir.create_endpoint(r.endpoint.into()).await?;
+    s.iam.forget_catalog();
     Ok(created("endpoint", endpoint_view(&b.0, &e)))
 }
 
@@ -569,21 +568,23 @@ async fn update_endpoint(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     if face_endpoint(&id).is_some() {
         return Err(built_in(&format!("endpoint {id}")));
     }
     let r: EndpointBody = json(&body)?;
     let e = s.dir.update_endpoint(&id, r.endpoint.into()).await?;
+    s.iam.forget_catalog();
     Ok(one("endpoint", endpoint_view(&b.0, &e)))
 }
 
 async fn delete_endpoint(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     if face_endpoint(&id).is_some() {
         return Err(built_in(&format!("endpoint {id}")));
     }
     s.dir.delete_endpoint(&id).await?;
+    s.iam.forget_catalog();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -637,7 +638,7 @@ async fn list_policies(
 }
 
 async fn create_policy(State(s): State<AppState>, who: Who, b: Base, body: Bytes) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let r: PolicyBody = json(&body)?;
     let x = s.dir.create_policy_blob(r.policy.into()).await?;
     Ok(created("policy", policy_view(&b.0, &x)))
@@ -655,14 +656,14 @@ async fn update_policy(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     let r: PolicyBody = json(&body)?;
     let x = s.dir.update_policy_blob(&id, r.policy.into()).await?;
     Ok(one("policy", policy_view(&b.0, &x)))
 }
 
 async fn delete_policy(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
-    must_operate(&who)?;
+    who.must_be_operator()?;
     s.dir.delete_policy_blob(&id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::tokens::{self, Claims, Invalid};
+use crate::core::catalog::{EndpointRow, ServiceRow};
 use crate::core::directory::application_credentials::InForce;
 use crate::core::directory::{LoginLimits, TokenKey};
 use crate::core::{ids, Directory, Entity, Error};
@@ -32,6 +33,14 @@ pub const REVOCATIONS_FULL: Duration = Duration::from_secs(300);
 pub const USER_TTL: Duration = Duration::from_secs(5);
 
 const MAX_USERS_CACHED: usize = 10_000;
+
+/// How long the stored service catalog a token carries is trusted: a change made through
+/// another node shows in new tokens within this time, through this node at once
+/// (`IamState::forget_catalog`).
+pub const CATALOG_TTL: Duration = Duration::from_secs(5);
+
+/// The enabled services with their enabled endpoints (`Directory::catalog`).
+pub type Catalog = Arc<Vec<(ServiceRow, Vec<EndpointRow>)>>;
 
 /// Settings of the IAM face (config file, flags).
 #[derive(Debug, Clone)]
@@ -99,20 +108,51 @@ struct Revocations {
     since: i64,
 }
 
-#[derive(Default)]
 pub struct IamState {
     pub settings: IamSettings,
     keys: tokio::sync::Mutex<Keys>,
     revoked: tokio::sync::Mutex<Revocations>,
     users: Mutex<HashMap<String, (Option<UserState>, Instant)>>,
+    /// One entry: the stored catalog, read once for concurrent misses (moka's
+    /// `try_get_with`), for at most `CATALOG_TTL`.
+    catalog: moka::future::Cache<(), Catalog>,
+}
+
+impl Default for IamState {
+    fn default() -> Self {
+        IamState::new(IamSettings::default())
+    }
 }
 
 impl IamState {
     pub fn new(settings: IamSettings) -> Self {
         IamState {
             settings,
-            ..Default::default()
+            keys: Default::default(),
+            revoked: Default::default(),
+            users: Default::default(),
+            catalog: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(CATALOG_TTL)
+                .build(),
         }
+    }
+
+    /// The stored catalog every scoped token carries (beside the faces Roster serves): a
+    /// read per `CATALOG_TTL` at most, not one per token issued or validated.
+    pub async fn catalog(&self, dir: &Directory) -> Result<Catalog, Error> {
+        self.catalog
+            .try_get_with((), async { dir.catalog().await.map(Arc::new) })
+            .await
+            .map_err(|e| match &*e {
+                Error::Unavailable(d) => Error::Unavailable(d.clone()),
+                e => Error::Internal(e.to_string()),
+            })
+    }
+
+    /// Drops the cached catalog after a change through this node.
+    pub fn forget_catalog(&self) {
+        self.catalog.invalidate_all();
     }
 
     /// The key set, the primary first, reloaded when older than `KEYS_TTL` (or when `force`

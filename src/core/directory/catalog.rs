@@ -112,14 +112,8 @@ fn room(n: usize, what: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn not_found(what: &str, id: &str) -> Error {
-    let e = match what {
-        "region" => Entity::Region,
-        "service" => Entity::Service,
-        "endpoint" => Entity::Endpoint,
-        _ => Entity::PolicyBlob,
-    };
-    Error::NotFound(e, id.to_string())
+fn not_found(what: Entity, id: &str) -> Error {
+    Error::NotFound(what, id.to_string())
 }
 
 /// Refuses a parent that does not exist, or one that is `id` itself or below it.
@@ -173,8 +167,11 @@ impl Directory {
     /// Errors: `NotFound`.
     pub async fn region(&self, id: &str) -> Result<RegionRow, Error> {
         let id = id.to_string();
-        self.reading(move |tx| tx.region(&id)?.ok_or_else(|| not_found("region", &id)))
-            .await
+        self.reading(move |tx| {
+            tx.region(&id)?
+                .ok_or_else(|| not_found(Entity::Region, &id))
+        })
+        .await
     }
 
     /// Errors: `Invalid` (id, description, an unknown parent), `Duplicate` (the id is
@@ -212,7 +209,9 @@ impl Directory {
         }
         let id = id.to_string();
         self.writing(move |tx| {
-            let mut r = tx.region(&id)?.ok_or_else(|| not_found("region", &id))?;
+            let mut r = tx
+                .region(&id)?
+                .ok_or_else(|| not_found(Entity::Region, &id))?;
             if let Some(d) = &patch.description {
                 r.description = d.clone();
             }
@@ -236,7 +235,7 @@ impl Directory {
         self.writing(move |tx| {
             let regions = tx.regions()?;
             if !regions.iter().any(|r| r.id == id) {
-                return Err(not_found("region", &id));
+                return Err(not_found(Entity::Region, &id));
             }
             // the region and its descendants
             let mut below = vec![id.clone()];
@@ -276,8 +275,11 @@ impl Directory {
     /// Errors: `NotFound`.
     pub async fn service(&self, id: &str) -> Result<ServiceRow, Error> {
         let id = id.to_string();
-        self.reading(move |tx| tx.service(&id)?.ok_or_else(|| not_found("service", &id)))
-            .await
+        self.reading(move |tx| {
+            tx.service(&id)?
+                .ok_or_else(|| not_found(Entity::Service, &id))
+        })
+        .await
     }
 
     /// Errors: `Invalid` (type missing, a field too long), `Conflict` (the limit).
@@ -307,7 +309,9 @@ impl Directory {
             return Err(Error::invalid("type must not be empty"));
         }
         self.writing(move |tx| {
-            let mut s = tx.service(&id)?.ok_or_else(|| not_found("service", &id))?;
+            let mut s = tx
+                .service(&id)?
+                .ok_or_else(|| not_found(Entity::Service, &id))?;
             let i = input.clone();
             s.kind = i.kind.unwrap_or(s.kind);
             s.name = i.name.unwrap_or(s.name);
@@ -328,7 +332,7 @@ impl Directory {
             if tx.delete_service(&id)? {
                 Ok(())
             } else {
-                Err(not_found("service", &id))
+                Err(not_found(Entity::Service, &id))
             }
         })
         .await
@@ -342,8 +346,11 @@ impl Directory {
     /// Errors: `NotFound`.
     pub async fn endpoint(&self, id: &str) -> Result<EndpointRow, Error> {
         let id = id.to_string();
-        self.reading(move |tx| tx.endpoint(&id)?.ok_or_else(|| not_found("endpoint", &id)))
-            .await
+        self.reading(move |tx| {
+            tx.endpoint(&id)?
+                .ok_or_else(|| not_found(Entity::Endpoint, &id))
+        })
+        .await
     }
 
     /// Errors: `Invalid` (a required field missing, an unknown interface, an unknown
@@ -381,7 +388,7 @@ impl Directory {
         self.writing(move |tx| {
             let mut e = tx
                 .endpoint(&id)?
-                .ok_or_else(|| not_found("endpoint", &id))?;
+                .ok_or_else(|| not_found(Entity::Endpoint, &id))?;
             let i = input.clone();
             if let Some(s) = i.service_id {
                 endpoint_service(tx, &s)?;
@@ -406,7 +413,7 @@ impl Directory {
             if tx.delete_endpoint(&id)? {
                 Ok(())
             } else {
-                Err(not_found("endpoint", &id))
+                Err(not_found(Entity::Endpoint, &id))
             }
         })
         .await
@@ -442,8 +449,11 @@ impl Directory {
     /// Errors: `NotFound`.
     pub async fn policy_blob(&self, id: &str) -> Result<PolicyBlobRow, Error> {
         let id = id.to_string();
-        self.reading(move |tx| tx.policy_blob(&id)?.ok_or_else(|| not_found("policy", &id)))
-            .await
+        self.reading(move |tx| {
+            tx.policy_blob(&id)?
+                .ok_or_else(|| not_found(Entity::PolicyBlob, &id))
+        })
+        .await
     }
 
     /// Errors: `Invalid` (type or blob missing or too long), `Conflict` (the limit).
@@ -473,7 +483,7 @@ impl Directory {
         self.writing(move |tx| {
             let mut p = tx
                 .policy_blob(&id)?
-                .ok_or_else(|| not_found("policy", &id))?;
+                .ok_or_else(|| not_found(Entity::PolicyBlob, &id))?;
             let i = input.clone();
             p.kind = i.kind.unwrap_or(p.kind);
             p.blob = i.blob.unwrap_or(p.blob);
@@ -491,7 +501,7 @@ impl Directory {
             if tx.delete_policy_blob(&id)? {
                 Ok(())
             } else {
-                Err(not_found("policy", &id))
+                Err(not_found(Entity::PolicyBlob, &id))
             }
         })
         .await
