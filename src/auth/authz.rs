@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::core::authz::actions::Action;
-use crate::core::authz::{decide, Ask, Context, Decision, Source};
+use crate::core::authz::{decide, decide_allowing, Ask, Context, Decision, Source};
 use crate::core::directory::{Holdings, RequestScope};
 use crate::core::{ids, Directory, Error};
 
@@ -184,13 +184,13 @@ impl Authorizer {
             resource: req.resource.as_deref(),
             context: &ctx,
         };
+        // a delegation narrows what allows (its roles only), never what denies
         let decision = match req.only_roles {
             None => decide(h.in_scope(&req.scope), &ask),
-            Some(roles) => decide(
-                h.in_scope(&req.scope).filter(|held| {
-                    matches!(&held.source, Source::Role { role_id, .. } if roles.contains(role_id))
-                }),
+            Some(roles) => decide_allowing(
+                h.in_scope(&req.scope),
                 &ask,
+                |source| matches!(source, Source::Role { role_id, .. } if roles.contains(role_id)),
             ),
         };
         if decision.allowed() || (req.self_service && decision == Decision::ImplicitDeny) {

@@ -89,9 +89,21 @@ fn applies(st: &Statement, action: &str, ask: &Ask<'_>) -> bool {
 
 /// Decides `ask` against every policy in `held`. Cost: one pass over the statements.
 pub fn decide<'h>(held: impl IntoIterator<Item = &'h Held>, ask: &Ask<'_>) -> Decision {
+    decide_allowing(held, ask, |_| true)
+}
+
+/// [`decide`], where only the policies whose source passes `allow_from` may allow; a Deny
+/// of any held policy still refuses. What a delegation (an application credential's role
+/// subset) needs: it narrows what allows, never what denies.
+pub fn decide_allowing<'h>(
+    held: impl IntoIterator<Item = &'h Held>,
+    ask: &Ask<'_>,
+    allow_from: impl Fn(&Source) -> bool,
+) -> Decision {
     let action = ask.action.to_ascii_lowercase();
     let mut allow = None;
     for h in held {
+        let may_allow = allow_from(&h.source);
         for (i, st) in h.document.statements.iter().enumerate() {
             if !applies(st, &action, ask) {
                 continue;
@@ -104,7 +116,7 @@ pub fn decide<'h>(held: impl IntoIterator<Item = &'h Held>, ask: &Ask<'_>) -> De
                         sid: st.sid.clone(),
                     }
                 }
-                Effect::Allow if allow.is_none() => allow = Some((h, i)),
+                Effect::Allow if allow.is_none() && may_allow => allow = Some((h, i)),
                 Effect::Allow => {}
             }
         }

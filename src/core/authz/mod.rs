@@ -14,5 +14,5 @@ pub mod system;
 
 pub use condition::Context;
 pub use document::{Document, Effect, Version};
-pub use eval::{decide, Ask, Decision, Held, Source};
+pub use eval::{decide, decide_allowing, Ask, Decision, Held, Source};
 pub use system::{RoleType, SystemRole, SYSTEM_ROLES};
