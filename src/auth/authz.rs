@@ -285,8 +285,11 @@ fn root_passes(h: &Holdings, only_roles: Option<&[String]>) -> bool {
         && only_roles.is_none_or(crate::core::directory::application_credentials::delegates_admin)
 }
 
-/// A non-root caller acting on the account's root user (its password, state, keys): always
-/// refused, whatever its policies say; the root user is managed only by itself.
+/// A caller acting on another user who is the account's root user or an operator (its
+/// password, state, keys, the user itself): the root user is changed only by itself, an
+/// operator only by itself or another operator, whatever the caller's policies or the
+/// account's root say (an operator's powers reach every account; a user manager of the
+/// operators' account must not be able to take them over).
 pub async fn guard_root(
     authz: &Authorizer,
     dir: &Directory,
@@ -296,6 +299,13 @@ pub async fn guard_root(
 ) -> Result<(), Error> {
     if caller_id == target_user_id {
         return Ok(());
+    }
+    if dir.standing(account_id, target_user_id).await?.operator
+        && !dir.standing(account_id, caller_id).await?.operator
+    {
+        return Err(Error::Forbidden(
+            "an operator can be changed only by itself or another operator".into(),
+        ));
     }
     let h = authz.holdings(dir, account_id, caller_id).await?;
     if !h.is_root && dir.is_root_user(account_id, target_user_id).await? {

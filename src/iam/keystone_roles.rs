@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use super::error::KsError;
 use super::{json, Base, Who};
 use crate::core::directory::Role;
+use crate::core::directory::{operator_role_id, OPERATOR_ACCOUNT};
 use crate::core::keystone::UserGrantFilter;
 use crate::core::Error;
 use crate::http::AppState;
@@ -281,6 +282,17 @@ async fn change(
     let scope = super::roles::grant_scope(s, who, kind, &scope_id).await?;
     match op {
         "grant" => {
+            // `admin` in the operators' account makes an operator (`Directory::standing`):
+            // only an operator may hand that on
+            if role_id == operator_role_id()
+                && !who.operator
+                && s.dir.account(&who.account_id).await?.name == OPERATOR_ACCOUNT
+            {
+                return Err(Error::Forbidden(format!(
+                    "the admin role in the domain {OPERATOR_ACCOUNT} makes an operator: only an operator may grant it"
+                ))
+                .into());
+            }
             s.dir
                 .grant_user(&who.account_id, &user_id, &role_id, scope)
                 .await?;

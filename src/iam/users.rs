@@ -298,6 +298,7 @@ async fn update(
 
 async fn delete(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> Res {
     who.allow(&s, "iam:users:deleteUser").await?;
+    who.guard_root(&s, &id).await?;
     s.dir
         .delete_users(&who.account_id, std::slice::from_ref(&id))
         .await?;

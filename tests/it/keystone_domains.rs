@@ -855,3 +855,87 @@ async fn a_domain_administrator_sees_and_touches_only_its_own_domain() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_operators_cannot_be_taken_over_from_their_own_account() {
+    let db = TestDb::new();
+    let s = Server::start_on(&db, &[]);
+    let op = operator_of(&db);
+    let file = db.data_dir().join("default-credentials.json");
+    let root: Creds = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let (root_token, _) = login(&s.url, &root).await;
+    let root = Caller {
+        url: s.url.clone(),
+        token: root_token,
+    };
+    let r = token_for(
+        &s.url,
+        "default",
+        "admin",
+        op["password"].as_str().unwrap(),
+        json!({"project": {"name": "default", "domain": {"name": "default"}}}),
+    )
+    .await;
+    let opc = Caller {
+        url: s.url.clone(),
+        token: token_of(&r),
+    };
+    let op_id = op["user_id"].as_str().unwrap();
+    let (default_id, project) = (
+        op["domain_id"].as_str().unwrap(),
+        op["project_id"].as_str().unwrap(),
+    );
+
+    // the account's root cannot change, disable or delete an operator
+    for (method, body) in [
+        (
+            "PATCH",
+            Some(json!({"user": {"password": "Other!Passw0rd"}})),
+        ),
+        ("PATCH", Some(json!({"user": {"enabled": false}}))),
+        ("DELETE", None),
+    ] {
+        let r = root.call(method, &format!("/v3/users/{op_id}"), body).await;
+        assert_keystone_error(&r, 403);
+    }
+    // nor make one: the admin role in this account is the operators' to hand on
+    let r = root
+        .call(
+            "POST",
+            "/v3/users",
+            Some(json!({"user": {"name": "climber", "domain_id": default_id,
+                                 "password": "Passw0rd!x"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let climber = r.body["user"]["id"].as_str().unwrap().to_string();
+    let r = root.call("GET", "/v3/roles?name=admin", None).await;
+    let admin = ids(&r.body, "roles").pop().expect("the admin role");
+    let grant = format!("/v3/projects/{project}/users/{climber}/roles/{admin}");
+    let r = root.call("PUT", &grant, None).await;
+    assert_keystone_error(&r, 403);
+    let r = root.call("HEAD", &grant, None).await;
+    assert_eq!(r.status, 404);
+    let r = opc.call("PUT", &grant, None).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+
+    // the operators' account keeps its name and stays enabled
+    for body in [
+        json!({"domain": {"name": "renamed"}}),
+        json!({"domain": {"enabled": false}}),
+    ] {
+        let r = opc
+            .call("PATCH", &format!("/v3/domains/{default_id}"), Some(body))
+            .await;
+        assert_keystone_error(&r, 403);
+    }
+    let r = opc
+        .call("DELETE", &format!("/v3/domains/{default_id}"), None)
+        .await;
+    assert_keystone_error(&r, 403);
+    let r = opc
+        .call("GET", &format!("/v3/domains/{default_id}"), None)
+        .await;
+    assert_eq!(r.body["domain"]["name"], "default");
+    assert_eq!(r.body["domain"]["enabled"], true);
+}

@@ -96,6 +96,14 @@ impl Directory {
             let mut d = tx
                 .domain(&id)?
                 .ok_or_else(|| Error::NotFound(Entity::Account, id.clone()))?;
+            // the operators' account is found by its name and must keep working
+            if d.name == OPERATOR_ACCOUNT
+                && (patch.name.as_ref().is_some_and(|n| *n != d.name) || patch.enabled == Some(false))
+            {
+                return Err(Error::Forbidden(format!(
+                    "the domain {OPERATOR_ACCOUNT} holds the operators: it keeps its name and stays enabled"
+                )));
+            }
             if let Some(n) = &patch.name {
                 if *n != d.name {
                     if tx.account_by_name(n)?.is_some() {
@@ -131,15 +139,15 @@ impl Directory {
             let d = tx
                 .domain(&id)?
                 .ok_or_else(|| Error::NotFound(Entity::Account, id.clone()))?;
-            if d.enabled {
-                return Err(Error::Forbidden(
-                    "cannot delete a domain that is enabled, please disable it first".into(),
-                ));
-            }
             if d.name == OPERATOR_ACCOUNT {
                 return Err(Error::Forbidden(format!(
                     "the domain {OPERATOR_ACCOUNT} holds the operators: it cannot be deleted"
                 )));
+            }
+            if d.enabled {
+                return Err(Error::Forbidden(
+                    "cannot delete a domain that is enabled, please disable it first".into(),
+                ));
             }
             tx.delete_account(&d.id)?;
             Ok(())
