@@ -939,3 +939,45 @@ async fn the_operators_cannot_be_taken_over_from_their_own_account() {
     assert_eq!(r.body["domain"]["name"], "default");
     assert_eq!(r.body["domain"]["enabled"], true);
 }
+
+#[tokio::test]
+async fn a_disabled_domain_s_keys_stop_on_every_face() {
+    let db = TestDb::new();
+    let s = Server::start_on(&db, &[]);
+    let op = operator_of(&db);
+    let a = create_account(&db, "acme");
+    let r = token_for(
+        &s.url,
+        "default",
+        "admin",
+        op["password"].as_str().unwrap(),
+        json!({"project": {"name": "default", "domain": {"name": "default"}}}),
+    )
+    .await;
+    let opc = Caller {
+        url: s.url.clone(),
+        token: token_of(&r),
+    };
+    let ws = common::Client::new(&s.url, &a.access_key, &a.secret_key, &a.project_id);
+    let groups = format!("/v2/{}/groups", a.project_id);
+    assert_eq!(ws.call("GET", &groups, None).await.status, 200);
+    let r = opc
+        .call(
+            "PATCH",
+            &format!("/v3/domains/{}", a.domain_id),
+            Some(json!({"domain": {"enabled": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // at once on this node: Workspace refuses the key as IAM does
+    assert_eq!(ws.call("GET", &groups, None).await.status, 401);
+    let r = opc
+        .call(
+            "PATCH",
+            &format!("/v3/domains/{}", a.domain_id),
+            Some(json!({"domain": {"enabled": true}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(ws.call("GET", &groups, None).await.status, 200);
+}

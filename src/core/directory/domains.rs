@@ -92,7 +92,7 @@ impl Directory {
         }
         let id = id.to_string();
         let now = ids::now_ms();
-        self.writing(move |tx| {
+        let out = self.writing(move |tx| {
             let mut d = tx
                 .domain(&id)?
                 .ok_or_else(|| Error::NotFound(Entity::Account, id.clone()))?;
@@ -127,7 +127,10 @@ impl Directory {
                 Err(e) => Err(e),
             }
         })
-        .await
+        .await;
+        // a disabled domain's keys stop working on every face: at once on this node
+        self.keys_changed();
+        out
     }
 
     /// Deletes a disabled domain with everything in it. Errors: `NotFound`; `Forbidden`
@@ -135,24 +138,27 @@ impl Directory {
     /// account.
     pub async fn delete_domain(&self, id: &str) -> Result<(), Error> {
         let id = id.to_string();
-        self.writing(move |tx| {
-            let d = tx
-                .domain(&id)?
-                .ok_or_else(|| Error::NotFound(Entity::Account, id.clone()))?;
-            if d.name == OPERATOR_ACCOUNT {
-                return Err(Error::Forbidden(format!(
-                    "the domain {OPERATOR_ACCOUNT} holds the operators: it cannot be deleted"
-                )));
-            }
-            if d.enabled {
-                return Err(Error::Forbidden(
-                    "cannot delete a domain that is enabled, please disable it first".into(),
-                ));
-            }
-            tx.delete_account(&d.id)?;
-            Ok(())
-        })
-        .await
+        let out = self
+            .writing(move |tx| {
+                let d = tx
+                    .domain(&id)?
+                    .ok_or_else(|| Error::NotFound(Entity::Account, id.clone()))?;
+                if d.name == OPERATOR_ACCOUNT {
+                    return Err(Error::Forbidden(format!(
+                        "the domain {OPERATOR_ACCOUNT} holds the operators: it cannot be deleted"
+                    )));
+                }
+                if d.enabled {
+                    return Err(Error::Forbidden(
+                        "cannot delete a domain that is enabled, please disable it first".into(),
+                    ));
+                }
+                tx.delete_account(&d.id)?;
+                Ok(())
+            })
+            .await;
+        self.keys_changed();
+        out
     }
 
     /// The user's domain state and whether it is the operator, in one read.

@@ -202,8 +202,8 @@ pub(super) async fn insert_access_key(c: &Client, k: &AccessKeyRow, now: i64) ->
     Ok(())
 }
 
-/// The key with its state: active only while the key is and its user is neither disabled
-/// nor locked.
+/// The key with its state: active only while the key is, its user is neither disabled nor
+/// locked, and its domain is enabled (on every face).
 pub(super) async fn access_key(
     c: &Client,
     access_key: &str,
@@ -211,8 +211,9 @@ pub(super) async fn access_key(
     let Some(r) = opt(
         c,
         "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
-         k.status = 'active' AND NOT u.disabled AND NOT u.locked, u.is_root, k.description \
-         FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = $1",
+         k.status = 'active' AND NOT u.disabled AND NOT u.locked AND a.enabled, u.is_root, \
+         k.description FROM access_keys k JOIN users u ON u.id = k.user_id \
+         JOIN accounts a ON a.id = k.account_id WHERE k.access_key = $1",
         &[access_key.into()],
     )
     .await?

@@ -149,8 +149,8 @@ pub(super) fn extent(conn: &Connection, account_id: &str) -> rusqlite::Result<Ex
         })
 }
 
-/// An access key with its user's state: active when the key is and its user is neither
-/// disabled nor locked.
+/// An access key with its user's state: active when the key is, its user is neither
+/// disabled nor locked, and its domain is enabled (on every face).
 pub(super) fn access_key(
     conn: &Connection,
     access_key: &str,
@@ -158,8 +158,9 @@ pub(super) fn access_key(
     optional(
         conn,
         "SELECT k.access_key, k.account_id, k.user_id, k.secret_sealed, \
-         k.status = 'active' AND u.disabled = 0 AND u.locked = 0, u.is_root, k.description \
-         FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?",
+         k.status = 'active' AND u.disabled = 0 AND u.locked = 0 AND a.enabled = 1, u.is_root, \
+         k.description FROM access_keys k JOIN users u ON u.id = k.user_id \
+         JOIN accounts a ON a.id = k.account_id WHERE k.access_key = ?",
         access_key,
         |r| {
             Ok(AccessKeyRow {
