@@ -355,6 +355,7 @@ pub async fn target(
         ["v3" | "v3-ext" | "v3.0" | "v5", rest @ ..] => rest,
         _ => return Ok(Target::Own),
     };
+    let p = Params::parse(uri.query());
     let owner = match rest {
         ["domains", d, _, ..] => {
             s.dir.domain(d).await?;
@@ -362,7 +363,7 @@ pub async fn target(
         }
         ["projects", p, ..] => project_owner(s, p).await?,
         ["users", u, ..] => s.dir.account_of_user(u).await?,
-        ["groups", g, ..] => s.dir.account_of_group(g).await?,
+        ["groups", g, ..] => group_owner(s, g, &p).await?,
         // a domain's own role (`/v3/roles/{id}`, `/v3/roles/{id}/implies/...`)
         ["roles", r, ..] => s.dir.domain_of_role(r).await?,
         ["auth" | "domains" | "system", ..] => return Ok(Target::Own),
@@ -371,7 +372,6 @@ pub async fn target(
     if let Some(a) = owner {
         return Ok(Target::Account(a));
     }
-    let p = Params::parse(uri.query());
     if let Some(d) = p.text("domain_id").filter(|d| !d.is_empty()) {
         return match s.dir.domain(&d).await {
             Ok(_) => Ok(Target::Account(d)),
@@ -397,7 +397,7 @@ pub async fn target(
         } else if let Some(u) = p.text("user.id") {
             s.dir.account_of_user(&u).await?
         } else if let Some(g) = p.text("group.id") {
-            s.dir.account_of_group(&g).await?
+            group_owner(s, &g, &p).await?
         } else {
             None
         };
@@ -409,7 +409,11 @@ pub async fn target(
             // the handler answers a malformed body
             Err(_) => return Ok(Target::Own),
         };
-        let inner = v.as_object().and_then(|o| o.values().next());
+        // Keystone's bodies are one object under the resource's name
+        let inner = v
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.values().next());
         let field = |k: &str| {
             inner
                 .and_then(|i| i.get(k))
@@ -431,10 +435,34 @@ pub async fn target(
     Ok(Target::Own)
 }
 
+/// The account of project `id` (cached: a project never changes account).
 async fn project_owner(s: &AppState, id: &str) -> Result<Option<String>, Error> {
+    if let Some(a) = s.caches.project_account(id) {
+        return Ok(Some(a));
+    }
     match s.dir.project(id).await {
-        Ok(p) => Ok(Some(p.account_id.into_string())),
+        Ok(p) => {
+            s.caches.put_project(&p.id, &p.account_id);
+            Ok(Some(p.account_id.into_string()))
+        }
         Err(Error::NotFound(..)) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// The account of group `id`; a chosen id held by several accounts needs the query's
+/// `domain_id` to say which (409 without it: acting on a guess would touch another
+/// domain's group).
+async fn group_owner(s: &AppState, id: &str, p: &Params) -> Result<Option<String>, Error> {
+    let mut found = s.dir.accounts_of_group(id).await?;
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => match p.text("domain_id") {
+            Some(d) if found.contains(&d) => Ok(Some(d)),
+            _ => Err(Error::Conflict(format!(
+                "group {id} is in several domains: name the domain with ?domain_id="
+            ))),
+        },
     }
 }

@@ -981,3 +981,53 @@ async fn a_disabled_domain_s_keys_stop_on_every_face() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(ws.call("GET", &groups, None).await.status, 200);
 }
+
+#[tokio::test]
+async fn an_operator_names_the_domain_of_a_group_id_two_domains_chose() {
+    let db = TestDb::new();
+    let s = Server::start_on(&db, &[]);
+    let op = operator_of(&db);
+    let a = create_account(&db, "acme");
+    let b = create_account(&db, "other");
+    for (c, name) in [(&a, "Sales A"), (&b, "Sales B")] {
+        let r = common::quickbi::call(
+            &s.url,
+            c,
+            "CreateUserGroup",
+            &[
+                ("UserGroupId", "sales"),
+                ("ParentUserGroupId", "-1"),
+                ("UserGroupName", name),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = token_for(
+        &s.url,
+        "default",
+        "admin",
+        op["password"].as_str().unwrap(),
+        json!({"project": {"name": "default", "domain": {"name": "default"}}}),
+    )
+    .await;
+    let opc = Caller {
+        url: s.url.clone(),
+        token: token_of(&r),
+    };
+    // a guess would act on one domain's group: 409 until the domain is named
+    let r = opc.call("GET", "/v3/groups/sales", None).await;
+    assert_keystone_error(&r, 409);
+    let r = opc.call("DELETE", "/v3/groups/sales", None).await;
+    assert_keystone_error(&r, 409);
+    for (c, name) in [(&a, "Sales A"), (&b, "Sales B")] {
+        let r = opc
+            .call(
+                "GET",
+                &format!("/v3/groups/sales?domain_id={}", c.domain_id),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["group"]["name"], name, "{}", r.body);
+    }
+}

@@ -191,11 +191,11 @@ impl Directory {
         .await
     }
 
-    /// The account that holds the group of public id `group_id`, when exactly one does.
-    pub async fn account_of_group(&self, group_id: &str) -> Result<Option<String>, Error> {
+    /// The accounts that hold a group of public id `group_id` (a chosen id may be in
+    /// several: Quick BI clients choose group ids).
+    pub async fn accounts_of_group(&self, group_id: &str) -> Result<Vec<String>, Error> {
         let id = group_id.to_string();
-        let mut found = self.reading(move |tx| tx.accounts_of_group(&id)).await?;
-        Ok(if found.len() == 1 { found.pop() } else { None })
+        self.reading(move |tx| tx.accounts_of_group(&id)).await
     }
 
     /// The domain of a domain-specific Keystone role `role_id` (`None`: a global role, or
