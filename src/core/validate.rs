@@ -201,9 +201,15 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
 /// A description (NFC): at most `MAX_DESCRIPTION` characters of the multi-line class (line
 /// feeds allowed, no other control character).
 pub fn description(value: &str) -> Result<(), Error> {
-    if value.chars().count() > MAX_DESCRIPTION {
+    description_of_at_most(value, MAX_DESCRIPTION)
+}
+
+/// A description of at most `max` characters, of the multi-line class (where a face's
+/// reference allows more than `MAX_DESCRIPTION`: Keystone's application credentials).
+pub fn description_of_at_most(value: &str, max: usize) -> Result<(), Error> {
+    if value.chars().count() > max {
         return Err(Error::invalid(format!(
-            "description must have at most {MAX_DESCRIPTION} characters"
+            "description must have at most {max} characters"
         )));
     }
     match bad_char("description", value, Class::MultiLine) {

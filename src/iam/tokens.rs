@@ -28,7 +28,7 @@ use crate::core::directory::application_credentials::InForce;
 use crate::core::directory::{FailureSubject, LoginLimits};
 use crate::core::model::{Account, Project, User};
 use crate::core::policy::{LoginPolicy, UserOptions};
-use crate::core::{ids, password, Entity, Error};
+use crate::core::{ids, password, validate, Entity, Error};
 use crate::http::params::Params;
 use crate::http::AppState;
 
@@ -556,7 +556,13 @@ async fn issue_app_cred(
     }
     use crate::core::directory::application_credentials::Named;
     // which credential is named: Some(named) when its user (if named) exists
+    // an id or name no credential can have is unknown at once (nothing unchecked reaches
+    // the database, and the failure subject stays short)
     let (named, subject) = match (&m.id, &m.name) {
+        (Some(id), _) if !ids::is_hex_id(id) => (None, "appcred:?".to_string()),
+        (None, Some(name)) if validate::lookup_name("name", name).is_err() => {
+            (None, "appcred:?".to_string())
+        }
         (Some(id), _) => (Some(Named::Id(id.clone())), format!("appcred:{id}")),
         (None, Some(name)) => {
             let u = m.user.as_ref().ok_or_else(|| {
@@ -674,7 +680,7 @@ async fn issue_app_cred(
             Resolved::None => {}
             _ => {
                 return Err(ks(Error::Unauthenticated(
-                    "an application credential's token is scoped to the credential's project:                      it cannot request another scope"
+                    "an application credential's token is scoped to the credential's project: it cannot request another scope"
                         .into(),
                 )))
             }

@@ -222,12 +222,21 @@ async fn application_credentials_delegate_a_subset_of_roles() {
             400,
         ),
         (json!({"name": "x"}), 400),
+        (
+            json!({"application_credential": {"name": "x", "description": "a\u{0}b"}}),
+            400,
+        ),
     ];
     for (body, status) in bad {
         let r = c.call(&bot_token, "POST", &creds, Some(body.clone())).await;
         assert_keystone_error(&r, status);
         assert_eq!(r.status, status, "{body}: {}", r.body);
     }
+    // a name filter no credential can match is a clear 400
+    let r = c
+        .call(&bot_token, "GET", &format!("{creds}?name=a%00b"), None)
+        .await;
+    assert_keystone_error(&r, 400);
     // another user's: refused, even to the domain administrator
     let r = c
         .root(
@@ -322,6 +331,12 @@ async fn application_credentials_delegate_a_subset_of_roles() {
         json!({"auth": {"identity": {"methods": ["application_credential"],
             "application_credential": {"id": ci_id, "secret": ci_secret}},
             "scope": {"domain": {"id": a.domain_id}}}}),
+        // ids and names no credential can have: the same 401, nothing reaches the store
+        by_id("0123456789abcdef0123456789abc\u{0}ef", &ci_secret),
+        by_id(&"f".repeat(100_000), &ci_secret),
+        json!({"auth": {"identity": {"methods": ["application_credential"],
+            "application_credential": {"name": "c\u{0}i", "secret": ci_secret,
+                "user": {"id": bot}}}}}),
     ] {
         let r = c.auth(body.clone()).await;
         assert_keystone_error(&r, 401);

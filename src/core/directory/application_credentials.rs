@@ -159,9 +159,32 @@ async fn dummy_hash() -> Result<String, Error> {
 }
 
 fn shown(tx: &mut dyn ReadTx, r: AppCredRow) -> Result<ApplicationCredential, Error> {
-    let refs: Vec<&str> = r.role_ids.iter().map(String::as_str).collect();
-    let roles = super::authz::roles_by_id(tx, &r.account_id, &refs)?;
-    Ok(ApplicationCredential {
+    Ok(shown_all(tx, vec![r])?.pop().expect("one row in, one out"))
+}
+
+/// The rows with their roles' names, the roles of all of them read at once.
+fn shown_all(
+    tx: &mut dyn ReadTx,
+    rows: Vec<AppCredRow>,
+) -> Result<Vec<ApplicationCredential>, Error> {
+    let Some(account_id) = rows.first().map(|r| r.account_id.clone()) else {
+        return Ok(vec![]);
+    };
+    let mut refs: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r.role_ids.iter().map(String::as_str))
+        .collect();
+    refs.sort_unstable();
+    refs.dedup();
+    let roles = super::authz::roles_by_id(tx, &account_id, &refs)?;
+    Ok(rows.into_iter().map(|r| with_names(r, &roles)).collect())
+}
+
+fn with_names(
+    r: AppCredRow,
+    roles: &std::collections::HashMap<String, super::Role>,
+) -> ApplicationCredential {
+    ApplicationCredential {
         roles: r
             .role_ids
             .iter()
@@ -176,7 +199,7 @@ fn shown(tx: &mut dyn ReadTx, r: AppCredRow) -> Result<ApplicationCredential, Er
         unrestricted: r.unrestricted,
         expires_at: r.expires_at,
         created_at: r.created_at,
-    })
+    }
 }
 
 fn not_found(id: &str) -> Error {
@@ -199,11 +222,7 @@ impl Directory {
         check_name(&mut new.name)?;
         if let Some(d) = &mut new.description {
             validate::normalize(d);
-            if d.chars().count() > MAX_DESCRIPTION_CHARS {
-                return Err(Error::invalid(format!(
-                    "description must have at most {MAX_DESCRIPTION_CHARS} characters"
-                )));
-            }
+            validate::description_of_at_most(d, MAX_DESCRIPTION_CHARS)?;
         }
         if let Some(s) = &new.secret {
             check_secret(s)?;
@@ -322,13 +341,22 @@ impl Directory {
         user_id: &str,
         name: Option<String>,
     ) -> Result<Vec<ApplicationCredential>, Error> {
+        // a name filter passes the door of every lookup (NFC, no control character)
+        let name = match name {
+            Some(mut n) => {
+                validate::normalize(&mut n);
+                validate::lookup_name("name", &n)?;
+                Some(n)
+            }
+            None => None,
+        };
         let (a, u) = (AccountId::from(account_id), user_id.to_string());
         self.reading(move |tx| {
             if tx.user(&a, &u)?.is_none() {
                 return Err(Error::NotFound(Entity::User, u.clone()));
             }
             let rows = tx.app_creds_of(&a, &u, name.as_deref())?;
-            rows.into_iter().map(|r| shown(tx, r)).collect()
+            shown_all(tx, rows)
         })
         .await
     }
