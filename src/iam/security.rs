@@ -172,13 +172,19 @@ fn own(who: &Who, domain_id: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The server's login policy: what an account without its own has, and what sign-ins not
+/// yet known to be of an account count against.
+pub fn server_login_policy(s: &AppState) -> LoginPolicy {
+    LoginPolicy::default_for(&s.iam.settings.login_limits, s.iam.settings.token_ttl_ms())
+}
+
 /// The account's login policy, its own or the server's defaults.
 pub async fn login_policy(s: &AppState, account_id: &str) -> Result<LoginPolicy, Error> {
     s.dir
         .login_policy(
             account_id,
             s.iam.settings.login_limits,
-            s.iam.settings.token_ttl.as_millis() as i64,
+            s.iam.settings.token_ttl_ms(),
         )
         .await
 }
@@ -194,7 +200,7 @@ pub async fn update_login_policy(
             account_id,
             o.patch()?,
             s.iam.settings.login_limits,
-            s.iam.settings.token_ttl.as_millis() as i64,
+            s.iam.settings.token_ttl_ms(),
         )
         .await
 }

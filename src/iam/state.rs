@@ -58,6 +58,13 @@ pub struct IamSettings {
     pub list_limit: Option<i64>,
 }
 
+impl IamSettings {
+    /// `token_ttl` in milliseconds, as claims count time.
+    pub fn token_ttl_ms(&self) -> i64 {
+        self.token_ttl.as_millis() as i64
+    }
+}
+
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for IamSettings {
@@ -90,6 +97,8 @@ pub struct UserState {
     pub domain_tokens_valid_after: i64,
     /// The user is the operator (system role `admin`): it administers every account.
     pub operator: bool,
+    /// The user holds some system role (it may take a system-scoped token).
+    pub system: bool,
 }
 
 #[derive(Default)]
@@ -291,6 +300,7 @@ impl IamState {
                     domain_enabled: st.domain_enabled,
                     domain_tokens_valid_after: st.domain_tokens_valid_after,
                     operator: st.operator,
+                    system: st.system,
                 }),
                 // the account went in between
                 Err(Error::NotFound(..)) => None,

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{KsError, TooManyAttempts};
+use super::state::UserState;
 use super::{json, peer, Base, Who};
 use crate::auth::tokens::{new_token_id, Claims, Scope};
 use crate::core::directory::application_credentials::InForce;
@@ -213,7 +214,6 @@ async fn issue(
         .password
         .ok_or_else(|| ks(Error::invalid("identity.password is required")))?
         .user;
-    let limits = s.iam.settings.login_limits;
     let addr_subject = addr.map(|a| format!("addr:{a}"));
     // who is named: the user (by id, or by name in a domain)
     let (account_id, user_subject, user) = match (&pw.id, &pw.name) {
@@ -250,7 +250,7 @@ async fn issue(
     };
     let policy = match &account_id {
         Some(acc) => super::security::login_policy(&s, acc).await.map_err(ks)?,
-        None => LoginPolicy::default_for(&limits, s.iam.settings.token_ttl.as_millis() as i64),
+        None => super::security::server_login_policy(&s),
     };
     let options = user
         .as_ref()
@@ -277,14 +277,7 @@ async fn issue(
             user.id
         ))));
     }
-    let standing = s.dir.standing(&account_id, &user.id).await.map_err(ks)?;
-    if !standing.domain_enabled {
-        // Keystone: a disabled domain's users get no token
-        return Err(ks(Error::Unauthenticated(format!(
-            "the domain {account_id} of user {} is disabled",
-            user.id
-        ))));
-    }
+    let state = user_state(&s, &account_id, &user).await.map_err(ks)?;
     if password_expired(&user, &options, now) {
         // Keystone's PasswordExpired: the user changes it with POST /v3/users/{id}/password
         return Err(ks(Error::Unauthenticated(format!(
@@ -306,51 +299,81 @@ async fn issue(
         .await
         .map_err(ks)?;
     let account = s.dir.account(&account_id).await.map_err(ks)?;
-    let asked = r.auth.scope.is_some();
-    let mut scope = resolve_scope(&s, &account, r.auth.scope, standing.system)
+    let scope = resolve_scope(&s, &account, &user, r.auth.scope, state.system)
         .await
         .map_err(ks)?;
-    if !asked {
-        scope = default_scope(&s, &account, &user).await.map_err(ks)?;
-    }
     let claims = Claims {
         user_id: user.id.to_string(),
         account_id: account.id.to_string(),
-        scope: match &scope {
-            Resolved::Project(p) => Scope::Project(p.id.to_string()),
-            Resolved::Domain => Scope::Domain,
-            Resolved::System => Scope::System,
-            Resolved::None => Scope::Unscoped,
-        },
+        scope: scope.claim(),
         methods: vec!["password".into()],
         issued_at: now,
         // the login policy's session_timeout bounds the server's token lifetime
-        expires_at: now + (s.iam.settings.token_ttl.as_millis() as i64).min(policy.session_ms()),
+        expires_at: now + s.iam.settings.token_ttl_ms().min(policy.session_ms()),
         token_id: new_token_id(),
         application_credential: None,
     };
-    let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
-    let roles = scope_roles(&s, &user, &scope, standing.operator)
+    let roles = scope_roles(&s, &user, &scope, state.operator)
         .await
         .map_err(ks)?;
-    let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref())
-        .await
-        .map_err(ks)?;
+    let minted = Minted {
+        claims: &claims,
+        user: &user,
+        account: &account,
+        scope: &scope,
+        roles: &roles,
+        app: None,
+    };
+    respond(&s, &b.0, q.as_deref(), minted).await.map_err(ks)
+}
+
+/// What this node knows of the user's state (`IamState::user`, cached): a disabled
+/// domain's users get no token (Keystone's rule).
+async fn user_state(s: &AppState, account_id: &str, user: &User) -> Result<UserState, Error> {
+    let state = s
+        .iam
+        .user(&s.dir, account_id, &user.id)
+        .await?
+        .ok_or_else(|| Error::Unauthenticated(format!("the user {} no longer exists", user.id)))?;
+    if !state.domain_enabled {
+        return Err(Error::Unauthenticated(format!(
+            "the domain {account_id} of user {} is disabled",
+            user.id
+        )));
+    }
+    Ok(state)
+}
+
+/// A token about to be sealed, with what its body shows.
+struct Minted<'a> {
+    claims: &'a Claims,
+    user: &'a User,
+    account: &'a Account,
+    scope: &'a Resolved,
+    roles: &'a [(String, String)],
+    app: Option<&'a InForce>,
+}
+
+/// Seals the claims and answers 201 with the token's body (its catalog unless
+/// `nocatalog`) and its `X-Subject-Token`: the end of every sign-in method.
+async fn respond(
+    s: &AppState,
+    base: &str,
+    q: Option<&str>,
+    m: Minted<'_>,
+) -> Result<Response, Error> {
+    let token = s.iam.issue(&s.dir, m.claims).await?;
+    let catalog = scope_catalog(s, base, m.scope, q).await?;
     let body = token_body(
-        &claims,
-        &user,
-        &account,
-        &scope,
-        &roles,
+        m.claims,
+        m.user,
+        m.account,
+        m.scope,
+        m.roles,
         catalog.as_ref(),
-        None,
+        m.app,
     );
-    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
-    resp.headers_mut().insert(
-        SUBJECT_TOKEN,
-        HeaderValue::from_str(&token).map_err(|e| ks(Error::Internal(e.to_string())))?,
-    );
-    Ok(resp)
+    issued(&token, body)
 }
 
 /// Keystone's `token` method: a valid token (unscoped or scoped: Keystone's default
@@ -366,7 +389,7 @@ async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result
         .ok_or_else(|| Error::invalid("identity.token is required"))?
         .id;
     // Keystone answers a token it will not take here with 404 (TokenNotFound)
-    let (old, _) = match s.iam.check(&s.dir, &id).await {
+    let (old, state) = match s.iam.check(&s.dir, &id).await {
         // Keystone: a token made with an application credential is not rescoped
         Ok((_, _, Some(_))) => {
             return Err(Error::Forbidden(
@@ -379,47 +402,29 @@ async fn rescope(s: &AppState, b: &Base, q: Option<&str>, r: AuthBody) -> Result
     };
     let user = s.dir.user(&old.account_id, &old.user_id).await?;
     let account = s.dir.account(&old.account_id).await?;
-    let standing = s.dir.standing(&old.account_id, &old.user_id).await?;
-    let asked = r.auth.scope.is_some();
-    let mut scope = resolve_scope(s, &account, r.auth.scope, standing.system).await?;
-    if !asked {
-        scope = default_scope(s, &account, &user).await?;
-    }
+    let scope = resolve_scope(s, &account, &user, r.auth.scope, state.system).await?;
     let mut methods = vec!["token".to_string()];
     methods.extend(old.methods.iter().filter(|m| *m != "token").cloned());
     let claims = Claims {
         user_id: old.user_id.clone(),
         account_id: old.account_id.clone(),
-        scope: match &scope {
-            Resolved::Project(p) => Scope::Project(p.id.to_string()),
-            Resolved::Domain => Scope::Domain,
-            Resolved::System => Scope::System,
-            Resolved::None => Scope::Unscoped,
-        },
+        scope: scope.claim(),
         methods,
         issued_at: ids::now_ms(),
         expires_at: old.expires_at,
         token_id: new_token_id(),
         application_credential: None,
     };
-    let token = s.iam.issue(&s.dir, &claims).await?;
-    let roles = scope_roles(s, &user, &scope, standing.operator).await?;
-    let catalog = scope_catalog(s, &b.0, &scope, q).await?;
-    let body = token_body(
-        &claims,
-        &user,
-        &account,
-        &scope,
-        &roles,
-        catalog.as_ref(),
-        None,
-    );
-    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
-    resp.headers_mut().insert(
-        SUBJECT_TOKEN,
-        HeaderValue::from_str(&token).map_err(|e| Error::Internal(e.to_string()))?,
-    );
-    Ok(resp)
+    let roles = scope_roles(s, &user, &scope, state.operator).await?;
+    let minted = Minted {
+        claims: &claims,
+        user: &user,
+        account: &account,
+        scope: &scope,
+        roles: &roles,
+        app: None,
+    };
+    respond(s, &b.0, q, minted).await
 }
 
 /// Whether the user's password has expired (its policy's validity period is over), unless
@@ -616,10 +621,7 @@ async fn issue_app_cred(
         }
     };
     // failures count against the address and the credential, under the server's limits
-    let policy = LoginPolicy::default_for(
-        &s.iam.settings.login_limits,
-        s.iam.settings.token_ttl.as_millis() as i64,
-    );
+    let policy = super::security::server_login_policy(s);
     let guard = Guard::new(
         s,
         addr.map(|a| format!("addr:{a}")),
@@ -662,20 +664,13 @@ async fn issue_app_cred(
             user.id
         ))));
     }
-    let standing = s
-        .dir
-        .standing(&cred.account_id, &user.id)
-        .await
-        .map_err(ks)?;
-    if !standing.domain_enabled {
-        return Err(ks(Error::Unauthenticated(format!(
-            "the domain {} of user {} is disabled",
-            cred.account_id, user.id
-        ))));
-    }
+    user_state(s, &cred.account_id, &user).await.map_err(ks)?;
     let account = s.dir.account(&cred.account_id).await.map_err(ks)?;
     if auth.scope.is_some() {
-        match resolve_scope(s, &account, auth.scope, false).await.map_err(ks)? {
+        match resolve_scope(s, &account, &user, auth.scope, false)
+            .await
+            .map_err(ks)?
+        {
             Resolved::Project(p) if p.id == cred.project_id => {}
             Resolved::None => {}
             _ => {
@@ -710,25 +705,22 @@ async fn issue_app_cred(
         issued_at: now,
         expires_at: match cred.expires_at {
             // a token outlives its application credential no longer than Keystone's does
-            Some(e) => (e / 1000).min(now + s.iam.settings.token_ttl.as_millis() as i64),
-            None => now + s.iam.settings.token_ttl.as_millis() as i64,
+            Some(e) => (e / 1000).min(now + s.iam.settings.token_ttl_ms()),
+            None => now + s.iam.settings.token_ttl_ms(),
         },
         token_id: new_token_id(),
         application_credential: Some(cred.id.clone()),
     };
-    let token = s.iam.issue(&s.dir, &claims).await.map_err(ks)?;
     let scope = Resolved::Project(project);
-    let catalog = scope_catalog(s, base, &scope, q).await.map_err(ks)?;
-    let body = token_body(
-        &claims,
-        &user,
-        &account,
-        &scope,
-        &app.roles,
-        catalog.as_ref(),
-        Some(&app),
-    );
-    issued(&token, body).map_err(ks)
+    let minted = Minted {
+        claims: &claims,
+        user: &user,
+        account: &account,
+        scope: &scope,
+        roles: &app.roles,
+        app: Some(&app),
+    };
+    respond(s, base, q, minted).await.map_err(ks)
 }
 
 enum Resolved {
@@ -739,11 +731,26 @@ enum Resolved {
     None,
 }
 
+impl Resolved {
+    /// The scope as the token's claims keep it.
+    fn claim(&self) -> Scope {
+        match self {
+            Resolved::Project(p) => Scope::Project(p.id.to_string()),
+            Resolved::Domain => Scope::Domain,
+            Resolved::System => Scope::System,
+            Resolved::None => Scope::Unscoped,
+        }
+    }
+}
+
 /// The scope asked for, which must be in the user's own account (else 401, as Keystone);
-/// the system scope is for holders of a system role (`system`) only.
+/// the system scope is for holders of a system role (`system`) only. None asked: the
+/// user's default project when it has one still there and enabled (Keystone's rule), else
+/// unscoped.
 async fn resolve_scope(
     s: &AppState,
     account: &Account,
+    user: &User,
     scope: Option<ScopeReq>,
     system: bool,
 ) -> Result<Resolved, Error> {
@@ -751,7 +758,7 @@ async fn resolve_scope(
         Error::Unauthenticated(format!("the user has no access to the {what} asked for"))
     };
     let Some(scope) = scope else {
-        return Ok(Resolved::None);
+        return default_scope(s, account, user).await;
     };
     if let Some(sys) = scope.system {
         if !sys.all {
@@ -770,10 +777,14 @@ async fn resolve_scope(
                 return Err(not_yours("project"));
             }
         }
-        let projects = s.dir.projects_of(&account.id).await?;
         let found = match (&p.id, &p.name) {
-            (Some(id), _) => projects.into_iter().find(|x| &x.id == id),
-            (None, Some(name)) => projects.into_iter().find(|x| &x.name == name),
+            (Some(id), _) => own_project(s, account, id).await?,
+            (None, Some(name)) => s
+                .dir
+                .projects_of(&account.id)
+                .await?
+                .into_iter()
+                .find(|x| &x.name == name),
             (None, None) => return Err(Error::invalid("a project needs an id or a name")),
         };
         return match found {
@@ -801,12 +812,19 @@ async fn default_scope(s: &AppState, account: &Account, user: &User) -> Result<R
     if user.default_project_id.is_empty() {
         return Ok(Resolved::None);
     }
-    Ok(s.dir
-        .projects_of(&account.id)
+    Ok(own_project(s, account, &user.default_project_id)
         .await?
-        .into_iter()
-        .find(|p| p.id.as_str() == user.default_project_id && p.enabled)
+        .filter(|p| p.enabled)
         .map_or(Resolved::None, Resolved::Project))
+}
+
+/// The account's project `id` (one read), if it has one.
+async fn own_project(s: &AppState, account: &Account, id: &str) -> Result<Option<Project>, Error> {
+    match s.dir.project(id).await {
+        Ok(p) if p.account_id == account.id => Ok(Some(p)),
+        Ok(_) | Err(Error::NotFound(..)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Keystone's time format for tokens: microseconds, `Z`.
@@ -922,11 +940,11 @@ async fn subject_claims(
     s: &AppState,
     who: &Who,
     headers: &HeaderMap,
-) -> Result<(Claims, Option<Arc<InForce>>), Error> {
+) -> Result<(Claims, UserState, Option<Arc<InForce>>), Error> {
     let token = subject(headers)?;
     let not_found = || Error::NotFound(Entity::Token, "in X-Subject-Token".into());
-    let (claims, app) = match s.iam.check(&s.dir, &token).await {
-        Ok((c, _, app)) => (c, app),
+    let (claims, state, app) = match s.iam.check(&s.dir, &token).await {
+        Ok(x) => x,
         Err(Error::Unauthenticated(_)) => return Err(not_found()),
         Err(e) => return Err(e),
     };
@@ -934,7 +952,7 @@ async fn subject_claims(
         return Err(not_found());
     }
     who.must_be_admin_or(&claims.user_id)?;
-    Ok((claims, app))
+    Ok((claims, state, app))
 }
 
 async fn validate(
@@ -944,7 +962,7 @@ async fn validate(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, KsError> {
-    let (claims, app) = subject_claims(&s, &who, &headers).await?;
+    let (claims, state, app) = subject_claims(&s, &who, &headers).await?;
     let user = s.dir.user(&claims.account_id, &claims.user_id).await?;
     let account = s.dir.account(&claims.account_id).await?;
     let scope = match &claims.scope {
@@ -959,10 +977,9 @@ async fn validate(
         Scope::System => Resolved::System,
         Scope::Unscoped => Resolved::None,
     };
-    let standing = s.dir.standing(&claims.account_id, &claims.user_id).await?;
     let roles = match &app {
         Some(a) => a.roles.clone(),
-        None => scope_roles(&s, &user, &scope, standing.operator).await?,
+        None => scope_roles(&s, &user, &scope, state.operator).await?,
     };
     let catalog = scope_catalog(&s, &b.0, &scope, q.as_deref()).await?;
     let body = token_body(
@@ -986,7 +1003,7 @@ async fn revoke(
     who: Who,
     headers: HeaderMap,
 ) -> Result<Response, KsError> {
-    let (claims, _) = subject_claims(&s, &who, &headers).await?;
+    let (claims, _, _) = subject_claims(&s, &who, &headers).await?;
     s.iam.revoke(&s.dir, &claims).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

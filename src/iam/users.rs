@@ -343,10 +343,7 @@ async fn change_password(
     };
     let policy = match &account {
         Some(a) => super::security::login_policy(&s, a).await.map_err(ks)?,
-        None => crate::core::policy::LoginPolicy::default_for(
-            &s.iam.settings.login_limits,
-            s.iam.settings.token_ttl.as_millis() as i64,
-        ),
+        None => super::security::server_login_policy(&s),
     };
     let opts = user
         .as_ref()
