@@ -35,6 +35,16 @@ pub async fn verify(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// Spends the time of one check of `secret` against an argon2id hash no one has (made once
+/// per process), so that a refusal for a user or credential that does not exist takes as
+/// long as one for a wrong secret: timing does not tell which exist.
+pub async fn verify_nothing(secret: &str) -> Result<(), Error> {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let hash = HASH.get_or_try_init(|| hash(generate())).await?.clone();
+    verify(secret.to_string(), hash).await;
+    Ok(())
+}
+
 /// A random password that the default password policy takes: 16 characters with all four
 /// kinds.
 pub fn generate() -> String {

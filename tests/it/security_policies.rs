@@ -305,6 +305,41 @@ async fn passwords_follow_the_policy_on_create_update_and_change() {
         .await,
         401,
     );
+    // an id no user can have, a field Keystone does not know: refused, nothing changed
+    assert_keystone_error(
+        &change(&s.url, "not-an-id\u{0}", "Secret#20245", "Better#2024xy").await,
+        401,
+    );
+    let r = send(
+        "POST",
+        &format!("{}/v3/users/{id}/password", s.url),
+        &[],
+        Some(&json!({"user": {"original_password": "Secret#20245",
+                              "password": "Better#2024xy", "colour": "red"}})),
+    )
+    .await;
+    assert_keystone_error(&r, 400);
+    // a disabled user changes nothing, even with its password
+    let r = with_token(
+        "PATCH",
+        &format!("{users}/{id}"),
+        &token,
+        Some(&json!({"user": {"enabled": false}})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_keystone_error(
+        &change(&s.url, &id, "Secret#20245", "Better#2024xy").await,
+        401,
+    );
+    let r = with_token(
+        "PATCH",
+        &format!("{users}/{id}"),
+        &token,
+        Some(&json!({"user": {"enabled": true}})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let r = change(&s.url, &id, "Secret#20245", "Better#2024xy").await;
     assert_eq!(r.status, 204, "{}", r.body);
     // the old token and the old password are done; the new one works
